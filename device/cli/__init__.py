@@ -1,0 +1,46 @@
+"""The `emberwake` command: one sub-command per job, each in the module that does it."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from device.cli import sequence_commands
+from device.config import ConfigError, load_config
+from device.paths import home_dir
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line and exit 2, no usage dump
+        self.exit(2, f"emberwake: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="emberwake", description="Emberwake: a sleep-and-wake light for a NeoPixel ring.")
+    parser.add_argument("--home", metavar="DIR", help="state folder (default: $EMBERWAKE_HOME or the user data folder)")
+    parser.add_argument("--config", metavar="FILE", help="config file (default: config.toml in the state folder)")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands.required = True
+    sequence_commands.register(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        home = home_dir(args.home)
+        args.settings = load_config(home, None if args.config is None else _path(args.config))
+        return int(args.run(args) or 0)
+    except ConfigError as error:
+        print(f"emberwake: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # `emberwake render ... | head` is fine
+        return 0
+
+
+def _path(text: str):
+    from pathlib import Path
+    return Path(text).expanduser()

@@ -1,0 +1,108 @@
+"""`emberwake check`, `list` and `render`: sequences from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from sequences.catalog import entries, find
+from sequences.engine import Renderer
+from sequences.loader import SequenceLoadError, load_file
+from sequences.units import format_seconds, parse_seconds
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    check = commands.add_parser("check", help="validate sequence files")
+    check.add_argument("files", nargs="+", metavar="FILE")
+    check.set_defaults(run=run_check)
+
+    listing = commands.add_parser("list", help="built-in and user sequences")
+    listing.add_argument("--sequences", metavar="DIR", help="folder of user sequences (default: from the config)")
+    listing.set_defaults(run=run_list)
+
+    render = commands.add_parser("render", help="print frames as JSON (linear-light RGB floats)")
+    render.add_argument("sequence", metavar="NAME_OR_FILE")
+    when = render.add_mutually_exclusive_group(required=True)
+    when.add_argument("--at", type=_seconds, metavar="T", help="one frame at T (seconds, mm:ss, 90s, 30m)")
+    when.add_argument("--every", type=_positive_seconds, metavar="STEP", help="a frame every STEP, start to end")
+    render.add_argument("--duration", type=_positive_seconds, metavar="D", help="play length (default: the file's)")
+    render.add_argument("--pixels", type=_pixels, default=24, metavar="N", help="LEDs on the ring (default 24)")
+    render.add_argument("--sequences", metavar="DIR", help="folder of user sequences (default: from the config)")
+    render.set_defaults(run=run_render)
+
+
+def _seconds(text: str) -> float:
+    try:
+        return parse_seconds(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _positive_seconds(text: str) -> float:
+    seconds = _seconds(text)
+    if seconds <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be longer than zero")
+    return seconds
+
+
+def _pixels(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 1024:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a whole number of LEDs, 1-1024")
+    return int(text)
+
+
+def _sequence_dirs(args: argparse.Namespace) -> tuple[Path, ...]:
+    return (Path(args.sequences).expanduser(),) if args.sequences else args.settings.sequence_dirs
+
+
+def run_check(args: argparse.Namespace) -> int:
+    failed = False
+    for file in args.files:
+        try:
+            sequence = load_file(file)
+        except SequenceLoadError as error:
+            failed = True
+            for problem in error.problems:
+                print(problem, file=sys.stderr)
+            continue
+        print(f"{file}: ok: {sequence.name} ({sequence.kind}, {len(sequence.phases)} phases, "
+              f"{format_seconds(sequence.default_duration_s)})")
+    return 1 if failed else 0
+
+
+def run_list(args: argparse.Namespace) -> int:
+    rows = entries(_sequence_dirs(args))
+    width = max((len(e.name) for e in rows), default=4)
+    for entry in rows:
+        if entry.sequence is None:
+            first = entry.error.problems[0] if entry.error else "cannot be loaded"
+            print(f"{entry.name:<{width}}  {'broken':<7}  {'':>6}  {first}  [{entry.origin}]")
+            continue
+        seq = entry.sequence
+        print(f"{seq.name:<{width}}  {seq.kind:<7}  {format_seconds(seq.default_duration_s):>6}  "
+              f"{seq.description}  [{entry.origin}]")
+    return 0
+
+
+def run_render(args: argparse.Namespace) -> int:
+    try:
+        sequence = find(args.sequence, _sequence_dirs(args))
+        renderer = Renderer(sequence, args.duration, args.pixels)
+    except SequenceLoadError as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        return 1
+    if args.at is not None:
+        times = [args.at]
+    else:
+        count = int(renderer.duration_s / args.every + 1e-9)
+        times = [i * args.every for i in range(count + 1)]
+    out = sys.stdout
+    for t_s in times:
+        frame = renderer.frame(t_s)
+        record = {"t": round(t_s, 6), "phase": renderer.phase_at(t_s).name,
+                  "pixels": [[round(float(c), 6) for c in pixel] for pixel in frame]}
+        out.write(json.dumps(record, separators=(",", ":")) + "\n")
+    return 0

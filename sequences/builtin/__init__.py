@@ -1,0 +1,1 @@
+"""The built-in sequences, one TOML file each (package data)."""

@@ -1,0 +1,61 @@
+"""Finding sequences by name: the built-ins shipped in the package, and a user's own folders."""
+
+from __future__ import annotations
+
+import difflib
+import importlib.resources
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from sequences.loader import Problem, SequenceLoadError, load_file, load_text
+from sequences.model import Sequence
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A sequence the catalog knows, where it comes from, and why it could not load (if so)."""
+
+    name: str
+    origin: str  # "built-in" or the user folder
+    sequence: Sequence | None
+    error: SequenceLoadError | None = None
+
+
+def builtin_names() -> list[str]:
+    folder = importlib.resources.files("sequences.builtin")
+    return sorted(item.name[:-5] for item in folder.iterdir() if item.name.endswith(".toml"))
+
+
+def load_builtin(name: str) -> Sequence:
+    resource = importlib.resources.files("sequences.builtin").joinpath(f"{name}.toml")
+    return load_text(resource.read_text(encoding="utf-8"), source=f"built-in:{name}.toml", default_name=name)
+
+
+def entries(user_dirs: Iterable[Path] = ()) -> list[Entry]:
+    """Every sequence by name; a user's file of the same name as a built-in takes its place."""
+    found: dict[str, Entry] = {name: Entry(name, "built-in", load_builtin(name)) for name in builtin_names()}
+    for folder in user_dirs:
+        for file in sorted(Path(folder).glob("*.toml")):
+            try:
+                found[file.stem] = Entry(file.stem, str(folder), load_file(file))
+            except SequenceLoadError as error:
+                found[file.stem] = Entry(file.stem, str(folder), None, error)
+    return [found[name] for name in sorted(found)]
+
+
+def find(name_or_file: str, user_dirs: Iterable[Path] = ()) -> Sequence:
+    """A sequence by file path (anything ending .toml or naming a file) or by name."""
+    path = Path(name_or_file)
+    if name_or_file.endswith(".toml") or path.is_file():
+        return load_file(path)
+    for folder in user_dirs:
+        candidate = Path(folder) / f"{name_or_file}.toml"
+        if candidate.is_file():
+            return load_file(candidate)
+    names = builtin_names() + [f.stem for folder in user_dirs for f in Path(folder).glob("*.toml")]
+    if name_or_file in builtin_names():
+        return load_builtin(name_or_file)
+    close = difflib.get_close_matches(name_or_file, names, n=1)
+    hint = f"; did you mean '{close[0]}'?" if close else "; 'emberwake list' shows them all"
+    raise SequenceLoadError([Problem(name_or_file, None, "", "", f"no sequence of that name{hint}")])

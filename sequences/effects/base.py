@@ -1,0 +1,182 @@
+"""What every effect shares: its parameter declarations, the inputs of one frame, seeded noise,
+and the rule that spreads a phase's light over the ring.
+
+An effect is a pure function of time and pixel position: `draw(frame)` depends on nothing but
+the frame inputs, the effect's parameters and its seed, so a frame is the same on every run.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any, ClassVar, Mapping
+
+import numpy as np
+
+from sequences.color import luminance
+
+# Largest change of any pixel channel (0-1 of full duty) between two instants 5 ms apart that
+# an effect may make, unless it declares `flashes`. Effects keep their parameter bounds such that
+# their fastest motion stays under it; tests hold every effect and sequence to it.
+MAX_CHANGE_PER_5MS = 0.08
+
+
+@dataclass(frozen=True)
+class Param:
+    """A parameter an effect takes in a sequence file.
+
+    kind: "number" (float), "integer", "colour" (one colour), "colours" (a list of 1-6),
+    or "choice" (one of `choices`). A colour default of None means the phase's own colour.
+    """
+
+    name: str
+    kind: str
+    default: Any
+    doc: str
+    minimum: float | None = None
+    maximum: float | None = None
+    unit: str = ""
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class FrameInputs:
+    """Everything an effect may look at to draw one frame.
+
+    t_s: seconds since the sequence started (effects use it for motion, so motion runs on
+         smoothly across phases); phase_t_s: seconds since this phase started;
+    progress: 0-1 through the phase, not eased; rgb: the phase's light now, linear RGB of the
+    ring's mean (its luminance is the level to keep); positions: each pixel's place round the
+    ring as a fraction of a turn, 0 <= p < 1.
+    """
+
+    t_s: float
+    phase_t_s: float
+    progress: float
+    rgb: np.ndarray
+    positions: np.ndarray
+
+
+class Effect:
+    """Base of all effects. Subclasses set the class attributes and implement `draw`."""
+
+    name: ClassVar[str]
+    summary: ClassVar[str]
+    params: ClassVar[tuple[Param, ...]] = ()
+    flashes: ClassVar[bool] = False  # may change faster than MAX_CHANGE_PER_5MS, on purpose
+
+    def __init__(self, values: Mapping[str, Any] | None = None, seed: int = 0):
+        given = dict(values or {})
+        self.values = {p.name: given.get(p.name, p.default) for p in self.params}
+        self.seed = int(seed)
+
+    def __getattr__(self, name: str) -> Any:
+        # Parameters read as attributes (self.bpm) without a field per parameter.
+        values = self.__dict__.get("values", {})
+        if name in values:
+            return values[name]
+        raise AttributeError(name)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.values!r}, seed={self.seed})"
+
+    def draw(self, frame: FrameInputs) -> np.ndarray:
+        """Linear RGB of every pixel, shape (pixels, 3), each channel 0-1."""
+        raise NotImplementedError
+
+
+def unit_luminance(rgb) -> np.ndarray:
+    """The colour scaled to luminance 1 (so weights on it are luminances)."""
+    colour = np.asarray(rgb, dtype=float)
+    return colour / max(float(luminance(colour)), 1e-9)
+
+
+def distribute(weights: np.ndarray, colours: np.ndarray, target_rgb: np.ndarray) -> np.ndarray:
+    """Spread a phase's light over the ring: weights (pixels, k) of k colours (k, 3).
+
+    The result has the same mean luminance as `target_rgb`, so effects move light about the
+    ring and between colours without changing how much light there is; that keeps a wake
+    sequence rising and a dusk sequence falling however busy its effects are.
+    Channels that would pass full duty are clipped.
+    """
+    target_y = float(luminance(target_rgb))
+    unit_colours = colours / np.maximum(colours @ np.array([0.2126, 0.7152, 0.0722]), 1e-9)[:, None]
+    mean_weight = float(weights.sum()) / weights.shape[0]
+    if mean_weight <= 1e-12 or target_y <= 0.0:
+        return np.zeros((weights.shape[0], 3))
+    out = weights @ unit_colours
+    out *= target_y / mean_weight
+    return np.clip(out, 0.0, 1.0, out=out)
+
+
+def uniform(frame: FrameInputs, factor: float = 1.0) -> np.ndarray:
+    """The phase's light on every pixel, times `factor`."""
+    pixel = np.clip(frame.rgb * factor, 0.0, 1.0)
+    return np.broadcast_to(pixel, (frame.positions.shape[0], 3)).copy()
+
+
+def ring_distance(positions: np.ndarray, origin: float) -> np.ndarray:
+    """Shortest way round the ring from `origin` to each position, 0-0.5 of a turn."""
+    d = np.abs((positions - origin) % 1.0)
+    return np.minimum(d, 1.0 - d)
+
+
+def smoothstep(x):
+    """0 below 0, 1 above 1, a smooth S between (slope at most 1.5)."""
+    x = np.clip(x, 0.0, 1.0)
+    return x * x * (3.0 - 2.0 * x)
+
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _mix64(x: np.ndarray) -> np.ndarray:
+    # splitmix64 finaliser: a fast, well-spread integer hash.
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+def hash_unit(seed: int, *keys) -> np.ndarray:
+    """Deterministic uniform numbers in [0, 1) from a seed and integer keys (arrays broadcast)."""
+    arrays = [np.atleast_1d(np.asarray(k)).astype(np.int64).astype(np.uint64) for k in keys]
+    shape = np.broadcast_shapes(*(a.shape for a in arrays)) if arrays else (1,)
+    with np.errstate(over="ignore"):
+        h = np.full(shape, np.uint64(seed & 0xFFFFFFFFFFFFFFFF))
+        for key in arrays:
+            h = _mix64(h ^ (key + _GOLDEN))
+        h = _mix64(h)
+    return (h >> np.uint64(11)).astype(np.float64) / float(1 << 53)
+
+
+class NoiseTable:
+    """Smooth 1-D value noise, one independent lane per pixel (or per anything).
+
+    `sample(x)` is continuous in x with slope at most 1.5 per unit of x, values in [0, 1].
+    The lattice repeats after `period` cells; at a few cells a second that is minutes, and
+    lanes are offset from one another, so no repetition shows.
+    """
+
+    def __init__(self, seed: int, lanes: int, period: int = 1024):
+        self.period = period
+        self.values = hash_unit(seed, np.arange(lanes)[:, None], np.arange(period)[None, :])
+        self.lane_index = np.arange(lanes)
+        self.lane_offset = hash_unit(seed ^ 0x5EED, np.arange(lanes)) * period
+
+    def sample(self, x) -> np.ndarray:
+        position = np.asarray(x, dtype=float) + self.lane_offset
+        cell = np.floor(position)
+        fraction = position - cell
+        index = cell.astype(np.int64) % self.period
+        left = self.values[self.lane_index, index]
+        right = self.values[self.lane_index, (index + 1) % self.period]
+        fade = fraction * fraction * (3.0 - 2.0 * fraction)
+        return left + (right - left) * fade
+
+
+@functools.lru_cache(maxsize=64)
+def ring_positions(pixels: int) -> np.ndarray:
+    """Each pixel's place round a ring of `pixels` LEDs as a fraction of a turn, pixel 0 at 0."""
+    positions = np.arange(pixels, dtype=float) / pixels
+    positions.setflags(write=False)
+    return positions
