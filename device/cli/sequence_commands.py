@@ -7,10 +7,12 @@ import json
 import sys
 from pathlib import Path
 
-from sequences.catalog import entries, find
+from sequences.catalog import Entry, builtin_names, find, load_builtin
 from sequences.engine import Renderer
 from sequences.loader import SequenceLoadError, load_file
 from sequences.units import format_seconds, parse_seconds
+
+MAX_FRAMES = 100_000  # `render --every`: more than this is a typo, not a request
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -67,13 +69,32 @@ def run_check(args: argparse.Namespace) -> int:
             for problem in error.problems:
                 print(problem, file=sys.stderr)
             continue
-        print(f"{file}: ok: {sequence.name} ({sequence.kind}, {len(sequence.phases)} phases, "
+        phases = len(sequence.phases)
+        print(f"{file}: ok: {sequence.name} ({sequence.kind}, {phases} phase{'' if phases == 1 else 's'}, "
               f"{format_seconds(sequence.default_duration_s)})")
     return 1 if failed else 0
 
 
+def _entries(user_dirs: tuple[Path, ...]) -> list[Entry]:
+    """Like catalog.entries, but a broken built-in is listed as broken too instead of ending the
+    listing (built-ins are edited in this tree while their effects are being written)."""
+    found: dict[str, Entry] = {}
+    for name in builtin_names():
+        try:
+            found[name] = Entry(name, "built-in", load_builtin(name))
+        except SequenceLoadError as error:
+            found[name] = Entry(name, "built-in", None, error)
+    for folder in user_dirs:
+        for file in sorted(Path(folder).glob("*.toml")):
+            try:
+                found[file.stem] = Entry(file.stem, str(folder), load_file(file))
+            except SequenceLoadError as error:
+                found[file.stem] = Entry(file.stem, str(folder), None, error)
+    return [found[name] for name in sorted(found)]
+
+
 def run_list(args: argparse.Namespace) -> int:
-    rows = entries(_sequence_dirs(args))
+    rows = _entries(_sequence_dirs(args))
     width = max((len(e.name) for e in rows), default=4)
     for entry in rows:
         if entry.sequence is None:
@@ -98,6 +119,10 @@ def run_render(args: argparse.Namespace) -> int:
         times = [args.at]
     else:
         count = int(renderer.duration_s / args.every + 1e-9)
+        if count + 1 > MAX_FRAMES:
+            print(f"emberwake: render: --every {format_seconds(args.every)} over {format_seconds(renderer.duration_s)} "
+                  f"would print {count + 1} frames; at most {MAX_FRAMES}", file=sys.stderr)
+            return 1
         times = [i * args.every for i in range(count + 1)]
     out = sys.stdout
     for t_s in times:
