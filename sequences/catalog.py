@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from sequences.loader import Problem, SequenceLoadError, load_file, load_text
+from sequences.loader import SequenceLoadError, load_file, load_text
+from sequences.tomlfile import Problem
 from sequences.model import Sequence
 
 
@@ -33,15 +34,23 @@ def load_builtin(name: str) -> Sequence:
 
 
 def entries(user_dirs: Iterable[Path] = ()) -> list[Entry]:
-    """Every sequence by name; a user's file of the same name as a built-in takes its place."""
-    found: dict[str, Entry] = {name: Entry(name, "built-in", load_builtin(name)) for name in builtin_names()}
+    """Every sequence by name; a user's file of the same name as a built-in takes its place.
+
+    A file that does not load is listed with its error rather than ending the listing.
+    """
+    found: dict[str, Entry] = {name: _entry(name, "built-in", lambda n=name: load_builtin(n))
+                               for name in builtin_names()}
     for folder in user_dirs:
         for file in sorted(Path(folder).glob("*.toml")):
-            try:
-                found[file.stem] = Entry(file.stem, str(folder), load_file(file))
-            except SequenceLoadError as error:
-                found[file.stem] = Entry(file.stem, str(folder), None, error)
+            found[file.stem] = _entry(file.stem, str(folder), lambda f=file: load_file(f))
     return [found[name] for name in sorted(found)]
+
+
+def _entry(name: str, origin: str, load) -> Entry:
+    try:
+        return Entry(name, origin, load())
+    except SequenceLoadError as error:
+        return Entry(name, origin, None, error)
 
 
 def find(name_or_file: str, user_dirs: Iterable[Path] = ()) -> Sequence:

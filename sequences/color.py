@@ -160,14 +160,26 @@ def kelvin_to_linear_rgb(kelvin: float) -> tuple[float, float, float]:
 def correlated_colour_temperature(rgb) -> np.ndarray | float:
     """Nearest blackbody temperature (K, 1000-20000) of linear RGB, by distance in CIE 1960 uv.
 
-    Black has no colour temperature; it comes back as nan.
+    The point is projected onto the locus between the nearest tabulated temperatures, so the
+    result moves smoothly with the colour. Black has no colour temperature: nan.
     """
     kelvin_grid, _, uv_grid = _planckian_table()
     colours = np.asarray(rgb, dtype=float)
     xyz = colours @ _LINEAR_SRGB_TO_XYZ.T
     uv = _xyz_to_uv(xyz)
     distance = ((uv[..., None, :] - uv_grid) ** 2).sum(axis=-1)
-    cct = kelvin_grid[np.argmin(distance, axis=-1)]
+    nearest = np.argmin(distance, axis=-1)
+    # Project onto the segment towards whichever neighbour lies on the point's side.
+    below, above = np.maximum(nearest - 1, 0), np.minimum(nearest + 1, len(kelvin_grid) - 1)
+    toward_above = (np.take(distance, above) if distance.ndim == 1 else
+                    np.take_along_axis(distance, above[..., None], -1)[..., 0]) <= (
+                   np.take(distance, below) if distance.ndim == 1 else
+                   np.take_along_axis(distance, below[..., None], -1)[..., 0])
+    other = np.where(toward_above, above, below)
+    segment = uv_grid[other] - uv_grid[nearest]
+    length_sq = np.maximum((segment ** 2).sum(axis=-1), 1e-30)
+    share = np.clip(((uv - uv_grid[nearest]) * segment).sum(axis=-1) / length_sq, 0.0, 1.0)
+    cct = kelvin_grid[nearest] + share * (kelvin_grid[other] - kelvin_grid[nearest])
     cct = np.where(xyz[..., 1] > 1e-9, cct, np.nan)
     return float(cct) if cct.ndim == 0 else cct
 

@@ -16,8 +16,9 @@ from sequences.color import (LUMA_WEIGHTS, kelvin_to_linear_rgb, linear_rgb_to_o
                              oklab_to_linear_rgb)
 from sequences.easing import EASINGS
 from sequences.effects.base import FrameInputs, ring_positions
-from sequences.loader import Problem, SequenceLoadError
-from sequences.model import Colour, Light, Phase, Sequence
+from sequences.loader import SequenceLoadError
+from sequences.tomlfile import Problem
+from sequences.model import Colour, Phase, Sequence
 from sequences.units import Share, format_seconds
 
 AUTO_CROSSFADE_MAX_S = 10.0
@@ -83,6 +84,8 @@ def colour_ramp(start: Colour, end: Colour, steps: int = _LUT_STEPS) -> np.ndarr
     """Chromas from start to end: along the blackbody curve (even in mired) when both are
     temperatures, else a straight line in OKLab. Brightest channel 1 at every step."""
     fractions = np.linspace(0.0, 1.0, steps + 1)
+    if start.rgb == end.rgb:  # no fade: keep the colour exact (no round trip through OKLab)
+        return np.tile(np.asarray(start.rgb, dtype=float), (steps + 1, 1))
     if start.kelvin is not None and end.kelvin is not None:
         mired = (1e6 / start.kelvin) * (1 - fractions) + (1e6 / end.kelvin) * fractions
         rgb = np.array([kelvin_to_linear_rgb(1e6 / m) for m in mired])

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from sequences.loader import MAX_PHASES, MAX_PROBLEMS, SequenceLoadError, load_file, load_text
+from sequences.loader import MAX_PHASES, SequenceLoadError, load_file, load_text
+from sequences.tomlfile import MAX_PROBLEMS
 from sequences.model import Sequence
 from sequences.sourcemap import SourceMap
 from sequences.units import Share

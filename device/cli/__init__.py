@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
         args.settings = load_config(home, None if args.config is None else _path(args.config))
         return int(args.run(args) or 0)
     except ConfigError as error:
-        print(f"emberwake: {error}", file=sys.stderr)
+        print(error, file=sys.stderr)  # one line per problem, each naming the file and line
         return 2
     except KeyboardInterrupt:
         return 130

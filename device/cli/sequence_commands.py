@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from sequences.catalog import Entry, builtin_names, find, load_builtin
+from sequences.catalog import entries, find
 from sequences.engine import Renderer
 from sequences.loader import SequenceLoadError, load_file
 from sequences.units import format_seconds, parse_seconds
@@ -75,26 +75,8 @@ def run_check(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _entries(user_dirs: tuple[Path, ...]) -> list[Entry]:
-    """Like catalog.entries, but a broken built-in is listed as broken too instead of ending the
-    listing (built-ins are edited in this tree while their effects are being written)."""
-    found: dict[str, Entry] = {}
-    for name in builtin_names():
-        try:
-            found[name] = Entry(name, "built-in", load_builtin(name))
-        except SequenceLoadError as error:
-            found[name] = Entry(name, "built-in", None, error)
-    for folder in user_dirs:
-        for file in sorted(Path(folder).glob("*.toml")):
-            try:
-                found[file.stem] = Entry(file.stem, str(folder), load_file(file))
-            except SequenceLoadError as error:
-                found[file.stem] = Entry(file.stem, str(folder), None, error)
-    return [found[name] for name in sorted(found)]
-
-
 def run_list(args: argparse.Namespace) -> int:
-    rows = _entries(_sequence_dirs(args))
+    rows = entries(_sequence_dirs(args))
     width = max((len(e.name) for e in rows), default=4)
     for entry in rows:
         if entry.sequence is None:
