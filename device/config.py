@@ -1,45 +1,159 @@
-"""The device's settings: a TOML file in the home folder; every key optional, with defaults.
+"""The device's settings: `config.toml` in the home folder. Every key is optional.
 
-A broken config is reported in one line naming the file, line and key, and the defaults (or the
-last good config, for a running service) stay in force: bad input loses nothing.
+A broken config is reported one line per problem, naming the file, line and key; the caller
+keeps the defaults (or, in a running service, the last good config): bad input loses nothing.
+
+    [ring]
+    pixels = 24            # LEDs on the ring, 1-1024
+    pin = "D18"            # board pin name; default D18 (or the board's NEOPIXEL pin)
+    led_type = "ws2812b"   # see device/led_types.toml
+    order = "GRB"          # byte order on the wire; default from the LED type
+    white_balance = [1.0, 0.86, 0.74]   # default from the LED type
+
+    [output]
+    fps = 200              # frames a second, 1-400
+    budget_mA = 1000       # most current the LEDs may draw, 50-20000 mA
+    brightness = 1.0       # 0-1, scales all light
+
+    [sequences]
+    folder = "~/my-sequences"  # default: sequences/ in the home folder
 """
 
 from __future__ import annotations
 
+import functools
+import importlib.resources
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from device import paths
+from device.output import PIXEL_ORDERS
+from device.pipeline import OutputSettings
+from sequences.color import kelvin_to_linear_rgb
+from sequences.sourcemap import SourceMap
+from sequences.tomlfile import FileProblems, TableReader, choice, integer, number, parse_toml, read_text_file
+
+MAX_CONFIG_BYTES = 64_000
+_SECTIONS = ("ring", "output", "sequences")
+_RING_KEYS = ("pixels", "pin", "led_type", "order", "white_balance")
+_OUTPUT_KEYS = ("fps", "budget_mA", "brightness")
+_SEQUENCE_KEYS = ("folder",)
 
 
-class ConfigError(Exception):
-    """One line: what is wrong with which key of which config file."""
+class ConfigError(FileProblems):
+    """config.toml could not be used; `problems` lists why, one line each."""
+
+
+@functools.cache
+def led_types() -> dict[str, dict[str, Any]]:
+    """The LED types of device/led_types.toml, by name."""
+    text = importlib.resources.files("device").joinpath("led_types.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+@dataclass(frozen=True)
+class RingSettings:
+    """The physical ring: how many LEDs, on which pin, of what type, in what byte order."""
+
+    pixels: int = 24
+    pin: str | None = None  # None: the board's default (see device.neopixel_output)
+    led_type: str = "ws2812b"
+    order: str = "GRB"
 
 
 @dataclass(frozen=True)
 class Config:
-    """Settings read from config.toml."""
+    """Settings read from config.toml, with defaults for everything left out."""
 
     home: Path
-    sequence_dirs: tuple[Path, ...] = field(default=())
+    ring: RingSettings = field(default_factory=RingSettings)
+    output: OutputSettings = field(default_factory=OutputSettings)
+    fps: float = 200.0
+    sequence_dirs: tuple[Path, ...] = ()
+    source: str = ""  # the file read, or "" when all are defaults
+
+
+def default_config(home: Path) -> Config:
+    return Config(home, output=_output_settings("ws2812b", None, 1.0, 1000.0),
+                  sequence_dirs=(paths.user_sequences_dir(home),))
 
 
 def load_config(home: Path, file: Path | None = None) -> Config:
-    """Read `file` (default: config.toml in `home`); a missing file means all defaults."""
+    """Read `file` (default: config.toml in `home`); a missing default file means all defaults."""
     path = file or paths.config_file(home)
-    default_dirs = (paths.user_sequences_dir(home),)
-    if not path.is_file():
-        if file is not None:
-            raise ConfigError(f"{path}: no such config file")
-        return Config(home, default_dirs)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{path}: not valid TOML: {error}") from None
-    sequences = data.get("sequences", {})
-    folder = sequences.get("folder") if isinstance(sequences, dict) else None
-    if folder is not None and not isinstance(folder, str):
-        raise ConfigError(f"{path}: sequences.folder: expected a folder path as a string")
-    dirs = (Path(folder).expanduser(),) if folder else default_dirs
-    return Config(home, dirs)
+    if file is None and not path.exists():
+        return default_config(home)
+    text = read_text_file(path, MAX_CONFIG_BYTES, "a config file", ConfigError)
+    data = parse_toml(text, str(path), ConfigError)
+    return _ConfigReader(str(path), SourceMap(text)).config(data, home)
+
+
+def _white_balance(value: Any) -> tuple[float, float, float]:
+    if not isinstance(value, list) or len(value) != 3:
+        raise ValueError("expected three gains [r, g, b], each 0-1")
+    gain = number(0.0, 1.0)
+    return tuple(gain(v) for v in value)
+
+
+def _pin(value: Any) -> str:
+    if not isinstance(value, str) or not value.replace("_", "").isalnum() or len(value) > 20:
+        raise ValueError(f"expected a board pin name such as \"D18\", got {value!r}")
+    return value
+
+
+def _output_settings(led_type: str, white_balance, brightness: float, budget_mA: float) -> OutputSettings:
+    spec = led_types()[led_type]
+    white_rgb = None
+    if "white_kelvin" in spec:
+        white_rgb = tuple(c * spec.get("white_strength", 1.0) for c in kelvin_to_linear_rgb(spec["white_kelvin"]))
+    return OutputSettings(white_balance=tuple(white_balance or spec["white_balance"]), brightness=brightness,
+                          budget_mA=budget_mA, mA_per_channel=spec["mA_per_channel"], white_rgb=white_rgb)
+
+
+class _ConfigReader(TableReader):
+    error = ConfigError
+
+    def section(self, data: dict, name: str, keys: tuple[str, ...]) -> dict:
+        table = data.get(name, {})
+        if not isinstance(table, dict):
+            self.problem((name,), "", name, f"must be a table, written [{name}]")
+            return {}
+        return self.known_keys(table, (name,), "", keys, prefix=f"{name}.")
+
+    def config(self, data: dict, home: Path) -> Config:
+        self.known_keys(data, (), "", _SECTIONS)
+        ring = self.section(data, "ring", _RING_KEYS)
+        out = self.section(data, "output", _OUTPUT_KEYS)
+        seqs = self.section(data, "sequences", _SEQUENCE_KEYS)
+        read = functools.partial(self.field, where="")
+        pixels = read(ring, ("ring",), key="pixels", read=integer(1, 1024), default=24, prefix="ring.")
+        pin = read(ring, ("ring",), key="pin", read=_pin, prefix="ring.")
+        led_type = read(ring, ("ring",), key="led_type", read=choice(tuple(led_types())), default="ws2812b",
+                        prefix="ring.")
+        order = read(ring, ("ring",), key="order", read=lambda v: choice(PIXEL_ORDERS)(str(v).upper()),
+                     default=led_types()[led_type]["order"], prefix="ring.")
+        if len(order) != len(led_types()[led_type]["order"]):
+            self.problem(("ring", "order"), "", "ring.order",
+                         f"{order} does not suit {led_type} LEDs, which take {led_types()[led_type]['order']}")
+        white_balance = read(ring, ("ring",), key="white_balance", read=_white_balance, prefix="ring.")
+        fps = read(out, ("output",), key="fps", read=number(1.0, 400.0, "frames/s"), default=200.0,
+                   prefix="output.")
+        budget_mA = read(out, ("output",), key="budget_mA", read=number(50.0, 20000.0, "mA"), default=1000.0,
+                         prefix="output.")
+        brightness = read(out, ("output",), key="brightness", read=number(0.0, 1.0), default=1.0,
+                          prefix="output.")
+        folder = read(seqs, ("sequences",), key="folder", read=_folder, prefix="sequences.")
+        if self.problems:
+            self.raise_problems()
+        return Config(home=home, ring=RingSettings(pixels, pin, led_type, order),
+                      output=_output_settings(led_type, white_balance, brightness, budget_mA), fps=fps,
+                      sequence_dirs=(folder,) if folder else (paths.user_sequences_dir(home),),
+                      source=self.source)
+
+
+def _folder(value: Any) -> Path:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("expected a folder path as a string")
+    return Path(value).expanduser()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from device.cli import sequence_commands
+from device.cli import play_commands, sequence_commands
 from device.config import ConfigError, load_config
 from device.paths import home_dir
 
@@ -22,6 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
     sequence_commands.register(commands)
+    play_commands.register(commands)
     return parser
 
 

@@ -1,0 +1,111 @@
+"""The real-time frame loop: frames at absolute deadlines on the monotonic clock.
+
+Frame k is due at start + k / fps and shows the sequence at from_s + k / fps: time comes from
+the deadline, never from counting frames shown, so a late or dropped frame never shifts the
+sequence. A frame that would be shown more than one period late is dropped, not queued.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Protocol
+
+import numpy as np
+
+from device.output import PixelOutput
+from device.pipeline import Pipeline
+
+DEFAULT_FPS = 200.0
+MAX_FPS = 400.0  # a WS2812B refreshes its PWM at about 400 Hz: faster frames buy nothing
+
+
+class FrameSource(Protocol):
+    """What the loop plays: linear RGB frames as a pure function of time (a sequences Renderer)."""
+
+    duration_s: float
+
+    def frame(self, t_s: float) -> np.ndarray: ...
+
+
+@dataclass
+class PlayStats:
+    """What one play did. lateness_s is kept only when asked for (benchmarks)."""
+
+    shown: int = 0
+    dropped: int = 0
+    last_t_s: float = 0.0
+    lateness_s: list[float] = field(default_factory=list)
+
+
+class FrameLoop:
+    """Paces frames from a source through the pipeline to an output."""
+
+    def __init__(self, output: PixelOutput, pipeline: Pipeline, fps: float = DEFAULT_FPS,
+                 clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] | None = None):
+        """`clock` and `sleep` are for tests and the simulator's fast clock; by default the loop
+        waits on the real monotonic clock and wakes at once when interrupted."""
+        if not 1.0 <= fps <= MAX_FPS:
+            raise ValueError(f"fps {fps:g} is outside 1-{MAX_FPS:g}")
+        self.output = output
+        self.pipeline = pipeline
+        self.period_s = 1.0 / fps
+        self.clock = clock
+        self.sleep = sleep
+        self._blank = np.zeros((output.pixel_count, output.channels), dtype=np.uint8)
+
+    def blank(self) -> None:
+        """Show a dark ring and forget dither state (so the next light starts clean)."""
+        self.pipeline.ditherer.reset()
+        self.output.show(self._blank)
+
+    def play(self, source: FrameSource, interrupt: threading.Event, from_s: float = 0.0,
+             until_s: float | None = None, record_lateness: bool = False) -> PlayStats:
+        """Show `source` from sequence time from_s until until_s (default: its end), or until
+        `interrupt` is set. The last frame shown is the one at until_s itself."""
+        end_s = source.duration_s if until_s is None else until_s
+        stats = PlayStats()
+        start = self.clock()
+        k = 0
+        while True:
+            t_s = min(from_s + k * self.period_s, end_s)
+            frame = self.pipeline.process(source.frame(t_s))
+            deadline = start + k * self.period_s
+            now = self.clock()
+            if now > deadline + self.period_s:
+                # Too late to be worth showing: skip to the next deadline still ahead.
+                skip_to = math.floor((now - start) / self.period_s) + 1
+                stats.dropped += skip_to - k
+                k = skip_to
+                continue
+            if now < deadline and self._wait_until(deadline, interrupt):
+                break
+            if interrupt.is_set():
+                break
+            self.output.show(frame)
+            if record_lateness:
+                stats.lateness_s.append(self.clock() - deadline)
+            stats.shown += 1
+            stats.last_t_s = t_s
+            if t_s >= end_s:
+                break
+            k += 1
+        return stats
+
+    def _wait_until(self, deadline: float, interrupt: threading.Event) -> bool:
+        """Sleep until `deadline` on the loop's clock; True if interrupted first."""
+        if self.sleep is not None:
+            self.sleep(deadline - self.clock())
+            return interrupt.is_set()
+        # Event.wait wakes at once on an interrupt but only to within about a millisecond;
+        # the last millisecond is slept with time.sleep (clock_nanosleep on Linux).
+        remaining = deadline - self.clock()
+        if remaining > 0.002 and interrupt.wait(remaining - 0.001):
+            return True
+        remaining = deadline - self.clock()
+        if remaining > 0:
+            time.sleep(remaining)
+        return interrupt.is_set()
