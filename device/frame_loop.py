@@ -2,7 +2,7 @@
 
 Frame k is due at start + k / fps and shows the sequence at from_s + k / fps: time comes from
 the deadline, never from counting frames shown, so a late or dropped frame never shifts the
-sequence. A frame that would be shown more than one period late is dropped, not queued.
+sequence. Deadlines that pass before their frame could be started are dropped, not queued.
 """
 
 from __future__ import annotations
@@ -71,20 +71,21 @@ class FrameLoop:
         start = self.clock()
         k = 0
         while True:
+            now = self.clock()
+            if now > start + (k + 1) * self.period_s:
+                # Deadlines already passed are dropped, not caught up: go to the next one ahead.
+                next_k = math.floor((now - start) / self.period_s) + 1
+                stats.dropped += next_k - k
+                k = next_k
             t_s = min(from_s + k * self.period_s, end_s)
             frame = self.pipeline.process(source.frame(t_s))
             deadline = start + k * self.period_s
-            now = self.clock()
-            if now > deadline + self.period_s:
-                # Too late to be worth showing: skip to the next deadline still ahead.
-                skip_to = math.floor((now - start) / self.period_s) + 1
-                stats.dropped += skip_to - k
-                k = skip_to
-                continue
-            if now < deadline and self._wait_until(deadline, interrupt):
+            if self.clock() < deadline and self._wait_until(deadline, interrupt):
                 break
             if interrupt.is_set():
                 break
+            # A frame whose rendering ran past its deadline is still shown, late: dropping it
+            # too would let a slow renderer show nothing at all.
             self.output.show(frame)
             if record_lateness:
                 stats.lateness_s.append(self.clock() - deadline)

@@ -1,0 +1,134 @@
+"""The frame loop and the player: time from deadlines, late frames dropped, idle costs nothing."""
+
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from device.frame_loop import FrameLoop
+from device.output import CaptureOutput
+from device.pipeline import OutputSettings, Pipeline
+from device.player import Player, Program
+
+
+class Ramp:
+    """A source whose frame says the time it was asked for: pixel 0 red = t / duration."""
+
+    def __init__(self, duration_s: float, compute_s: float = 0.0, clock=None):
+        self.duration_s = duration_s
+        self.asked: list[float] = []
+        self.compute_s = compute_s
+        self.clock = clock
+
+    def frame(self, t_s: float) -> np.ndarray:
+        self.asked.append(t_s)
+        if self.clock is not None:
+            self.clock.now += self.compute_s  # rendering takes time
+        frame = np.zeros((4, 3))
+        frame[0, 0] = t_s / self.duration_s
+        return frame
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += max(seconds, 0.0)
+
+
+def loop_with(clock, fps=100.0):
+    output = CaptureOutput(4)
+    return FrameLoop(output, Pipeline(OutputSettings(), 4), fps, clock=clock, sleep=clock.sleep), output
+
+
+def test_each_frame_shows_the_sequence_at_its_deadline():
+    clock = FakeClock()
+    loop, output = loop_with(clock)
+    source = Ramp(1.0)
+    stats = loop.play(source, threading.Event())
+    assert stats.shown == 101 and stats.dropped == 0
+    assert source.asked == pytest.approx([k / 100 for k in range(101)])
+    assert stats.last_t_s == 1.0
+
+
+def test_late_frames_are_dropped_and_the_sequence_does_not_shift():
+    clock = FakeClock()
+    loop, output = loop_with(clock)
+    # every frame takes 25 ms to render at 100 fps: most deadlines are missed
+    source = Ramp(2.0, compute_s=0.025, clock=clock)
+    stats = loop.play(source, threading.Event())
+    assert stats.dropped > 100
+    assert stats.shown + stats.dropped >= 200
+    # whatever was shown, each frame's time is on the deadline grid and tracks the clock
+    assert all(abs(t * 100 - round(t * 100)) < 1e-9 for t in source.asked)
+    assert clock.now - 1000.0 == pytest.approx(2.0, abs=0.06)
+
+
+def test_from_and_until_pick_the_part_to_play():
+    clock = FakeClock()
+    loop, _ = loop_with(clock)
+    source = Ramp(10.0)
+    stats = loop.play(source, threading.Event(), from_s=4.0, until_s=4.5)
+    assert source.asked[0] == 4.0 and stats.last_t_s == 4.5 and stats.shown == 51
+
+
+def test_an_interrupt_stops_at_once():
+    clock = FakeClock()
+    loop, _ = loop_with(clock)
+    interrupt = threading.Event()
+    interrupt.set()
+    assert loop.play(Ramp(10.0), interrupt).shown == 0
+
+
+def test_fps_is_bounded_by_what_the_leds_can_show():
+    with pytest.raises(ValueError):
+        FrameLoop(CaptureOutput(4), Pipeline(OutputSettings(), 4), fps=1000)
+
+
+def test_the_real_clock_keeps_deadlines():
+    output = CaptureOutput(4)
+    loop = FrameLoop(output, Pipeline(OutputSettings(), 4), 200.0)
+    start = time.monotonic()
+    stats = loop.play(Ramp(0.5), threading.Event(), record_lateness=True)
+    assert time.monotonic() - start == pytest.approx(0.5, abs=0.1)
+    assert stats.shown + stats.dropped == 101
+    assert np.median(stats.lateness_s) < 0.002
+
+
+def test_player_blanks_once_when_idle_and_uses_no_cpu():
+    output = CaptureOutput(4)
+    player = Player(FrameLoop(output, Pipeline(OutputSettings(), 4), 200.0)).start()
+    try:
+        player.play(Program(Ramp(0.2), label="ramp"))
+        assert player.wait_idle(5.0)
+        shown = output.shown
+        assert not output.last.any()  # dark after the program
+        cpu_before = time.process_time()
+        time.sleep(1.0)
+        assert output.shown == shown  # nothing more was sent while idle
+        assert time.process_time() - cpu_before < 0.05  # and the process hardly ran
+    finally:
+        player.shutdown()
+    assert output.closed
+
+
+def test_player_replaces_a_program_and_reports_its_state():
+    output = CaptureOutput(4)
+    player = Player(FrameLoop(output, Pipeline(OutputSettings(), 4), 200.0)).start()
+    ended = threading.Event()
+    try:
+        player.play(Program(Ramp(60.0), label="long"))
+        time.sleep(0.1)
+        assert player.state.mode == "playing" and player.state.label == "long"
+        player.play(Program(Ramp(0.1), label="short", on_end=ended.set))
+        assert ended.wait(5.0)
+        player.stop()
+        assert player.wait_idle(5.0)
+        assert player.state.mode == "idle"
+    finally:
+        player.shutdown()

@@ -1,0 +1,105 @@
+"""The output pipeline's promises: zeros stay zero, light averages out exactly, the power budget holds."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from device.pipeline import MAX_CODE, Ditherer, OutputSettings, Pipeline, frame_current_mA
+
+pixel_counts = st.integers(1, 144)
+
+
+def frames(pixels: int, low: float = 0.0, high: float = 1.0):
+    return arrays(np.float64, (pixels, 3), elements=st.floats(low, high, allow_nan=False))
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data(), pixels=pixel_counts)
+def test_a_zero_stays_zero_whatever_came_before(data, pixels):
+    pipeline = Pipeline(OutputSettings(), pixels)
+    for _ in range(5):
+        pipeline.process(data.draw(frames(pixels, 0.0, 0.02)))  # leave carried errors behind
+    frame = data.draw(frames(pixels, 0.0, 0.02))
+    zeros = data.draw(arrays(np.bool_, (pixels, 3)))
+    frame[zeros] = 0.0
+    for _ in range(20):
+        assert not pipeline.process(frame)[zeros].any()
+
+
+@settings(max_examples=25, deadline=None)
+@given(frame=st.integers(1, 60).flatmap(lambda n: frames(n, 0.0, 0.05)))
+def test_dithered_light_averages_to_the_wanted_float(frame):
+    pipeline = Pipeline(OutputSettings(), frame.shape[0])
+    wanted = pipeline.codes(frame)
+    shown = np.mean([pipeline.process(frame) for _ in range(1000)], axis=0)
+    # Error feedback bounds each LED's carried error (to two codes, when a neighbour owing
+    # light holds the running total back), so after 1000 frames the mean is within 2/1000.
+    assert np.abs(shown - wanted).max() <= 2.0 / 1000 + 1e-9
+
+
+@settings(max_examples=40, deadline=None)
+@given(frame=pixel_counts.flatmap(lambda n: frames(n, 0.0, 0.1)))
+def test_each_frame_puts_the_rings_total_within_one_code_per_channel(frame):
+    pipeline = Pipeline(OutputSettings(), frame.shape[0])
+    wanted_total = pipeline.codes(frame).sum(axis=0)
+    for _ in range(30):
+        shown_total = pipeline.process(frame).astype(float).sum(axis=0)
+        assert np.all(np.abs(shown_total - wanted_total) <= 1.0 + 1e-6)
+
+
+def test_low_light_is_spread_over_the_ring_not_stuck_on_one_led():
+    pipeline = Pipeline(OutputSettings(), 24)
+    frame = np.full((24, 3), 0.25 / MAX_CODE)  # a quarter code everywhere: 6 codes on the ring
+    shown = np.array([pipeline.process(frame) for _ in range(400)], dtype=float)
+    assert np.all(shown[..., 0].sum(axis=1) == 6)  # the total is steady, every frame
+    assert np.allclose(shown[..., 0].mean(axis=0), 0.25, atol=0.01)  # and every LED takes its turn
+
+
+@settings(max_examples=80, deadline=None)
+@given(data=st.data(), pixels=pixel_counts, budget_mA=st.floats(60.0, 3000.0), channels=st.sampled_from([3, 4]))
+def test_the_power_budget_is_never_exceeded(data, pixels, budget_mA, channels):
+    white = (0.9, 0.8, 0.6) if channels == 4 else None
+    settings_ = OutputSettings(budget_mA=budget_mA, white_rgb=white)
+    if budget_mA < pixels * settings_.idle_mA_per_led + 1:
+        return  # a budget below the dark ring's own draw cannot be met by any frame
+    pipeline = Pipeline(settings_, pixels, channels)
+    for _ in range(8):
+        codes = pipeline.process(data.draw(frames(pixels, 0.0, 1.0)))
+        assert frame_current_mA(codes, settings_) <= budget_mA + 1e-9
+
+
+def test_the_limit_dims_every_channel_alike_never_changing_the_colour():
+    settings_ = OutputSettings(budget_mA=300.0)
+    pipeline = Pipeline(settings_, 24)
+    frame = np.tile([1.0, 0.5, 0.25], (24, 1))
+    codes = pipeline.codes(frame)
+    assert codes.sum() < (frame * MAX_CODE).sum()
+    assert np.allclose(codes[:, 1] / codes[:, 0], 0.5) and np.allclose(codes[:, 2] / codes[:, 0], 0.25)
+
+
+def test_white_balance_and_brightness_scale_linearly_with_no_gamma():
+    pipeline = Pipeline(OutputSettings(white_balance=(1.0, 0.8, 0.5), brightness=0.5, budget_mA=1e6), 2)
+    assert np.allclose(pipeline.codes(np.array([[0.5, 0.5, 0.5], [1, 1, 1]])),
+                       [[63.75, 51.0, 31.875], [127.5, 102.0, 63.75]])
+
+
+def test_rgbw_puts_white_light_on_the_white_chip():
+    white = (1.0, 0.8, 0.6)
+    pipeline = Pipeline(OutputSettings(white_rgb=white, budget_mA=1e6), 2, channels=4)
+    codes = pipeline.codes(np.array([[1.0, 0.8, 0.6], [1.0, 0.0, 0.0]]))
+    assert codes[0, 3] == pytest.approx(MAX_CODE) and np.allclose(codes[0, :3], 0.0, atol=1e-9)
+    assert codes[1, 3] == 0.0 and codes[1, 0] == pytest.approx(MAX_CODE)
+
+
+def test_rgbw_needs_the_white_chips_colour():
+    with pytest.raises(ValueError, match="white"):
+        Pipeline(OutputSettings(), 4, channels=4)
+
+
+def test_ditherer_reset_forgets_carried_error():
+    ditherer = Ditherer(4, 3)
+    ditherer.quantise(np.full((4, 3), 0.4))
+    ditherer.reset()
+    assert not ditherer.error.any()
