@@ -17,16 +17,29 @@ keeps the defaults (or, in a running service, the last good config): bad input l
 
     [sequences]
     folder = "~/my-sequences"  # default: sequences/ in the home folder
+
+    [clock]
+    timezone = "Europe/Berlin" # default: the system's zone
+    require_sync = true        # fire no alarm until NTP has set the clock (false with an RTC)
+
+    [location]                 # for bedtimes relative to sunset
+    latitude = 52.52
+    longitude = 13.40
+
+    [service]
+    port = 8787                # the JSON API, on 127.0.0.1 only
 """
 
 from __future__ import annotations
 
 import functools
 import importlib.resources
+import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from device import paths
 from device.output import PIXEL_ORDERS
@@ -36,10 +49,14 @@ from sequences.sourcemap import SourceMap
 from sequences.tomlfile import FileProblems, TableReader, choice, integer, number, parse_toml, read_text_file
 
 MAX_CONFIG_BYTES = 64_000
-_SECTIONS = ("ring", "output", "sequences")
+_SECTIONS = ("ring", "output", "sequences", "clock", "location", "service")
 _RING_KEYS = ("pixels", "pin", "led_type", "order", "white_balance")
 _OUTPUT_KEYS = ("fps", "budget_mA", "brightness")
 _SEQUENCE_KEYS = ("folder",)
+_CLOCK_KEYS = ("timezone", "require_sync")
+_LOCATION_KEYS = ("latitude", "longitude")
+_SERVICE_KEYS = ("port",)
+DEFAULT_PORT = 8787
 
 
 class ConfigError(FileProblems):
@@ -72,12 +89,56 @@ class Config:
     output: OutputSettings = field(default_factory=OutputSettings)
     fps: float = 200.0
     sequence_dirs: tuple[Path, ...] = ()
+    timezone: str = "UTC"
+    require_sync: bool = True
+    location: tuple[float, float] | None = None  # (latitude, longitude) in degrees
+    port: int = DEFAULT_PORT
     source: str = ""  # the file read, or "" when all are defaults
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
 
 
 def default_config(home: Path) -> Config:
     return Config(home, output=_output_settings("ws2812b", None, 1.0, 1000.0),
-                  sequence_dirs=(paths.user_sequences_dir(home),))
+                  sequence_dirs=(paths.user_sequences_dir(home),), timezone=system_timezone())
+
+
+def system_timezone() -> str:
+    """The system's zone name (from $TZ or /etc/localtime), else UTC."""
+    candidates = [os.environ.get("TZ", "").lstrip(":")]
+    try:
+        candidates.append(str(Path("/etc/localtime").resolve()).split("zoneinfo/", 1)[1])
+    except (OSError, IndexError):
+        pass
+    try:
+        candidates.append(Path("/etc/timezone").read_text(encoding="utf-8").strip())
+    except OSError:
+        pass
+    for name in candidates:
+        if name and _zone(name):
+            return name
+    return "UTC"
+
+
+def _zone(name: str) -> ZoneInfo | None:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def _timezone(value: Any) -> str:
+    if not isinstance(value, str) or _zone(value) is None:
+        raise ValueError(f"{value!r} is not a time zone name such as \"Europe/Berlin\"")
+    return value
+
+
+def _boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"expected true or false, got {value!r}")
+    return value
 
 
 def load_config(home: Path, file: Path | None = None) -> Config:
@@ -145,12 +206,26 @@ class _ConfigReader(TableReader):
         brightness = read(out, ("output",), key="brightness", read=number(0.0, 1.0), default=1.0,
                           prefix="output.")
         folder = read(seqs, ("sequences",), key="folder", read=_folder, prefix="sequences.")
+        clock = self.section(data, "clock", _CLOCK_KEYS)
+        timezone = read(clock, ("clock",), key="timezone", read=_timezone, default=None, prefix="clock.")
+        require_sync = read(clock, ("clock",), key="require_sync", read=_boolean, default=True, prefix="clock.")
+        place = self.section(data, "location", _LOCATION_KEYS)
+        latitude = read(place, ("location",), key="latitude", read=number(-90.0, 90.0, "degrees"), prefix="location.")
+        longitude = read(place, ("location",), key="longitude", read=number(-180.0, 180.0, "degrees"),
+                         prefix="location.")
+        if (latitude is None) != (longitude is None) and not self.problems:
+            self.problem(("location",), "", "location", "needs both latitude and longitude")
+        service = self.section(data, "service", _SERVICE_KEYS)
+        port = read(service, ("service",), key="port", read=integer(1024, 65535), default=DEFAULT_PORT,
+                    prefix="service.")
         if self.problems:
             self.raise_problems()
         return Config(home=home, ring=RingSettings(pixels, pin, led_type, order),
                       output=_output_settings(led_type, white_balance, brightness, budget_mA), fps=fps,
                       sequence_dirs=(folder,) if folder else (paths.user_sequences_dir(home),),
-                      source=self.source)
+                      timezone=timezone or system_timezone(), require_sync=require_sync,
+                      location=(latitude, longitude) if latitude is not None and longitude is not None else None,
+                      port=port, source=self.source)
 
 
 def _folder(value: Any) -> Path:

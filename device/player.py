@@ -54,6 +54,7 @@ class Player:
         self._interrupt = threading.Event()
         self._closing = False
         self._state = PlayerState(_IDLE)
+        self._program: Program | None = None
         self.last_stats: PlayStats | None = None
         self._thread = threading.Thread(target=self._run, name="emberwake-light", daemon=True)
 
@@ -64,6 +65,11 @@ class Player:
     @property
     def state(self) -> PlayerState:
         return self._state
+
+    @property
+    def program(self) -> Program | None:
+        """The program playing now, or None when idle."""
+        return self._program
 
     def play(self, program: Program) -> None:
         """Play `program` now, replacing whatever is playing."""
@@ -104,6 +110,7 @@ class Player:
             with self._lock:
                 while self._pending is None and not self._closing:
                     if not blanked:
+                        self._program = None
                         self.loop.blank()
                         blanked = True
                         self._state = PlayerState(_IDLE)
@@ -112,6 +119,7 @@ class Player:
                 if self._closing:
                     break
                 program, self._pending = self._pending, None
+                self._program = program
                 self._interrupt.clear()
                 self._state = PlayerState(_PLAYING, program.label, self.clock(), program.from_s)
             blanked = False

@@ -1,0 +1,243 @@
+"""Decides what the ring shows now: an alarm's light, a snooze, the night light, or dark.
+
+`tick()` is idempotent: it looks at the wall clock, the alarms and what each occurrence has
+done (in the store), and makes the player show what should be showing. The timers call it when
+something is due and whenever the wall clock jumps; the controls (snooze, dismiss, ...) change
+the store and call it. Nothing here sleeps or keeps time itself, so tests drive it with a fake
+clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+from zoneinfo import ZoneInfo
+
+from device.player import Player, Program
+from device.programs import DEFAULT_FADE_S, Dark, FadeOut
+from device.store import Store
+from device.triggers import UTC, Location, Occurrence, active_at, upcoming
+from sequences.catalog import find
+from sequences.engine import Renderer
+from sequences.loader import SequenceLoadError
+
+FALLBACK_SEQUENCE = {"wake": "storm-to-firelight", "bedtime": "tend-the-flame"}
+NIGHT_LIGHT = "nightlight"
+SNOOZE_FADE_S = 10.0
+DISMISS_FADE_S = 5.0
+_LIVE_STATES = (None, "started")
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where the device is and whether its clock may be trusted before NTP says so."""
+
+    zone: ZoneInfo
+    location: Location | None = None
+    require_sync: bool = True
+
+
+class Controller:
+    """The alarm clock's brain. Thread-safe; all times are aware datetimes in UTC."""
+
+    def __init__(self, store: Store, player: Player, pixels: int, sequence_dirs: tuple[Path, ...], place: Place,
+                 now: Callable[[], dt.datetime], synchronized: Callable[[], bool],
+                 log: logging.Logger | None = None):
+        self.store = store
+        self.player = player
+        self.pixels = pixels
+        self.sequence_dirs = sequence_dirs
+        self.place = place
+        self.now = now
+        self.synchronized = synchronized
+        self.log = log or logging.getLogger("emberwake")
+        self._lock = threading.RLock()
+        self.current: tuple = ()  # ("alarm", key) | ("snooze", key) | ("manual", label) | ("light",) | ()
+        self._warned_untrusted = False
+
+    # What should be showing
+
+    def clock_trusted(self) -> bool:
+        return not self.place.require_sync or self.synchronized()
+
+    def tick(self, resync: bool = False) -> None:
+        """Make the ring show what it should at this moment. With `resync` (after a clock
+        jump) an alarm already playing restarts at the point the new time says it has reached."""
+        with self._lock:
+            now = self.now()
+            if not self.clock_trusted():
+                if not self._warned_untrusted:
+                    self.log.warning("the system clock is not synchronised yet: no alarm fires until it is")
+                    self._warned_untrusted = True
+                return
+            self._warned_untrusted = False
+            self.store.set_meta("last_seen_utc", now.isoformat())
+            occurrence = self._active(now)
+            if occurrence is None:
+                if self.current[:1] in (("alarm",), ("snooze",)):
+                    self.log.info("alarm window over: light off")
+                    self._show_idle()
+                return
+            state, until = self.store.occurrence_state(occurrence.key)
+            if state == "snoozed":
+                if until and now < until:
+                    if self.current != ("snooze", occurrence.key):
+                        self.current = ("snooze", occurrence.key)
+                        self.player.play(Program(Dark(self.pixels, 1.0), label="snoozed"))
+                    return
+                self.store.set_occurrence_state(occurrence.key, "started")
+                state = "started"
+            if state not in _LIVE_STATES:
+                return
+            if self.current != ("alarm", occurrence.key) or resync:
+                self._start(occurrence, now)
+
+    def _active(self, now: dt.datetime) -> Occurrence | None:
+        """The occurrence to show now: wake alarms before bedtimes, then the one started last."""
+        active = [o for alarm in self.store.alarms() if alarm.enabled
+                  for o in [active_at(alarm, self.place.zone, self.place.location, now)] if o is not None]
+        live = [o for o in active if self.store.occurrence_state(o.key)[0] in (*_LIVE_STATES, "snoozed")]
+        if not live:
+            return None
+        return max(live, key=lambda o: (o.alarm.kind == "wake", o.start))
+
+    def _start(self, occurrence: Occurrence, now: dt.datetime) -> None:
+        alarm = occurrence.alarm
+        renderer = Renderer(self._sequence(alarm.sequence, alarm.kind), alarm.rise_s, self.pixels)
+        source = FadeOut(renderer, alarm.rise_s + alarm.hold_s, DEFAULT_FADE_S) if alarm.kind == "wake" else renderer
+        from_s = max(0.0, occurrence.offset_s(now))
+        # Remember before lighting up: a crash from here on resumes, never restarts.
+        self.store.set_occurrence_state(occurrence.key, "started")
+        self.current = ("alarm", occurrence.key)
+        verb = "starts" if from_s < 1.0 else f"resumes {from_s:.0f}s in"
+        self.log.info("%s %d (%s) %s: %s", alarm.kind, alarm.id, alarm.label or alarm.describe_time(), verb,
+                      renderer.sequence.name)
+        self.player.play(Program(source, from_s, label=f"{alarm.kind} {alarm.id}",
+                                 on_end=lambda key=occurrence.key: self._ended(key)))
+
+    def _ended(self, key: tuple[int, str]) -> None:
+        with self._lock:
+            self.store.set_occurrence_state(key, "done")
+            if self.current == ("alarm", key):
+                self.current = ()
+                self.log.info("alarm %d of %s done", *key)
+                self._show_idle()
+
+    def _show_idle(self) -> None:
+        if self.store.meta("light_on") == "1":
+            self.current = ("light",)
+            renderer = Renderer(self._sequence(NIGHT_LIGHT, "ambient"), None, self.pixels)
+            self.player.play(Program(renderer, 0.0, until_s=float("inf"), label="night light"))
+        else:
+            self.current = ()
+            self.player.stop()
+
+    def _sequence(self, name: str, kind: str):
+        try:
+            return find(name, self.sequence_dirs)
+        except SequenceLoadError as error:
+            fallback = FALLBACK_SEQUENCE.get(kind, NIGHT_LIGHT)
+            self.log.error("sequence %s cannot be used (%s); playing %s instead",
+                           name, error.problems[0], fallback)
+            return find(fallback, ())
+
+    # Controls
+
+    def _current_occurrence(self) -> Occurrence | None:
+        if self.current[:1] not in (("alarm",), ("snooze",)):
+            return None
+        return self._active(self.now())
+
+    def snooze(self, minutes: float = 9.0) -> str:
+        """Dim an alarm that is on, and bring it back (at full wake light) after `minutes`."""
+        with self._lock:
+            occurrence = self._current_occurrence()
+            if occurrence is None or self.current[0] != "alarm":
+                return "no alarm is on"
+            until = self.now() + dt.timedelta(minutes=minutes)
+            self.store.set_occurrence_state(occurrence.key, "snoozed", until)
+            self._fade_current(SNOOZE_FADE_S)
+            self.current = ("snooze", occurrence.key)
+            return f"snoozed until {until.astimezone(self.place.zone):%H:%M}"
+
+    def dismiss(self) -> str:
+        """Fade an alarm out now; it does not come back today."""
+        with self._lock:
+            occurrence = self._current_occurrence()
+            if occurrence is None:
+                return "no alarm is on"
+            self.store.set_occurrence_state(occurrence.key, "dismissed")
+            self._fade_current(DISMISS_FADE_S)
+            self.current = ()
+            return "dismissed"
+
+    def stop(self) -> str:
+        """Dark now, whatever is on (an alarm counts as dismissed)."""
+        with self._lock:
+            occurrence = self._current_occurrence()
+            if occurrence is not None:
+                self.store.set_occurrence_state(occurrence.key, "dismissed")
+            self.current = ()
+            self.player.stop()
+            return "stopped"
+
+    def light(self, on: bool) -> str:
+        with self._lock:
+            self.store.set_meta("light_on", "1" if on else "0")
+            if self.current[:1] in ((), ("light",)):
+                self._show_idle()
+            return "night light on" if on else "night light off"
+
+    def play(self, name: str, duration_s: float | None = None) -> str:
+        """Play a sequence now (until an alarm needs the ring)."""
+        with self._lock:
+            renderer = Renderer(find(name, self.sequence_dirs), duration_s, self.pixels)
+            self.current = ("manual", renderer.sequence.name)
+            self.player.play(Program(renderer, label=renderer.sequence.name, on_end=self._manual_ended))
+            return f"playing {renderer.sequence.name}"
+
+    def _manual_ended(self) -> None:
+        with self._lock:
+            if self.current[:1] == ("manual",):
+                self._show_idle()
+
+    def _fade_current(self, fade_s: float) -> None:
+        state = self.player.state
+        program = self.player.program
+        if program is None:
+            self.player.stop()
+            return
+        at_s = program.from_s + (self.player.clock() - state.started_at)
+        self.player.play(Program(FadeOut(program.source, at_s, fade_s, keep_moving=False), at_s, label="fade"))
+
+    # For the timers and the API
+
+    def due_times(self, horizon: dt.timedelta = dt.timedelta(hours=36)) -> list[dt.datetime]:
+        """Instants at which tick() must run: occurrence starts and ends, snooze ends."""
+        now = self.now()
+        coming = upcoming(self.store.alarms(), self.place.zone, self.place.location, now - dt.timedelta(days=1), 64)
+        times = {t for o in coming for t in (o.start, o.end) if now < t <= now + horizon}
+        for occurrence in coming:
+            state, until = self.store.occurrence_state(occurrence.key)
+            if state == "snoozed" and until and until > now:
+                times.add(until)
+        return sorted(times)
+
+    def status(self) -> dict:
+        with self._lock:
+            state = self.player.state
+            now = self.now()
+            return {"mode": self.current[0] if self.current else "idle", "playing": state.label,
+                    "clock_trusted": self.clock_trusted(), "now": now.astimezone(self.place.zone).isoformat(),
+                    "night_light": self.store.meta("light_on") == "1"}
+
+    def next_wakes(self, count: int, after: dt.datetime | None = None) -> list[Occurrence]:
+        return upcoming(self.store.alarms(), self.place.zone, self.place.location, after or self.now(), count)
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(UTC)

@@ -1,0 +1,49 @@
+"""Frame sources built from others: fades in and out around a sequence's renderer."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from device.frame_loop import FrameSource
+
+DEFAULT_FADE_S = 60.0  # an alarm's light fades out over a minute after its hold
+
+
+def fade_factor(progress: float) -> float:
+    """Light left after `progress` (0-1) of a fade-out: (1 - p) cubed, which falls about
+    evenly in L* (L* goes roughly as the cube root of luminance), so the fade looks steady."""
+    remaining = min(max(1.0 - progress, 0.0), 1.0)
+    return remaining * remaining * remaining
+
+
+class FadeOut:
+    """`source` played as usual until fade_at_s, then faded to dark over fade_s.
+
+    During the fade the source's clock stands still at fade_at_s unless `keep_moving`,
+    so a dismissed sunrise dims without brightening further.
+    """
+
+    def __init__(self, source: FrameSource, fade_at_s: float, fade_s: float, keep_moving: bool = True):
+        self.source = source
+        self.fade_at_s = fade_at_s
+        self.fade_s = max(fade_s, 1e-3)
+        self.keep_moving = keep_moving
+        self.duration_s = fade_at_s + self.fade_s
+
+    def frame(self, t_s: float) -> np.ndarray:
+        if t_s <= self.fade_at_s:
+            return self.source.frame(t_s)
+        progress = (t_s - self.fade_at_s) / self.fade_s
+        shown_at = t_s if self.keep_moving else self.fade_at_s
+        return self.source.frame(shown_at) * fade_factor(progress)
+
+
+class Dark:
+    """A dark ring for `duration_s` (a snooze)."""
+
+    def __init__(self, pixels: int, duration_s: float):
+        self.duration_s = duration_s
+        self._frame = np.zeros((pixels, 3))
+
+    def frame(self, t_s: float) -> np.ndarray:
+        return self._frame
