@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from device.cli import play_commands, sequence_commands
+from device.cli import sim_commands
 from device.config import ConfigError, load_config
 from device.paths import home_dir
 
@@ -23,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.required = True
     sequence_commands.register(commands)
     play_commands.register(commands)
+    sim_commands.register(commands)
     return parser
 
 

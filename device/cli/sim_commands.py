@@ -1,0 +1,117 @@
+"""`emberwake preview` (one sequence on the desktop simulator, or exported as GIF/PNG) and
+`emberwake run --sim` (the firmware on a virtual ring with an accelerated clock)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from device.cli.sequence_commands import _positive_seconds, _sequence_dirs
+from device.signals import stop_on_signals
+from sequences.catalog import find
+from sequences.engine import Renderer
+from sequences.loader import SequenceLoadError
+
+MAX_SPEED_X = 10_000.0
+
+
+def _speed(text: str) -> float:
+    try:
+        speed_x = float(text.rstrip("xX"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a speed such as 60 or 60x") from None
+    if not 1.0 <= speed_x <= MAX_SPEED_X:
+        raise argparse.ArgumentTypeError(f"speed {text!r} must be 1-{MAX_SPEED_X:g}x")
+    return speed_x
+
+
+def _hh_mm(text: str):
+    from sim.clock import wall_start_at
+    try:
+        return wall_start_at(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _size(text: str) -> int:
+    if not text.isdigit() or not 32 <= int(text) <= 1024:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a size in pixels, 32-1024")
+    return int(text)
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    preview = commands.add_parser("preview", help="watch a sequence on the desktop simulator, or export it")
+    preview.add_argument("sequence", metavar="NAME_OR_FILE")
+    preview.add_argument("--duration", type=_positive_seconds, metavar="D", help="play length (default: the file's)")
+    preview.add_argument("--speed", type=_speed, metavar="X",
+                         help="times real time, 1-600 in the viewers (default 1; a GIF: the whole sequence in 6 s)")
+    preview.add_argument("--terminal", action="store_true", help="draw in this terminal, not a window")
+    preview.add_argument("--export", metavar="FILE", help="write FILE.gif (the ring) or FILE.png (the timeline)")
+    preview.add_argument("--size", type=_size, metavar="PX", help="GIF width and height (default 240)")
+    preview.add_argument("--sequences", metavar="DIR", help="folder of user sequences (default: from the config)")
+    preview.set_defaults(run=run_preview)
+
+    run = commands.add_parser("run", help="run the light; --sim: on the desktop simulator")
+    run.add_argument("--sim", action="store_true", help="a virtual ring and a simulated clock instead of the LEDs")
+    run.add_argument("--clock-speed", type=_speed, default=1.0, metavar="X", help="simulated seconds a second")
+    run.add_argument("--clock-start", type=_hh_mm, metavar="HH:MM", help="simulated time to start at (default: now)")
+    run.add_argument("--play", metavar="NAME_OR_FILE", help="start this sequence at once")
+    run.add_argument("--duration", type=_positive_seconds, metavar="D", help="its play length (default: the file's)")
+    run.add_argument("--terminal", action="store_true", help="draw in this terminal, not a window")
+    run.add_argument("--sequences", metavar="DIR", help="folder of user sequences (default: from the config)")
+    run.set_defaults(run=run_run)
+
+
+def _renderer(args: argparse.Namespace, name: str) -> Renderer:
+    return Renderer(find(name, _sequence_dirs(args)), args.duration, args.settings.ring.pixels)
+
+
+def run_preview(args: argparse.Namespace) -> int:
+    from sim.export import ExportError, export
+    from sim.session import PreviewSession, SequenceWatcher
+    from sim.viewers import run_viewer
+
+    try:
+        renderer = _renderer(args, args.sequence)
+    except SequenceLoadError as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        return 1
+    if args.export:
+        try:
+            print(export(Path(args.export), renderer, args.settings, args.speed, args.size))
+        except (ExportError, OSError) as error:
+            print(f"emberwake: {error}", file=sys.stderr)
+            return 1
+        return 0
+    source = Path(renderer.sequence.source)
+    watcher = SequenceWatcher(source, lambda: _renderer(args, str(source))) if source.is_file() else None
+    session = PreviewSession(renderer, args.settings, min(args.speed or 1.0, 600.0), watcher=watcher).start()
+    try:
+        with stop_on_signals() as stopping:
+            run_viewer(session, stopping, prefer_window=not args.terminal)
+    finally:
+        session.close()
+    return 0
+
+
+def run_run(args: argparse.Namespace) -> int:
+    if not args.sim:
+        print("emberwake: run: only the simulator (--sim) is built so far; the service on the LEDs comes with "
+              "the scheduler", file=sys.stderr)
+        return 2
+    from sim.run import run_sim
+
+    play = None
+    if args.play:
+        try:
+            play = _renderer(args, args.play)
+        except SequenceLoadError as error:
+            for problem in error.problems:
+                print(problem, file=sys.stderr)
+            return 1
+    with stop_on_signals() as stopping:
+        run_sim(args.settings, args.clock_speed, args.clock_start, play=play, prefer_window=not args.terminal,
+                stopping=stopping)
+    return 0

@@ -1,0 +1,216 @@
+"""A preview: one sequence played on a virtual ring by the real frame loop and pipeline, on a
+simulated clock that can run fast, pause, and jump, and that picks up edits to the sequence's file.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from device.config import Config
+from device.frame_loop import MAX_FPS, FrameLoop
+from device.pipeline import Pipeline
+from sequences.engine import Renderer
+from sequences.loader import SequenceLoadError
+from sim.clock import SimClock
+from sim.rings import LedAppearance, VirtualRing
+from sim.status import PAUSE, SEEK, SPEED, Status, TimelineStrip, timeline_strip
+
+# The frame loop runs at the configured rate on the simulated clock, but fast-forwarding would
+# need hundreds of thousands of frames a real second; past this many it steps the simulated
+# LEDs less often instead (each frame still a real, dithered frame of the pipeline).
+MAX_REAL_FRAMES_PER_S = 400.0
+RELOAD_CHECK_S = 0.3
+WAKE_TIME = (7, 0)  # a wake sequence previews as if it ends at 07:00; others start at 22:00
+EVENING_TIME = (22, 0)
+
+
+def loop_fps(config_fps: float, speed_x: float) -> float:
+    """Frames per simulated second for a frame loop on a clock running speed_x times real time."""
+    return min(max(min(config_fps, MAX_REAL_FRAMES_PER_S / speed_x), 1.0), MAX_FPS)
+
+
+def one_line(error: SequenceLoadError) -> str:
+    """The first problem of a load error, and how many more there are."""
+    problems = [str(p) for p in error.problems] or [str(error)]
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    return problems[0] + more
+
+
+class SequenceWatcher:
+    """Notices when a sequence file changes and loads it again."""
+
+    def __init__(self, path: Path, load: Callable[[], Renderer]):
+        self.path = path
+        self.load = load
+        self._seen = self._signature()
+
+    def _signature(self) -> tuple[int, int] | None:
+        try:
+            stat = self.path.stat()
+        except OSError:
+            return None
+        return stat.st_mtime_ns, stat.st_size
+
+    def check(self) -> Renderer | SequenceLoadError | None:
+        """A new renderer if the file changed and loads, its error if it changed and does not, else None."""
+        signature = self._signature()
+        if signature == self._seen or signature is None:
+            return None
+        self._seen = signature
+        try:
+            return self.load()
+        except SequenceLoadError as error:
+            return error
+
+
+class PreviewSession:
+    """Plays `renderer` on `ring` in its own thread; all methods are thread-safe."""
+
+    controls = frozenset({PAUSE, SEEK, SPEED})
+
+    def __init__(self, renderer: Renderer, config: Config, speed_x: float = 1.0, ring: VirtualRing | None = None,
+                 watcher: SequenceWatcher | None = None):
+        self.config = config
+        self.ring = ring or VirtualRing.for_config(config)
+        self.appearance = LedAppearance(config.output, self.ring.channels)
+        self.pipeline = Pipeline(config.output, self.ring.pixel_count, self.ring.channels)
+        self.clock = SimClock(speed_x)
+        self.watcher = watcher
+        self.notice = ""
+        self._renderer = renderer
+        self._strip: TimelineStrip | None = None
+        self._changed = threading.Condition()
+        self._interrupt = threading.Event()
+        self._restart = True
+        self._closing = False
+        self._from_s = 0.0
+        self._started_clock_s = 0.0
+        self._at_end = False
+        self._next_check_s = 0.0
+        self._thread = threading.Thread(target=self._run, name="emberwake-preview", daemon=True)
+
+    def start(self) -> "PreviewSession":
+        self._thread.start()
+        return self
+
+    @property
+    def renderer(self) -> Renderer:
+        return self._renderer
+
+    def position_s(self) -> float:
+        """Where the sequence clock is now, 0 to the duration."""
+        with self._changed:
+            if self._restart:
+                return self._from_s
+            played_s = self.clock.monotonic() - self._started_clock_s
+            return min(max(self._from_s + played_s, 0.0), self._renderer.duration_s)
+
+    def _run(self) -> None:
+        while True:
+            with self._changed:
+                while not self._restart and not self._closing:
+                    self._changed.wait()
+                if self._closing:
+                    return
+                self._restart = False
+                self._interrupt.clear()
+                renderer, from_s = self._renderer, self._from_s
+                loop = FrameLoop(self.ring, self.pipeline, loop_fps(self.config.fps, self.clock.speed_x),
+                                 clock=self.clock.monotonic, sleep=self.clock.sleep)
+                self._started_clock_s = self.clock.monotonic()
+            loop.play(renderer, self._interrupt, from_s)
+            with self._changed:
+                if not self._interrupt.is_set() and not self._restart:
+                    # The end: hold the last frame, as the LEDs would, with the clock stopped there.
+                    self.clock.pause()
+                    self._from_s, self._started_clock_s = renderer.duration_s, self.clock.monotonic()
+                    self._at_end = True
+
+    def _restart_at(self, t_s: float) -> None:
+        with self._changed:
+            self._from_s = min(max(t_s, 0.0), self._renderer.duration_s)
+            self._restart = True
+            self._at_end = False
+            self._interrupt.set()
+            self._changed.notify_all()
+        self.clock.wake()  # a paused clock would otherwise hold the loop's sleep for ever
+
+    def seek(self, t_s: float) -> None:
+        """Jump to t_s on the sequence clock; while paused, the ring shows that moment at once."""
+        self._restart_at(t_s)
+
+    def toggle_pause(self) -> None:
+        if self._at_end:
+            self._restart_at(0.0)
+            self.clock.resume()
+        elif self.clock.paused:
+            self.clock.resume()
+        else:
+            self.clock.pause()
+
+    def set_speed(self, speed_x: float) -> None:
+        position_s = self.position_s()
+        self.clock.set_speed(speed_x)
+        self._restart_at(position_s)  # so the frame loop's rate suits the new speed
+
+    def replace(self, renderer: Renderer) -> None:
+        """Play an edited sequence from the same place on the clock."""
+        position_s = self.position_s()
+        with self._changed:
+            self._renderer = renderer
+            self._strip = None
+        self._restart_at(position_s)
+
+    def poll(self) -> None:
+        """Reload the file if it changed (called from the viewer's loop, a few times a second)."""
+        now_s = time.monotonic()
+        if self.watcher is None or now_s < self._next_check_s:
+            return
+        self._next_check_s = now_s + RELOAD_CHECK_S
+        result = self.watcher.check()
+        if isinstance(result, SequenceLoadError):
+            self.notice = f"{one_line(result)}; showing the last good version"
+        elif result is not None:
+            self.replace(result)
+            self.notice = f"reloaded {self.watcher.path.name} at {datetime.now():%H:%M:%S}"
+
+    def close(self) -> None:
+        with self._changed:
+            self._closing = True
+            self._interrupt.set()
+            self._changed.notify_all()
+        self.clock.wake()
+        self._thread.join(5.0)
+        self.ring.close()
+
+    def wall_at(self, t_s: float) -> datetime:
+        """The wall clock a preview shows: a wake sequence ends at 07:00, anything else starts at 22:00."""
+        sequence = self._renderer.sequence
+        midnight = datetime.now().replace(hour=0, minute=0, second=0, microsecond=0)
+        if sequence.kind == "wake":
+            start = midnight + timedelta(hours=WAKE_TIME[0], minutes=WAKE_TIME[1], seconds=-self._renderer.duration_s)
+        else:
+            start = midnight + timedelta(hours=EVENING_TIME[0], minutes=EVENING_TIME[1])
+        return start + timedelta(seconds=t_s)
+
+    def status(self) -> Status:
+        renderer = self._renderer
+        t_s = self.position_s()
+        phase = renderer.phase_at(t_s)
+        return Status(renderer.sequence.title, phase.name, phase.caption, t_s, renderer.duration_s, self.wall_at(t_s),
+                      self.clock.speed_x, self.clock.paused, self.notice)
+
+    def ideal_codes(self) -> np.ndarray:
+        """The light now as float codes before quantising and dithering (the pipeline's ideal)."""
+        return self.pipeline.codes(self._renderer.frame(self.position_s()))
+
+    def timeline(self) -> TimelineStrip:
+        if self._strip is None:
+            self._strip = timeline_strip(self._renderer, self.config.output.brightness)
+        return self._strip

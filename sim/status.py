@@ -1,0 +1,121 @@
+"""What a viewer shows besides the LEDs, and the controls it may offer: the seam between the
+things that drive a virtual ring (a preview, the simulated firmware) and the window or terminal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+import numpy as np
+
+from sequences.color import luminance, luminance_to_lstar
+from sequences.engine import Renderer
+from sim.glow import srgb_codes
+from sim.rings import LedAppearance, VirtualRing
+
+PAUSE, SEEK, SPEED = "pause", "seek", "speed"
+MIN_SPEED_X, MAX_SPEED_X = 1.0, 600.0  # the viewers' speed control
+
+
+def clock_text(seconds: float) -> str:
+    """m:ss below an hour, h:mm:ss above."""
+    whole = int(seconds)
+    hours, minutes, secs = whole // 3600, whole // 60 % 60, whole % 60
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def speed_text(speed_x: float) -> str:
+    return f"{speed_x:.3g}\u00d7"
+
+
+@dataclass(frozen=True)
+class Status:
+    """One moment of a simulation, in words and numbers.
+
+    sequence_s / duration_s: where the sequence clock is, and its length (None when idle);
+    wall: the simulated wall clock; notice: one line worth reading (a reload error, say).
+    """
+
+    title: str
+    phase: str = ""
+    caption: str = ""
+    sequence_s: float | None = None
+    duration_s: float | None = None
+    wall: datetime | None = None
+    speed_x: float = 1.0
+    paused: bool = False
+    notice: str = ""
+
+
+@dataclass(frozen=True)
+class TimelineStrip:
+    """A sequence at a glance, for the scrub bar: per column its light (sRGB) and L* (0-100)."""
+
+    colours: np.ndarray  # (columns, 3) uint8
+    lstar: np.ndarray  # (columns,)
+    duration_s: float
+    phase_starts_s: tuple[float, ...]
+
+
+class ViewSource(Protocol):
+    """What a viewer draws from, and the controls it forwards. `controls` says which of
+    PAUSE, SEEK and SPEED the source accepts; the others are no-ops."""
+
+    ring: VirtualRing
+    appearance: LedAppearance
+    controls: frozenset[str]
+
+    def status(self) -> Status: ...
+
+    def ideal_codes(self) -> np.ndarray | None: ...
+
+    def timeline(self) -> TimelineStrip | None: ...
+
+    def poll(self) -> None: ...
+
+    def toggle_pause(self) -> None: ...
+
+    def set_speed(self, speed_x: float) -> None: ...
+
+    def seek(self, t_s: float) -> None: ...
+
+
+def timeline_strip(renderer: Renderer, brightness: float = 1.0, columns: int = 480) -> TimelineStrip:
+    """The phases' light (before effects, which a strip this small could not show) over time."""
+    times_s = (np.arange(columns) + 0.5) / columns * renderer.duration_s
+    light = np.array([renderer.light_at(t) for t in times_s]) * brightness
+    return TimelineStrip(srgb_codes(light), luminance_to_lstar(luminance(light)), renderer.duration_s,
+                         tuple(p.start_s for p in renderer.placed))
+
+
+class RingOnlySource:
+    """A ring seen with nothing else known about it: what `play --output sim` shows."""
+
+    controls: frozenset[str] = frozenset()
+
+    def __init__(self, ring: VirtualRing, appearance: LedAppearance, title: str):
+        self.ring = ring
+        self.appearance = appearance
+        self.title = title
+
+    def status(self) -> Status:
+        return Status(self.title, notice=f"{self.ring.shown} frames shown")
+
+    def ideal_codes(self) -> np.ndarray | None:
+        return None
+
+    def timeline(self) -> TimelineStrip | None:
+        return None
+
+    def poll(self) -> None:
+        pass
+
+    def toggle_pause(self) -> None:
+        pass
+
+    def set_speed(self, speed_x: float) -> None:
+        pass
+
+    def seek(self, t_s: float) -> None:
+        pass

@@ -1,0 +1,62 @@
+"""`emberwake run --sim` and `emberwake preview` from the command line, as a user runs them."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from device.cli import main
+
+EMBERWAKE = [sys.executable, "-c", "import sys; from device.cli import main; sys.exit(main())"]
+
+
+def run_for(args: list[str], seconds: float, environment: dict[str, str]) -> tuple[int, str, str]:
+    """Run emberwake for a while, then stop it as systemd or Ctrl-C would."""
+    process = subprocess.Popen(EMBERWAKE + args, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    time.sleep(seconds)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=10)
+    return process.returncode, out, err
+
+
+def no_display() -> dict[str, str]:
+    return {key: value for key, value in os.environ.items() if key not in ("DISPLAY", "WAYLAND_DISPLAY")}
+
+
+def test_run_sim_without_a_display_says_so_and_runs_in_the_terminal(tmp_path):
+    code, out, err = run_for(["--home", str(tmp_path), "run", "--sim", "--clock-start", "06:30",
+                              "--clock-speed", "60"], 3.0, no_display())
+    assert code == 0, err
+    assert err == "emberwake: no display ($DISPLAY is not set); showing the ring in the terminal\n"
+    last = out.rsplit("\x1b[H", 1)[-1]
+    assert "\x1b[38;2;" in last and "idle" in last and "The ring is dark" in last
+    assert "06:3" in last and "06:30:00" not in last  # the simulated clock ticks at 60x
+    assert out.endswith("\x1b[0m\x1b[?25h\n")  # the cursor is given back
+
+
+def test_preview_in_the_terminal_shows_the_phase_and_its_caption(tmp_path, solid_file):
+    code, out, err = run_for(["--home", str(tmp_path), "preview", str(solid_file), "--terminal"], 2.0, no_display())
+    assert code == 0 and err == ""
+    last = out.rsplit("\x1b[H", 1)[-1]
+    assert "Test solid" in last and "red" in last and "All red." in last
+
+
+def test_run_without_sim_and_bad_arguments_are_one_line_errors(tmp_path, capsys):
+    assert main(["--home", str(tmp_path), "run"]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
+    for wrong in (["run", "--sim", "--clock-start", "7am"], ["run", "--sim", "--clock-speed", "0"],
+                  ["preview", "x", "--speed", "fast"]):
+        try:
+            main(["--home", str(tmp_path), *wrong])
+        except SystemExit as stop:
+            assert stop.code == 2
+        assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_preview_of_an_unknown_sequence_names_the_nearest(tmp_path, capsys):
+    assert main(["--home", str(tmp_path), "preview", "lavendr-dawn", "--terminal"]) == 1
+    assert "did you mean 'lavender-dawn'?" in capsys.readouterr().err

@@ -1,0 +1,91 @@
+"""The accelerated clock: simulated time X times faster, sleeps 1/X as long, pause and wake."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import date, datetime, timedelta
+
+import numpy as np
+import pytest
+
+from device.frame_loop import FrameLoop
+from device.output import CaptureOutput
+from device.pipeline import OutputSettings, Pipeline
+from sim.clock import SimClock, wall_start_at
+
+
+class FakeReal:
+    def __init__(self):
+        self.now_s = 100.0
+
+    def __call__(self) -> float:
+        return self.now_s
+
+
+def test_simulated_time_runs_speed_x_times_faster_from_the_chosen_start():
+    real = FakeReal()
+    start = datetime(2030, 1, 2, 6, 0).astimezone()
+    clock = SimClock(60.0, start, real_clock=real)
+    real.now_s += 10.0
+    assert clock.monotonic() == pytest.approx(600.0)
+    assert clock.now() == start + timedelta(minutes=10)
+    assert clock.time() == pytest.approx(start.timestamp() + 600.0)
+
+
+def test_pause_holds_time_and_a_new_speed_carries_on_without_a_jump():
+    real = FakeReal()
+    clock = SimClock(10.0, real_clock=real)
+    real.now_s += 1.0
+    clock.pause()
+    real.now_s += 5.0
+    assert clock.monotonic() == pytest.approx(10.0)
+    clock.resume()
+    clock.set_speed(2.0)
+    real.now_s += 1.0
+    assert clock.monotonic() == pytest.approx(12.0)
+
+
+def test_a_sleep_takes_one_xth_of_the_real_time():
+    clock = SimClock(100.0)
+    before_sim, before_real = clock.monotonic(), time.monotonic()
+    clock.sleep(3.0)
+    real_s = time.monotonic() - before_real
+    assert clock.monotonic() - before_sim >= 3.0
+    assert 0.025 <= real_s < 0.5
+
+
+def test_a_sleep_on_a_paused_clock_lasts_until_resumed_or_woken():
+    clock = SimClock(1000.0)
+    for release in (clock.resume, clock.wake):
+        clock.pause()
+        done = threading.Event()
+        threading.Thread(target=lambda: (clock.sleep(1.0), done.set()), daemon=True).start()
+        assert not done.wait(0.2)
+        release()
+        assert done.wait(2.0)
+
+
+def test_clock_start_is_a_time_of_day_today():
+    start = wall_start_at("06:30", today=date(2030, 5, 6))
+    assert (start.year, start.month, start.day, start.hour, start.minute) == (2030, 5, 6, 6, 30)
+    for wrong in ("25:00", "6.30", "breakfast"):
+        with pytest.raises(ValueError, match="HH:MM"):
+            wall_start_at(wrong)
+
+
+def test_the_frame_loop_plays_a_sequence_on_the_fast_clock():
+    class Source:
+        duration_s = 4.0
+
+        def frame(self, t_s: float) -> np.ndarray:
+            return np.full((8, 3), t_s / 4.0)
+
+    clock = SimClock(40.0)
+    output = CaptureOutput(8)
+    loop = FrameLoop(output, Pipeline(OutputSettings(), 8), fps=25, clock=clock.monotonic, sleep=clock.sleep)
+    started = time.monotonic()
+    stats = loop.play(Source(), threading.Event())
+    assert time.monotonic() - started < 1.0  # 4 simulated seconds at 40x: 0.1 s, give or take a busy machine
+    assert stats.shown >= 20 and stats.last_t_s == 4.0  # a busy machine may drop some frames, not all
+    assert output.last.min() >= 253  # full white, give or take the dither's carried error
