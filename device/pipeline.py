@@ -15,6 +15,17 @@ import numpy as np
 MAX_CODE = 255.0
 
 
+def _constant(value: float) -> np.ndarray:
+    # A 0-d float64 array: the same number as the Python float to a float64 ufunc, but numpy
+    # takes it in about half the time (no scalar conversion on every call).
+    constant = np.array(value, dtype=np.float64)
+    constant.setflags(write=False)
+    return constant
+
+
+_ZERO, _HALF, _MAX_CODE = _constant(0.0), _constant(0.5), _constant(MAX_CODE)
+
+
 @dataclass(frozen=True)
 class OutputSettings:
     """How frames become codes on one physical ring.
@@ -55,25 +66,31 @@ class Ditherer:
     def __init__(self, pixels: int, channels: int):
         self.error = np.zeros((pixels, channels))
         self._out = np.empty((pixels, channels))
+        # Work buffers, reused every frame (this runs 200 times a second: numpy's per-call cost,
+        # not the arithmetic, is what it spends its time on). The running totals sit below a row
+        # of zeros, so one maximum.accumulate both holds them level and keeps them >= 0, and one
+        # subtraction takes every LED's share, the first's included.
+        self._wanted = np.empty((pixels, channels))
+        self._dark = np.empty((pixels, channels), dtype=bool)
+        self._totals = np.zeros((pixels + 1, channels))
+        self._running = self._totals[1:]
+        self._before = self._totals[:-1]
 
     def reset(self) -> None:
         self.error[:] = 0.0
 
     def quantise(self, codes: np.ndarray) -> np.ndarray:
         """Float codes (pixels, channels) in 0-255 -> uint8 codes of the same shape."""
-        wanted = codes + self.error
-        np.copyto(wanted, 0.0, where=codes <= 0.0)
-        np.minimum(wanted, MAX_CODE, out=wanted)
-        running = wanted.cumsum(axis=0)
-        running += 0.5
+        wanted = np.add(codes, self.error, out=self._wanted)
+        np.copyto(wanted, _ZERO, where=np.less_equal(codes, _ZERO, out=self._dark))
+        np.minimum(wanted, _MAX_CODE, out=wanted)
+        running = np.add.accumulate(wanted, axis=0, out=self._running)  # wanted.cumsum(axis=0)
+        np.add(running, _HALF, out=running)
         np.floor(running, out=running)  # rounds the running total
-        np.maximum(running[0], 0.0, out=running[0])
         # A running total that dips (an LED owing light) holds level instead of going
         # negative; what that LED owes stays in its error for the next frame.
-        np.maximum.accumulate(running, axis=0, out=running)
-        out = self._out
-        out[0] = running[0]
-        np.subtract(running[1:], running[:-1], out=out[1:])
+        np.maximum.accumulate(self._totals, axis=0, out=self._totals)
+        out = np.subtract(running, self._before, out=self._out)
         np.subtract(wanted, out, out=self.error)
         return out.astype(np.uint8)
 
@@ -89,6 +106,7 @@ class Pipeline:
         self.channels = channels
         self.gains = np.asarray(settings.white_balance, dtype=float) * settings.brightness * MAX_CODE
         self.ditherer = Ditherer(pixels, channels)
+        self._codes = np.empty((pixels, 3))
         # Dithering may round each channel's ring total up by about a code (two with carried
         # error); keep that much in hand so the quantised frame stays within the budget.
         dither_margin_mA = 3.0 * channels * settings.mA_per_channel / MAX_CODE
@@ -118,4 +136,11 @@ class Pipeline:
 
     def process(self, frame: np.ndarray) -> np.ndarray:
         """Linear frame (pixels, 3) -> uint8 codes (pixels, channels) in R, G, B(, W) order."""
-        return self.ditherer.quantise(self.codes(frame))
+        if self.channels == 4 or type(frame) is not np.ndarray or frame.shape != self._codes.shape:
+            return self.ditherer.quantise(self.codes(frame))
+        # codes(frame) for an RGB ring, into a buffer of its own rather than a new array.
+        codes = np.multiply(frame, self.gains, out=self._codes)
+        total = float(np.add.reduce(codes, axis=None))
+        if total > self.budget_codes:
+            codes *= self.budget_codes / total
+        return self.ditherer.quantise(codes)
