@@ -1,0 +1,179 @@
+"""Groups 3-5: what the light itself does, on simulated time (no sleeping), through the real
+Renderer and Pipeline (power limit and dithering) of a 24-LED RGB ring at 200 fps.
+
+ramp: the low end of a 30-minute wake ramp linear in L*: first light, and the steps in L* of
+      the ring's total light between consecutive 100 ms windows;
+flicker: the ring's summed light at constant low levels, per frame, over 10 ms, and its spectrum;
+colour: how far (OKLab) the time-averaged output lands from the light that was asked for.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from bench.stats import r, ring_light
+from device.pipeline import MAX_CODE, OutputSettings, Pipeline
+from sequences.color import LUMA_WEIGHTS, linear_rgb_to_oklab, luminance, luminance_to_lstar
+from sequences.engine import Renderer, light_rgb
+from sequences.loader import load_text
+from sequences.palette import resolve_colour
+
+FPS = 200
+PIXELS = 24
+FULL_RING = PIXELS * MAX_CODE  # the ring's summed light at full white, in codes
+
+RAMP_TOML = """
+title = "Benchmark ramp"
+description = "Linear in L* from dark to full over 30 minutes, steady on every LED."
+kind = "wake"
+duration = "30m"
+[[phase]]
+name = "ramp"
+caption = "A steady ramp."
+duration = "100%"
+start = { colour = 3000, level = 0 }
+end = { level = 100 }
+effect = "steady"
+"""
+
+
+def ramp(quick: bool, budget_s: float) -> dict:
+    """The whole 30 minutes if it fits in budget_s of this machine's time, else as much from the
+    start (where the low end is) as fits; `simulated_s` says which."""
+    renderer = Renderer(load_text(RAMP_TOML, source="bench-ramp"), None, PIXELS)
+    pipeline = Pipeline(OutputSettings(), PIXELS)
+    wanted_s = 60.0 if quick else renderer.duration_s
+    frames = int(round(wanted_s * FPS)) + 1
+    codes = np.empty((frames, PIXELS, 3), dtype=np.uint8)
+    frame, process = renderer.frame, pipeline.process
+    started = time.perf_counter()
+    done = frames
+    for k in range(frames):
+        codes[k] = process(frame(k / FPS))
+        if k % 2000 == 1999 and time.perf_counter() - started > budget_s:
+            done = k + 1
+            break
+    elapsed = time.perf_counter() - started
+    codes = codes[:done]
+
+    lit = codes.reshape(done, -1).any(axis=1)
+    first_light_s = float(np.argmax(lit)) / FPS if lit.any() else None
+    y = ring_light(codes) / FULL_RING
+    per_window = FPS // 10  # 100 ms
+    windows = done // per_window
+    window_y = y[:windows * per_window].reshape(windows, per_window).mean(axis=1)
+    window_lstar = luminance_to_lstar(window_y)
+    steps = np.abs(np.diff(window_lstar))
+    worst = int(np.argmax(steps))
+    centres_s = (np.arange(windows) * per_window + (per_window - 1) / 2) / FPS
+    intended_lstar = np.array([float(luminance_to_lstar(float(luminance(renderer.light_at(float(t))))))
+                               for t in centres_s])
+    deviation = np.abs(window_lstar - intended_lstar)
+    return {
+        "sequence": "one steady phase, 3000 K, L* 0 -> 100 linear over 30 min, 24 LEDs",
+        "simulated_s": r(done / FPS, 2),
+        "whole_ramp_simulated": done == int(round(renderer.duration_s * FPS)) + 1,
+        "frames": done,
+        "simulation_wall_s": r(elapsed, 2),
+        "first_light_s": r(first_light_s, 3),
+        "largest_step_lstar": r(float(steps.max()), 4),
+        "largest_step_at_s": r(float(centres_s[worst + 1]), 2),
+        "largest_step_from_lstar": r(float(window_lstar[worst]), 3),
+        "steps_over_1_lstar": int((steps > 1.0).sum()),
+        "steps_over_0_5_lstar": int((steps > 0.5).sum()),
+        "intended_step_lstar": r(100.0 / (renderer.duration_s * 10), 4),
+        "max_deviation_from_intended_lstar": r(float(deviation.max()), 4),
+        "max_deviation_at_s": r(float(centres_s[int(np.argmax(deviation))]), 2),
+    }
+
+
+def _warm(kelvin: float = 2700.0) -> np.ndarray:
+    return np.asarray(resolve_colour(kelvin).rgb, dtype=float)
+
+
+def _run_constant(pixel_rgb: np.ndarray, warmup: int, frames: int) -> tuple[Pipeline, np.ndarray, np.ndarray]:
+    """(pipeline, wanted float codes, every frame's uint8 codes) for a constant frame."""
+    pipeline = Pipeline(OutputSettings(), PIXELS)
+    frame = np.broadcast_to(pixel_rgb, (PIXELS, 3)).copy()
+    wanted = pipeline.codes(frame)
+    for _ in range(warmup):
+        pipeline.process(frame)
+    shown = np.empty((frames, PIXELS, 3), dtype=np.uint8)
+    for k in range(frames):
+        shown[k] = pipeline.process(frame)
+    return pipeline, wanted, shown
+
+
+def flicker(quick: bool) -> dict:
+    """Peak-to-peak of the ring's summed light at constant levels of a warm (2700 K) light."""
+    chroma = _warm()
+    frames = (2 if quick else 4) * FPS
+    levels: list[tuple[str, np.ndarray]] = [
+        (f"{codes:g} codes", chroma * (codes / MAX_CODE)) for codes in (0.5, 1.0, 2.0, 5.0, 20.0)]
+    levels += [(f"L* {lstar:g}", light_rgb(chroma, lstar)) for lstar in (1.0, 5.0, 10.0)]
+    results = {}
+    for label, rgb in levels:
+        _, wanted, shown = _run_constant(rgb, FPS, frames)
+        light = ring_light(shown)
+        mean = float(light.mean())
+        over_10ms = light.reshape(-1, FPS // 100).mean(axis=1)
+        amplitude = 2.0 * np.abs(np.fft.rfft(light - mean)) / frames
+        freqs = np.fft.rfftfreq(frames, 1.0 / FPS)
+        strong = np.nonzero(amplitude[1:] > 0.01 * mean)[0] if mean > 0 else np.array([], dtype=int)
+        lowest_hz = float(freqs[1:][strong[0]]) if strong.size else None
+        below_50 = amplitude[1:][freqs[1:] < 50.0]
+        lit = wanted.sum(axis=0) > 0
+        one_code = float(LUMA_WEIGHTS[lit].min()) if lit.any() else 0.0  # one LED's dimmest code
+        results[label] = {
+            "brightest_channel_mean_code": r(float(wanted.max(axis=1).mean()), 3),
+            "lstar": r(float(luminance_to_lstar(mean / FULL_RING)), 3),
+            "ring_light_mean_codes": r(mean, 4),
+            "target_applies": mean >= one_code,
+            "p2p_per_frame_percent": r(100.0 * float(light.max() - light.min()) / mean, 2) if mean else None,
+            "p2p_10ms_percent": r(100.0 * float(over_10ms.max() - over_10ms.min()) / mean, 2) if mean else None,
+            "lowest_component_over_1_percent_hz": r(lowest_hz, 2),
+            "largest_component_under_50hz_percent": r(100.0 * float(below_50.max()) / mean, 3) if mean else None,
+        }
+    applies = [v for v in results.values() if v["target_applies"]]
+    return {
+        "colour": "2700 K on all 24 LEDs", "seconds_analysed": frames / FPS, "fps": FPS,
+        "levels": results,
+        "worst_p2p_per_frame_percent": max((v["p2p_per_frame_percent"] for v in applies), default=None),
+        "worst_p2p_10ms_percent": max((v["p2p_10ms_percent"] for v in applies), default=None),
+        "lowest_component_over_1_percent_hz": min(
+            (v["lowest_component_over_1_percent_hz"] for v in applies
+             if v["lowest_component_over_1_percent_hz"] is not None), default=None),
+    }
+
+
+COLOURS = (1800, 2700, 4000, 6500, "gold", "honey", "rose", "indigo", "sapphire", "pond", "midnight", "moonlight")
+COLOUR_LEVELS = (2.0, 5.0, 10.0, 20.0, 50.0)
+
+
+def colour(quick: bool) -> dict:
+    """OKLab distance between the light asked for and the time-averaged light shown, in the
+    LED's own linear space (codes / 255, white balance not undone: both sides are codes)."""
+    frames = (1 if quick else 2) * FPS
+    cases = []
+    for name in COLOURS:
+        chroma = np.asarray(resolve_colour(name).rgb, dtype=float)
+        for level in COLOUR_LEVELS:
+            _, wanted, shown = _run_constant(light_rgb(chroma, level), 0, frames)
+            intended = wanted / MAX_CODE
+            averaged = shown.mean(axis=0) / MAX_CODE
+            per_pixel = np.linalg.norm(linear_rgb_to_oklab(intended) - linear_rgb_to_oklab(averaged), axis=-1)
+            ring = float(np.linalg.norm(linear_rgb_to_oklab(intended.mean(axis=0))
+                                        - linear_rgb_to_oklab(averaged.mean(axis=0))))
+            cases.append((str(name), level, float(per_pixel.max()), ring))
+    worst = max(cases, key=lambda case: case[2])
+    by_level = {f"L* {level:g}": r(max(c[2] for c in cases if c[1] == level), 5) for level in COLOUR_LEVELS}
+    return {
+        "colours": [str(c) for c in COLOURS], "levels_lstar": list(COLOUR_LEVELS),
+        "seconds_averaged": frames / FPS,
+        "max_pixel_distance_oklab": r(worst[2], 5),
+        "max_ring_distance_oklab": r(max(c[3] for c in cases), 5),
+        "worst_case": {"colour": worst[0], "level_lstar": worst[1], "pixel_distance_oklab": r(worst[2], 5)},
+        "max_pixel_distance_by_level_oklab": by_level,
+    }

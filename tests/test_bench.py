@@ -1,0 +1,95 @@
+"""`emberwake bench --json --quick`: one JSON object with every group, sane types, and targets judged.
+
+This checks the benchmark's shape, not this machine's speed.
+"""
+
+import io
+import json
+import math
+import sys
+
+import pytest
+
+from device.cli import main
+
+GROUPS = ("frame_cost", "loop", "ramp", "flicker", "colour")
+
+
+def _numbers(value, path=""):
+    """Every number in a JSON value, with its path."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return
+    if isinstance(value, (int, float)):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _numbers(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _numbers(item, f"{path}[{index}]")
+
+
+@pytest.fixture(scope="module")
+def quick_result(tmp_path_factory):
+    pytest.importorskip("adafruit_led_animation", reason="the benchmark compares against adafruit_led_animation")
+    capture = pytest.MonkeyPatch()
+    home = tmp_path_factory.mktemp("home")
+    out = io.StringIO()
+    capture.setattr(sys, "stdout", out)
+    try:
+        code = main(["--home", str(home), "bench", "--json", "--quick"])
+    finally:
+        capture.undo()
+    assert code == 0
+    return json.loads(out.getvalue())  # the whole of stdout is one JSON object
+
+
+def test_quick_bench_prints_every_group_and_the_machine(quick_result):
+    for group in GROUPS:
+        assert isinstance(quick_result[group], dict), group
+    machine = quick_result["machine"]
+    assert isinstance(machine["cpu_model"], str) and machine["cores"] >= 1
+    assert isinstance(machine["python"], str) and isinstance(machine["numpy"], str)
+    assert quick_result["quick"] is True
+
+
+def test_every_figure_is_a_finite_number_and_targets_are_judged(quick_result):
+    numbers = list(_numbers(quick_result))
+    assert len(numbers) > 50
+    assert all(math.isfinite(value) for _, value in numbers)
+    met = quick_result["targets_met"]
+    assert met and all(isinstance(value, bool) for value in met.values())
+    assert set(met) == set(quick_result["targets"])
+
+
+def test_the_figures_asked_for_are_there_with_their_units(quick_result):
+    cost = quick_result["frame_cost"]["by_leds"]
+    assert set(cost) == {"12", "24", "60", "144"}
+    for entry in cost.values():
+        assert entry["ours_p50_us"] > 0 and entry["pulse_p50_us"] > 0
+        assert entry["ours_p99_us"] >= entry["ours_p50_us"]
+        assert entry["pulse_drew_every_call"] is True
+        assert entry["share_of_wire_time_p50_percent"] > 0
+    assert len(cost["24"]["by_phase_p50_us"]) >= 7  # every phase of storm-to-firelight, and its cross-fades
+    loop = quick_result["loop"]
+    for key in ("lateness_p50_ms", "lateness_p99_ms", "lateness_max_ms", "drift_ms",
+                "playing_cpu_percent", "idle_cpu_percent"):
+        assert isinstance(loop[key], float), key
+    assert isinstance(loop["dropped_frames"], int) and loop["frames_shown"] > 0
+    assert loop["idle_mode"] == "idle" and loop["idle_frames_shown"] == 0
+    ramp = quick_result["ramp"]
+    assert ramp["first_light_s"] is not None and ramp["simulated_s"] > 0
+    assert isinstance(ramp["steps_over_1_lstar"], int) and ramp["largest_step_lstar"] >= 0
+    levels = quick_result["flicker"]["levels"]
+    assert len(levels) >= 8
+    assert all(level["p2p_per_frame_percent"] >= level["p2p_10ms_percent"] >= 0 for level in levels.values())
+    assert 0 <= quick_result["colour"]["max_pixel_distance_oklab"] < 1
+
+
+def test_without_the_comparison_library_it_says_so_in_one_line(monkeypatch, capsys, tmp_path):
+    monkeypatch.setitem(sys.modules, "adafruit_led_animation", None)  # import fails
+    assert main(["--home", str(tmp_path), "bench", "--json", "--quick"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and "adafruit-circuitpython-led-animation" in lines[0]
