@@ -8,7 +8,9 @@ column profile times a (size x pixels) row profile, two small matrix products pe
 
 from __future__ import annotations
 
+import contextlib
 import math
+from typing import Iterator
 
 import numpy as np
 
@@ -97,3 +99,17 @@ class RingPainter:
 def srgb_codes(linear_rgb: np.ndarray) -> np.ndarray:
     """Linear RGB 0-1 -> sRGB uint8, clipped: the colour a flat swatch of that light shows."""
     return np.clip(linear_to_srgb(np.clip(linear_rgb, 0.0, 1.0)) * 255.0 + 0.5, 0, 255).astype(np.uint8)
+
+
+@contextlib.contextmanager
+def one_blas_thread() -> Iterator[None]:
+    """Within the block, matrix products use one thread. OpenBLAS's worker threads spin between
+    calls, and a viewer's forty small products a second would keep every core busy for a picture
+    that one core paints in a few milliseconds. Without threadpoolctl this does nothing."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        yield
+        return
+    with threadpool_limits(1, user_api="blas"):
+        yield

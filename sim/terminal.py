@@ -86,27 +86,33 @@ class TerminalViewer:
         self.width = columns
         self.painter = RingPainter(source.ring.pixel_count, size_px - size_px % 2, dither=False)
         self.ideal = False
-        self._last_text = ""
+        self._shown_lines: list[str] = []
 
-    def frame_text(self) -> str:
-        """One whole screen: cursor home, the ring, the status lines."""
+    def frame_lines(self) -> list[str]:
+        """One whole screen: the ring, then the status lines."""
         self.source.poll()
         codes = self.source.ideal_codes() if self.ideal else None
         if codes is None:
             codes = self.source.ring.take_average()
         picture = self.painter.paint(self.source.appearance.to_linear(codes))
-        lines = picture_to_ansi(picture) + status_lines(self.source.status(), self.width, self.ideal)
-        return "\x1b[H" + "\n".join(line + "\x1b[K" for line in lines)
+        return picture_to_ansi(picture) + status_lines(self.source.status(), self.width, self.ideal)
+
+    def changes(self, lines: list[str]) -> str:
+        """What to write to turn the screen shown into `lines`: only the lines that changed, since
+        over SSH every byte counts (a whole 40x20 ring is some 30 kB)."""
+        changed = [row for row, line in enumerate(lines)
+                   if row >= len(self._shown_lines) or self._shown_lines[row] != line]
+        self._shown_lines = lines
+        return "".join(f"\x1b[{row + 1};1H{lines[row]}\x1b[K" for row in changed)
 
     def run(self, stopping: threading.Event) -> None:
         with self._screen(), self._keyboard() as keyboard:
             while not stopping.is_set():
                 started = time.monotonic()
-                text = self.frame_text()
-                if text != self._last_text:
+                text = self.changes(self.frame_lines())
+                if text:
                     self.out.write(text)
                     self.out.flush()
-                    self._last_text = text
                 wait_s = max(0.0, 1.0 / REDRAW_FPS - (time.monotonic() - started))
                 if keyboard is None:
                     stopping.wait(wait_s)

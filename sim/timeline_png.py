@@ -22,7 +22,7 @@ from sim.status import clock_text
 
 PLOT_W = 920
 LEFT, RIGHT = 58, 22
-HEADER_H, PHASES_H, CHART_H, GAP_H, AXIS_H = 56, 20, 92, 14, 30
+HEADER_H, PHASES_H, CHART_H, GAP_H, AXIS_H = 56, 20, 92, 24, 30
 BAND_H = 168  # the LED rows together, about (a whole number of pixels per LED)
 BG, PANEL, GRID = (9, 9, 13), (17, 17, 23), (44, 43, 52)
 FG, DIM = (236, 228, 216), (141, 135, 124)
@@ -84,11 +84,11 @@ def export_timeline_png(renderer: Renderer, config: Config, path: Path) -> tuple
         draw.line([(LEFT, lstar_y(value)), (LEFT + PLOT_W, lstar_y(value))], fill=GRID)
     for value in (0, 50, 100):
         _label_left(draw, lstar_y(value), str(value), small)
-    draw.text((LEFT + 6, lstar_top + 4), "level (L*)", font=small, fill=DIM)
+    draw.text((LEFT, lstar_top - 17), "level (L*)", font=small, fill=DIM)
     for value in KELVIN_TICKS:
         draw.line([(LEFT, kelvin_y(value)), (LEFT + PLOT_W, kelvin_y(value))], fill=GRID)
         _label_left(draw, kelvin_y(value), f"{value // 1000}k", small)
-    draw.text((LEFT + 6, kelvin_top + 4), "colour temperature (K)", font=small, fill=DIM)
+    draw.text((LEFT, kelvin_top - 17), "colour temperature (K)", font=small, fill=DIM)
 
     _phases(draw, renderer, band_top, kelvin_top + CHART_H, small)
     hue = srgb_codes(mean / np.maximum(mean.max(axis=1, keepdims=True), 1e-9))

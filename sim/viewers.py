@@ -8,6 +8,7 @@ import sys
 import threading
 from typing import IO, Callable
 
+from sim.glow import one_blas_thread
 from sim.status import ViewSource
 
 
@@ -38,12 +39,13 @@ def run_viewer(source: ViewSource, stopping: threading.Event, prefer_window: boo
     """Show `source` until `stopping` is set or the user quits (which sets it). Blocks; call it
     from the main thread, where Tk must live on macOS."""
     root = open_tk(notices or sys.stderr) if prefer_window else None
-    if root is not None:
-        from sim.window import WindowViewer
-        WindowViewer(root, source, stopping).run()
-    else:
-        from sim.terminal import TerminalViewer
-        TerminalViewer(source, out).run(stopping)
+    with one_blas_thread():
+        if root is not None:
+            from sim.window import WindowViewer
+            WindowViewer(root, source, stopping).run()
+        else:
+            from sim.terminal import TerminalViewer
+            TerminalViewer(source, out).run(stopping)
     stopping.set()
 
 
@@ -55,15 +57,16 @@ def start_viewer_thread(source: ViewSource, prefer_window: bool = True) -> Calla
 
     def show() -> None:
         root = open_tk(sys.stderr) if prefer_window else None
-        if root is not None:
+        with one_blas_thread():
+            if root is None:
+                from sim.terminal import TerminalViewer
+                TerminalViewer(source, keys=False).run(stopping)
+                return
             from sim.window import WindowViewer
             WindowViewer(root, source, stopping).run()
-            if not owner_stopped.is_set():
-                # The user closed the window: end the command the way Ctrl-C does, cleanly.
-                signal.raise_signal(signal.SIGINT)
-        else:
-            from sim.terminal import TerminalViewer
-            TerminalViewer(source, keys=False).run(stopping)
+        if not owner_stopped.is_set():
+            # The user closed the window: end the command the way Ctrl-C does, cleanly.
+            signal.raise_signal(signal.SIGINT)
 
     thread = threading.Thread(target=show, name="emberwake-viewer", daemon=True)
     thread.start()

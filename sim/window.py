@@ -47,6 +47,7 @@ class WindowViewer:
         self.show_ideal = tk.BooleanVar(root, value=False)
         self._status: Status | None = None
         self._strip_for = None
+        self._texts: dict[str, str] = {}
         root.title("Emberwake simulator")
         root.configure(bg=BG)
         root.protocol("WM_DELETE_WINDOW", self.close)
@@ -179,11 +180,18 @@ class WindowViewer:
         if old is None or (old.phase, old.caption) != (status.phase, status.caption):
             self.phase.configure(text=status.phase.replace("-", " "))
             self.caption.configure(text=status.caption)
-        self.ring_canvas.itemconfigure(self.wall, text="" if status.wall is None else f"{status.wall:%H:%M:%S}")
-        self.speed_label.configure(text=speed_text(status.speed_x))
-        self.play_button.configure(text="play" if status.paused else "pause")
+        self._set("wall", "" if status.wall is None else f"{status.wall:%H:%M:%S}",
+                  lambda text: self.ring_canvas.itemconfigure(self.wall, text=text))
+        self._set("speed", speed_text(status.speed_x), lambda text: self.speed_label.configure(text=text))
+        self._set("play", "play" if status.paused else "pause", lambda text: self.play_button.configure(text=text))
         if old is None or old.notice != status.notice:
             self.notice.configure(text=status.notice)
+
+    def _set(self, key: str, text: str, apply) -> None:
+        """Tk calls cost more than the comparison: make them only for a changed text."""
+        if self._texts.get(key) != text:
+            self._texts[key] = text
+            apply(text)
 
     def _draw_timeline(self, status: Status) -> None:
         width_px = int(self.timeline["width"])
@@ -201,11 +209,14 @@ class WindowViewer:
                     x = start_s / strip.duration_s * width_px
                     self.timeline.create_line(x, 0, x, STRIP_H, fill=BG, width=1, tags="phase")
         if status.sequence_s is None or status.duration_s is None:
-            self.timeline.itemconfigure(self.clock, text="idle" if status.wall is not None else "")
-            self.timeline.itemconfigure(self.total, text=speed_text(status.speed_x) + " clock")
-            self.timeline.coords(self.playhead, -10, 0, -10, 0)
+            self._set("clock", "idle" if status.wall is not None else "",
+                      lambda text: self.timeline.itemconfigure(self.clock, text=text))
+            self._set("total", speed_text(status.speed_x) + " clock",
+                      lambda text: self.timeline.itemconfigure(self.total, text=text))
+            self._set("playhead", "", lambda text: self.timeline.coords(self.playhead, -10, 0, -10, 0))
             return
-        x = status.sequence_s / status.duration_s * width_px
-        self.timeline.coords(self.playhead, x, 0, x, STRIP_H + 3)
-        self.timeline.itemconfigure(self.clock, text=clock_text(status.sequence_s))
-        self.timeline.itemconfigure(self.total, text=clock_text(status.duration_s))
+        x = round(status.sequence_s / status.duration_s * width_px)
+        self._set("playhead", str(x), lambda text: self.timeline.coords(self.playhead, x, 0, x, STRIP_H + 3))
+        self._set("clock", clock_text(status.sequence_s),
+                  lambda text: self.timeline.itemconfigure(self.clock, text=text))
+        self._set("total", clock_text(status.duration_s), lambda text: self.timeline.itemconfigure(self.total, text=text))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -32,22 +33,19 @@ def test_run_sim_without_a_display_says_so_and_runs_in_the_terminal(tmp_path):
                               "--clock-speed", "60"], 3.0, no_display())
     assert code == 0, err
     assert err == "emberwake: no display ($DISPLAY is not set); showing the ring in the terminal\n"
-    last = out.rsplit("\x1b[H", 1)[-1]
-    assert "\x1b[38;2;" in last and "idle" in last and "The ring is dark" in last
-    assert "06:3" in last and "06:30:00" not in last  # the simulated clock ticks at 60x
+    assert "\x1b[38;2;" in out and "idle" in out and "The ring is dark" in out
+    shown_times = re.findall(r"(06:3\d:\d\d)   60\u00d7", out)
+    assert len(set(shown_times)) >= 5 and shown_times[-1] > "06:30:59"  # the simulated clock ticks at 60x
     assert out.endswith("\x1b[0m\x1b[?25h\n")  # the cursor is given back
 
 
 def test_preview_in_the_terminal_shows_the_phase_and_its_caption(tmp_path, solid_file):
     code, out, err = run_for(["--home", str(tmp_path), "preview", str(solid_file), "--terminal"], 2.0, no_display())
     assert code == 0 and err == ""
-    last = out.rsplit("\x1b[H", 1)[-1]
-    assert "Test solid" in last and "red" in last and "All red." in last
+    assert "Test solid" in out and "red" in out and "All red." in out
 
 
-def test_run_without_sim_and_bad_arguments_are_one_line_errors(tmp_path, capsys):
-    assert main(["--home", str(tmp_path), "run"]) == 2
-    assert capsys.readouterr().err.count("\n") == 1
+def test_bad_arguments_are_one_line_errors(tmp_path, capsys):
     for wrong in (["run", "--sim", "--clock-start", "7am"], ["run", "--sim", "--clock-speed", "0"],
                   ["preview", "x", "--speed", "fast"]):
         try:
