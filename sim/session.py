@@ -186,7 +186,8 @@ class PreviewSession:
             self._interrupt.set()
             self._changed.notify_all()
         self.clock.wake()
-        self._thread.join(5.0)
+        if self._thread.ident is not None:
+            self._thread.join(5.0)
         self.ring.close()
 
     def wall_at(self, t_s: float) -> datetime:

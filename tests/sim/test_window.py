@@ -83,3 +83,31 @@ def test_run_sim_opens_the_window_on_a_display_and_stops_cleanly(tmp_path, xdisp
         out, err = process.communicate(timeout=10)
     assert process.returncode == 0, err
     assert err == "" and out == ""
+
+
+def test_clicking_the_timeline_scrubs_and_the_switch_shows_the_ideal_floats(tk_root, config, solid_file):
+    from sequences.catalog import find
+    from sequences.engine import Renderer
+    from sim.session import PreviewSession
+    from sim.window import WindowViewer
+
+    session = PreviewSession(Renderer(find(str(solid_file)), None, config.ring.pixels), config).start()
+    try:
+        session.toggle_pause()
+        viewer = WindowViewer(tk_root, session, threading.Event())
+        viewer.redraw()
+        tk_root.update()
+        width_px = int(viewer.timeline["width"])
+        viewer.timeline.event_generate("<Button-1>", x=width_px * 3 // 4, y=5)
+        tk_root.update()
+        assert session.position_s() == pytest.approx(15.0, abs=0.1)  # three quarters of 20 s: blue
+        deadline = time.monotonic() + 3.0
+        while session.ring.last[:, 2].max() == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        viewer.redraw()
+        assert viewer.shown_linear[:, 2].min() > 0.1 and viewer.shown_linear[:, :2].max() == 0
+        viewer.show_ideal.set(True)
+        viewer.redraw()
+        assert viewer.shown_linear == pytest.approx(session.appearance.to_linear(session.ideal_codes()))
+    finally:
+        session.close()
