@@ -1,0 +1,71 @@
+"""A fire's flicker: fire.
+
+Each LED's heat is two octaves of seeded noise plus a slow sway shared by the whole ring, as if a
+draught leaned the flame one way then another. Hot LEDs carry the phase's colour (the flame) over a
+steady bed of the ember colour; the light is spread with `distribute`, so the ring's mean is the
+phase's at every instant, and the flame's weight changes in the log domain (see `shapes`).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from types import SimpleNamespace
+
+import numpy as np
+
+from sequences.effects.base import Effect, FrameInputs, NoiseTable, Param, distribute, hash_unit
+from sequences.effects.shapes import LOG_RATE_BUDGET, colour_or_phase, noise_at, palette_colour, per_pixels
+
+FIRE_GAIN_MAX = 4.0       # at depth 1 the flame's weight spans up to exp(4) from coolest to hottest
+FIRE_EMBER_WEIGHT = 0.5   # the ember bed's weight on every LED; the flame's is 1 at middling heat
+FIRE_SWAY = 0.25          # the shared sway shifts heat by up to this much, more on the side it leans to
+FIRE_SWAY_HZ = 0.12       # NoiseTable cells a second of the sway
+FIRE_LOG_RATE_BUDGET = 1.5 * LOG_RATE_BUDGET
+_SWAY_SLOPE = FIRE_SWAY * 2.0 * 1.5 * FIRE_SWAY_HZ  # fastest change of heat from the sway, per second
+
+
+class Fire(Effect):
+    name = "fire"
+    summary = "A fire's flicker: hot flames of the phase's colour dance over a bed of glowing embers."
+    params = (
+        Param("flicker_hz", "number", 2.5, "how fast the flames flicker, changes per second", 0.2, 6.0, "Hz"),
+        Param("depth", "number", 0.5, "how strongly the flames flicker (fast flicker is kept gentler)", 0.0, 1.0),
+        Param("ember_colour", "colour", palette_colour("ember"), "colour of the embers under the flames"),
+    )
+
+    @functools.cached_property
+    def _gain(self) -> float:
+        # Heat = (octave at flicker_hz + half an octave at twice that) / 1.5 changes at most
+        # 2 * flicker_hz a second (NoiseTable slope 1.5 a cell); the flame's log is gain * heat.
+        # The LEDs flicker independently, so the ring's mean hardly moves: the flame may have
+        # FIRE_LOG_RATE_BUDGET of the margin under the 5 ms bound.
+        return self.depth * min(FIRE_GAIN_MAX, FIRE_LOG_RATE_BUDGET / (2.0 * self.flicker_hz + _SWAY_SLOPE))
+
+    @functools.cached_property
+    def _sway_noise(self) -> NoiseTable:
+        return NoiseTable(self.seed ^ 0x5A7, 1, period=256)
+
+    def _layout(self, positions: np.ndarray) -> SimpleNamespace:
+        pixels = positions.shape[0]
+        rates = np.concatenate([np.full(pixels, self.flicker_hz), np.full(pixels, 2.0 * self.flicker_hz)])
+        lean_towards = hash_unit(self.seed, 2)[0]
+        weights = np.empty((pixels, 2))
+        weights[:, 1] = FIRE_EMBER_WEIGHT
+        return SimpleNamespace(
+            pixels=pixels, rates=rates, noise=NoiseTable(self.seed ^ 0xF12E, 2 * pixels, period=512),
+            lean=FIRE_SWAY * np.cos(2.0 * math.pi * (positions - lean_towards)), weights=weights)
+
+    def draw(self, frame: FrameInputs) -> np.ndarray:
+        layout = per_pixels(self, frame, self._layout)
+        octaves = layout.noise.sample(layout.rates * frame.t_s)
+        pixels = layout.pixels
+        heat = (octaves[:pixels] + 0.5 * octaves[pixels:]) * (1.0 / 1.5)
+        sway = 2.0 * noise_at(self._sway_noise, 0, FIRE_SWAY_HZ * frame.t_s) - 1.0
+        gain = self._gain
+        weights = layout.weights.copy()
+        weights[:, 0] = np.exp(gain * (heat + sway * layout.lean - 0.5))
+        colours = np.empty((2, 3))
+        colours[0] = frame.rgb
+        colours[1] = colour_or_phase(self.ember_colour, frame)
+        return distribute(weights, colours, frame.rgb)

@@ -1,0 +1,101 @@
+"""What several effects share: palette defaults, fades, seeded event timing, scalar noise lookups.
+
+Why effects shape their weights in the log domain: `distribute` gives a pixel the channel value
+min(1, K * r), where r is the pixel's weight over the ring's mean weight and K can reach about 14
+(a pure blue accent on a white phase at full level: blue carries only 7% of luminance). Whatever
+the colours, the change in 5 ms therefore stays under 0.005 * |d log(r) / dt|, so effects keep the
+log of every weight changing no faster than LOG_RATE_BUDGET per second, which leaves room under
+MAX_CHANGE_PER_5MS (16 per second) for the change of the ring's mean weight. Anything that appears
+and disappears fades linearly in log-brightness (`fade_envelope`).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Callable
+
+import numpy as np
+
+from sequences.effects.base import Effect, FrameInputs, NoiseTable, hash_unit
+from sequences.palette import palette
+
+# Fastest change, per second, of the log of any one weight an effect draws (see the module doc).
+LOG_RATE_BUDGET = 8.0
+
+# A fading light starts from exp(-FADE_LOG_RANGE) of its peak (and from exactly 0, see fade_envelope).
+FADE_LOG_RANGE = 10.0
+
+
+def palette_colour(name: str) -> tuple[float, float, float]:
+    """A palette colour by name, resolved as the loader resolves it (linear RGB, brightest channel 1)."""
+    return palette()[name].rgb
+
+
+def per_pixels(effect: Effect, frame: FrameInputs, build: Callable[[np.ndarray], Any]) -> Any:
+    """`build(positions)` for this effect and ring size, computed once per pixel count."""
+    cache = effect.__dict__.setdefault("_per_pixels", {})
+    pixels = frame.positions.shape[0]
+    layout = cache.get(pixels)
+    if layout is None:
+        layout = cache[pixels] = build(np.asarray(frame.positions, dtype=float))
+    return layout
+
+
+def colour_or_phase(colour, frame: FrameInputs) -> np.ndarray:
+    """A colour param's value, or the phase's colour when it is None."""
+    return frame.rgb if colour is None else np.asarray(colour, dtype=float)
+
+
+def colours_or_phase(colours, frame: FrameInputs) -> np.ndarray:
+    """A colours param's value as a (k, 3) array, or just the phase's colour when it is None."""
+    if colours is None or len(colours) == 0:
+        return frame.rgb[None, :]
+    return np.asarray(colours, dtype=float).reshape(-1, 3)
+
+
+def signed_turns(positions: np.ndarray, origin) -> np.ndarray:
+    """Signed shortest way round from `origin` to each position, in [-0.5, 0.5) of a turn."""
+    d = positions - origin + 0.5
+    return d - np.floor(d) - 0.5
+
+
+def fade_envelope(u, length_s: float, fade_s: float):
+    """0 outside [0, length_s]; inside, fades in over fade_s, holds 1, fades out over fade_s.
+
+    The fades are linear in log-brightness from exp(-FADE_LOG_RANGE), offset to start at exactly 0:
+    (exp(L * ramp) - 1) / (exp(L) - 1). So the log changes at most FADE_LOG_RANGE / fade_s per
+    second, and near zero the value itself changes at most that times exp(-FADE_LOG_RANGE).
+    """
+    ramp = np.minimum(np.maximum(np.minimum(u, length_s - u) * (1.0 / fade_s), 0.0), 1.0)
+    return np.expm1(FADE_LOG_RANGE * ramp) * (1.0 / math.expm1(FADE_LOG_RANGE))
+
+
+class EventTable:
+    """Seeded random numbers for numbered events (time slots) of several lanes, drawn once.
+
+    `get(slots)` gives, for one slot per lane, `fields` numbers in [0, 1) per lane: the same for
+    the same lane and slot on every run. The table repeats after `period` slots (each lane starts
+    at its own place in it), which at seconds a slot is an hour or more.
+    """
+
+    def __init__(self, seed: int, lanes: int, fields: int, period: int = 1024):
+        self.period = period
+        self.values = hash_unit(seed, np.arange(lanes)[:, None, None], np.arange(period)[None, :, None],
+                                np.arange(fields)[None, None, :])
+        self.lane_index = np.arange(lanes)
+        self.lane_start = (hash_unit(seed ^ 0xE7E27, np.arange(lanes)) * period).astype(np.int64)
+
+    def get(self, slots: np.ndarray) -> np.ndarray:
+        """(lanes, fields) numbers for slot `slots[lane]` of each lane."""
+        return self.values[self.lane_index, (slots.astype(np.int64) + self.lane_start) % self.period]
+
+
+def noise_at(table: NoiseTable, lane: int, x: float) -> float:
+    """table.sample at one lane and one x, as a Python float: the same value, without numpy's overhead."""
+    position = x + float(table.lane_offset[lane])
+    cell = math.floor(position)
+    fraction = position - cell
+    index = cell % table.period
+    left = float(table.values[lane, index])
+    right = float(table.values[lane, (index + 1) % table.period])
+    return left + (right - left) * (fraction * fraction * (3.0 - 2.0 * fraction))

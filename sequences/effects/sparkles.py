@@ -1,0 +1,126 @@
+"""Points of light in a dim sky: stars, fireflies.
+
+Both spread the phase's light (`distribute`): a sky of the phase's colour on every LED, and the
+points' share of the light on a few. Weights change in the log domain (see `shapes`), so they stay
+smooth in time whatever the colours, the level and the size of the ring.
+"""
+
+from __future__ import annotations
+
+import functools
+from types import SimpleNamespace
+
+import numpy as np
+
+from sequences.effects.base import Effect, FrameInputs, NoiseTable, Param, distribute, hash_unit
+from sequences.effects.pulses import heartbeat_factor
+from sequences.effects.shapes import (
+    EventTable, colour_or_phase, colours_or_phase, fade_envelope, per_pixels, signed_turns,
+)
+
+# The sky keeps at least this share of the light at full contrast, so the ring's mean never reaches 0.
+MIN_SKY_SHARE = 0.02
+
+# A star's brightness is exp(STAR_TWINKLE_LOG_RANGE * (noise - 1/2)): from 0.29 to 3.5 times its
+# middle. Its log changes at most 1.5 * STAR_TWINKLE_LOG_RANGE * twinkle_hz a second: 7.5 at 2 Hz.
+STAR_TWINKLE_LOG_RANGE = 2.5
+# With pulse_bpm, stars swell by heartbeat_factor at this depth: its log slope is at most 5.3 a second.
+STAR_PULSE_DEPTH = 0.35
+
+
+def _sky_share(contrast: float) -> float:
+    return max(1.0 - contrast, MIN_SKY_SHARE)
+
+
+class Stars(Effect):
+    name = "stars"
+    summary = "A sky of the phase's colour with faint stars twinkling in it, optionally pulsing to a slow heartbeat."
+    params = (
+        Param("density", "number", 0.25, "share of the LEDs that are stars (there is always at least one)",
+              0.02, 1.0),
+        Param("twinkle_hz", "number", 0.3, "how often a star's brightness changes, per second", 0.02, 2.0, "Hz"),
+        Param("contrast", "number", 0.8, "share of the light in the stars rather than the sky", 0.0, 1.0),
+        Param("pulse_bpm", "number", 0.0, "the stars also beat lub-dub together this many times a minute (0 = never)",
+              0.0, 120.0, "1/min"),
+        Param("star_colour", "colour", None, "colour of the stars"),
+    )
+
+    def _layout(self, positions: np.ndarray) -> SimpleNamespace:
+        pixels = positions.shape[0]
+        count = min(pixels, max(1, round(self.density * pixels)))
+        # Stars are the pixels that come first in a seeded order: more density only adds stars.
+        stars = np.argsort(hash_unit(self.seed, np.arange(pixels)), kind="stable")[:count]
+        sky_share = _sky_share(self.contrast)
+        weights = np.zeros((pixels, 2))
+        weights[:, 0] = sky_share
+        return SimpleNamespace(stars=stars, weights=weights, noise=NoiseTable(self.seed ^ 0x57A2, count, period=512),
+                               star_weight=(1.0 - sky_share) * pixels / count)
+
+    def draw(self, frame: FrameInputs) -> np.ndarray:
+        layout = per_pixels(self, frame, self._layout)
+        twinkle = np.exp(STAR_TWINKLE_LOG_RANGE * (layout.noise.sample(self.twinkle_hz * frame.t_s) - 0.5))
+        star_weight = layout.star_weight
+        if self.pulse_bpm > 0.0:
+            star_weight *= heartbeat_factor(frame.t_s, self.pulse_bpm, STAR_PULSE_DEPTH)
+        weights = layout.weights.copy()
+        weights[layout.stars, 1] = star_weight * twinkle
+        colours = np.empty((2, 3))
+        colours[0] = frame.rgb
+        colours[1] = colour_or_phase(self.star_colour, frame)
+        return distribute(weights, colours, frame.rgb)
+
+
+# Fireflies fade in and out over this long, log-linearly from exp(-10) (shapes.fade_envelope): their
+# log slope is 10 / FIREFLY_FADE_S = 5.6 a second, twice that when one fades in as another holding most
+# of the light fades out; so even a saturated firefly ~100 times the mean (a 144-LED ring) keeps the
+# 5 ms bound.
+FIREFLY_FADE_S = 1.8
+# The glowing spot: (1 - (x / radius)^2)^2 of the distance x in LEDs, about one LED across at half height.
+FIREFLY_SPOT_RADIUS_LEDS = 1.4
+_SPOT_SUM_LEDS = 16.0 / 15.0 * FIREFLY_SPOT_RADIUS_LEDS  # its sum over the LEDs, near enough
+
+
+class Fireflies(Effect):
+    name = "fireflies"
+    summary = "Fireflies glow softly at random places in a dim sky, go dark a while, then glow somewhere else."
+    params = (
+        Param("count", "integer", 3, "how many fireflies there are", 1, 12),
+        Param("glow_s", "number", 3.0,
+              f"seconds each glow holds at full (fading in and out takes another {FIREFLY_FADE_S:g} s each way)",
+              0.5, 20.0, "s"),
+        Param("colours", "colours", None, "colours the fireflies glow in, one picked at random per glow"),
+        Param("contrast", "number", 0.85, "share of the light in the glowing fireflies rather than the sky",
+              0.0, 1.0),
+    )
+
+    @functools.cached_property
+    def _timing(self) -> SimpleNamespace:
+        glow_total = self.glow_s + 2.0 * FIREFLY_FADE_S
+        slot = 2.0 * glow_total  # one glow per slot, at a random time in it: gaps of 0 to 2 glows
+        lanes = np.arange(self.count)
+        # Per firefly and glow: [start in its slot, place, colour choice], from the seed.
+        return SimpleNamespace(glow_total=glow_total, slot=slot, events=EventTable(self.seed ^ 0xF1F1, self.count, 3),
+                               lane_phase=hash_unit(self.seed ^ 0xF1F2, lanes) * slot)
+
+    def _layout(self, positions: np.ndarray) -> SimpleNamespace:
+        pixels = positions.shape[0]
+        sky_share = _sky_share(self.contrast)
+        return SimpleNamespace(
+            positions=positions[:, None], scale=pixels / FIREFLY_SPOT_RADIUS_LEDS,
+            sky=np.full((pixels, 1), sky_share),
+            amplitude=(1.0 - sky_share) * pixels / (self.count * _SPOT_SUM_LEDS))
+
+    def draw(self, frame: FrameInputs) -> np.ndarray:
+        timing = self._timing
+        layout = per_pixels(self, frame, self._layout)
+        time = frame.t_s + timing.lane_phase
+        slot = np.floor(time / timing.slot)
+        event = timing.events.get(slot)
+        since = time - slot * timing.slot - event[:, 0] * (timing.slot - timing.glow_total)
+        envelope = fade_envelope(since, timing.glow_total, FIREFLY_FADE_S)
+        x = signed_turns(layout.positions, event[:, 1]) * layout.scale
+        spot = np.maximum(1.0 - x * x, 0.0)
+        weights = np.concatenate([layout.sky, spot * spot * (layout.amplitude * envelope)], axis=1)
+        palette = colours_or_phase(self.colours, frame)
+        choice = (event[:, 2] * palette.shape[0]).astype(np.int64)
+        return distribute(weights, np.concatenate([frame.rgb[None, :], palette[choice]]), frame.rgb)

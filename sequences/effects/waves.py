@@ -1,0 +1,213 @@
+"""Light that travels round the ring: ripple, bloom, shimmer, ribbons.
+
+All four spread the phase's light (`distribute`), so however they move it about, the ring's mean
+stays the phase's. Shimmer and ribbons can carry other colours than the phase's; their weights are
+shaped in the log domain (see `shapes`), and sharpness gives way to speed where the two conflict.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from types import SimpleNamespace
+
+import numpy as np
+
+from sequences.effects.base import Effect, FrameInputs, NoiseTable, Param, distribute, hash_unit, ring_distance
+from sequences.effects.shapes import (
+    LOG_RATE_BUDGET, colours_or_phase, palette_colour, per_pixels, signed_turns,
+)
+
+TAU = 2.0 * math.pi
+
+
+class Ripple(Effect):
+    name = "ripple"
+    summary = "Rings on a pond: waves of light travel out both ways from a point and fade as they go."
+    params = (
+        Param("origin", "number", 0.0, "where the waves start, as a fraction of a turn from LED 0", 0.0, 1.0, "turn"),
+        Param("waves", "integer", 2, "how many wave crests are on the ring at once", 1, 6),
+        Param("speed_hz", "number", 0.2, "crests passing any one LED per second", 0.01, 2.0, "Hz"),
+        Param("depth", "number", 0.6, "how bright the crests are against the troughs", 0.0, 1.0),
+    )
+
+    def _layout(self, positions: np.ndarray) -> SimpleNamespace:
+        # Each LED's wave is Re(a * exp(-i 2 pi speed t)); a's phase grows with the distance from
+        # the origin (so crests move outward) and its size falls off (the waves fade as they spread).
+        distance = ring_distance(positions, self.origin)
+        a = (1.0 - 0.8 * distance) * np.exp(1j * TAU * self.waves * distance)
+        a -= a.mean()  # so the ring's mean weight is exactly 1 at every instant: nothing to renormalise
+        a *= self.depth / np.abs(a).max()  # weights stay within 1 +- depth, never below 0
+        return SimpleNamespace(cos=a.real.copy(), sin=a.imag.copy())
+
+    def draw(self, frame: FrameInputs) -> np.ndarray:
+        layout = per_pixels(self, frame, self._layout)
+        angle = TAU * self.speed_hz * frame.t_s
+        # Weight slope at most depth * 2 pi * speed_hz <= 12.6 per second: 0.063 in 5 ms.
+        weights = 1.0 + layout.cos * math.cos(angle) + layout.sin * math.sin(angle)
+        return distribute(weights[:, None], frame.rgb[None, :], frame.rgb)
+
+
+# Bloom's tendrils: the front's reach varies round the ring by a sum of a few slow waves of these
+# numbers a turn, with weights 1/k and coefficients drifting with NoiseTable at BLOOM_TENDRIL_HZ.
+BLOOM_TENDRIL_WAVES = (3, 5, 8, 13)
+BLOOM_TENDRIL_HZ = 0.04
+BLOOM_TENDRIL_REACH = 0.5  # at tendrils = 1, the front reaches from half to one and a half its mean
+
+
+class Bloom(Effect):
+    name = "bloom"
+    summary = "Light spreads round the ring from one point as the phase goes on, its front wavering like roots."
+    params = (
+        Param("origin", "number", 0.5, "where the light starts, as a fraction of a turn from LED 0", 0.0, 1.0, "turn"),
+        Param("start_width", "number", 0.05, "share of the ring lit when the phase starts", 0.0, 1.0),
+        Param("end_width", "number", 1.0, "share of the ring lit when the phase ends", 0.0, 1.0),
+        Param("softness", "number", 0.15, "width of the front's soft edge, as a fraction of a turn", 0.02, 0.5, "turn"),
+        Param("tendrils", "number", 0.3, "how uneven and wavering the front is, like roots", 0.0, 1.0),
+        Param("floor", "number", 0.05, "brightness of the unlit part, as a share of the lit part", 0.0, 1.0),
+    )
+
+    def _layout(self, positions: np.ndarray) -> SimpleNamespace:
+        pixels = positions.shape[0]
+        waves = np.array(BLOOM_TENDRIL_WAVES, dtype=float)
+        amplitude = 1.0 / waves
+        amplitude /= amplitude.sum() * math.sqrt(2.0)  # |sum of the waves| <= 1
+        angles = TAU * positions[:, None] * waves[None, :]
+        basis = np.concatenate([np.sin(angles) * amplitude, np.cos(angles) * amplitude], axis=1)
+        return SimpleNamespace(
+            distance=ring_distance(positions, self.origin), basis=basis,
+            # At least 1.5 LEDs of soft edge, so some LED near the origin is always partly lit.
+            softness=max(self.softness, 1.5 / pixels))
+
+    @functools.cached_property
+    def _tendril_noise(self) -> NoiseTable:
+        return NoiseTable(self.seed ^ 0xB100, 2 * len(BLOOM_TENDRIL_WAVES), period=256)
+
+    def draw(self, frame: FrameInputs) -> np.ndarray:
+        layout = per_pixels(self, frame, self._layout)
+        p = min(max(frame.progress, 0.0), 1.0)
+        width = self.start_width + (self.end_width - self.start_width) * p * p * (3.0 - 2.0 * p)
+        softness = layout.softness
+        reach = width * (0.5 + 0.5 * softness)  # at width 1 the whole ring is fully lit
+        if self.tendrils > 0.0:
+            coefficients = 2.0 * self._tendril_noise.sample(BLOOM_TENDRIL_HZ * frame.t_s) - 1.0
+            wobble = layout.basis @ coefficients
+            reach = reach * (1.0 + (self.tendrils * BLOOM_TENDRIL_REACH * (1.0 - width)) * wobble)
+        x = np.minimum(np.maximum((reach - layout.distance) * (1.0 / softness) + 0.5, 0.0), 1.0)
+        floor = self.floor
+        weights = floor + (1.0 - floor) * (x * x * (3.0 - 2.0 * x))
+        return distribute(weights[:, None], frame.rgb[None, :], frame.rgb)
+
+
+# Shimmer: highlight brightness exp(kappa * (cos(angle) - 1)) at most SHIMMER_KAPPA sharp; colours
+# mixed across each highlight by a softmax of cosines at most SHIMMER_COLOUR_KAPPA sharp, drifting
+# at SHIMMER_DRIFT_HZ. Each is softened as needed so its log changes within its share of the budget.
+SHIMMER_KAPPA = 2.5
+SHIMMER_COLOUR_KAPPA = 2.0
+SHIMMER_DRIFT_HZ = 0.03
+_SHIMMER_BRIGHTNESS_BUDGET = 0.5 * LOG_RATE_BUDGET
+_SHIMMER_COLOUR_BUDGET = 0.4 * LOG_RATE_BUDGET
+
+
+class Shimmer(Effect):
+    name = "shimmer"
+    summary = "Iridescent highlights circle the ring, their colours shifting across them like mother-of-pearl."
+    params = (
+        Param("highlights", "integer", 3, "how many highlights circle the ring", 1, 6),
+        Param("speed_hz", "number", 0.05, "turns per second the highlights make", 0.005, 0.5, "Hz"),
+        Param("colours", "colours", tuple(palette_colour(name) for name in ("pearl-rose", "pearl-mint", "pearl-sky")),
+              "colours the highlights shift through"),
+        Param("contrast", "number", 0.5, "share of the light in the highlights rather than the phase's colour",
+              0.0, 1.0),
+    )
+
+    @functools.cached_property
+    def _shape(self) -> SimpleNamespace:
+        count = len(self.colours) if self.colours else 1
+        spin = TAU * self.highlights * self.speed_hz  # how fast each LED's angle in the pattern turns
+        kappa = min(SHIMMER_KAPPA, _SHIMMER_BRIGHTNESS_BUDGET / spin)
+        colour_kappa = min(SHIMMER_COLOUR_KAPPA, _SHIMMER_COLOUR_BUDGET / (2.0 * (spin + TAU * SHIMMER_DRIFT_HZ)))
+        mean_highlight = math.exp(-kappa) * float(np.i0(kappa))  # mean of exp(kappa (cos - 1)) over a turn
+        offsets = TAU * np.arange(count) / count
+        return SimpleNamespace(
+            kappa=kappa, colour_cos=colour_kappa * np.cos(offsets), colour_sin=colour_kappa * np.sin(offsets),
+            highlight_scale=self.contrast / mean_highlight, base=max(1.0 - self.contrast, 0.0),
+            start=TAU * hash_unit(self.seed, 0)[0])
+
+    def _layout(self, positions: np.ndarray) -> np.ndarray:
+        return TAU * self.highlights * positions
+
+    def draw(self, frame: FrameInputs) -> np.ndarray:
+        shape = self._shape
+        turned = TAU * self.highlights * self.speed_hz * frame.t_s + shape.start
+        angle = per_pixels(self, frame, self._layout) - turned
+        cos, sin = np.cos(angle), np.sin(angle)
+        highlight = np.exp(shape.kappa * (cos - 1.0)) * shape.highlight_scale
+        # The colour's phase runs once round the colours across each highlight and drifts with time.
+        drift = TAU * SHIMMER_DRIFT_HZ * frame.t_s
+        c, s = math.cos(drift), math.sin(drift)
+        hue_cos, hue_sin = (cos * c - sin * s)[:, None], (sin * c + cos * s)[:, None]
+        logits = hue_cos * shape.colour_cos + hue_sin * shape.colour_sin
+        mix = np.exp(logits)
+        mix *= (highlight / mix.sum(axis=1))[:, None]
+        weights = np.concatenate([np.full((angle.shape[0], 1), shape.base), mix], axis=1)
+        colours = np.concatenate([frame.rgb[None, :], colours_or_phase(self.colours, frame)])
+        return distribute(weights, colours, frame.rgb)
+
+
+# Ribbons: each LED belongs to the bands by a softmax of -steepness * (distance to the band's centre);
+# its weight in a band is that share squared, so seams between bands dip to half. The steepness is
+# at most RIBBON_CRISP_PER_LED per LED, and no more than the log budget allows at the speed.
+RIBBON_CRISP_PER_LED = 3.0
+RIBBON_BLENDED = 2.0            # steepness (per turn) at softness 1: colours blend round the whole ring
+RIBBON_WANDER_HZ = 0.03         # how fast the band centres wander (NoiseTable cells a second)
+RIBBON_WANDER_SPAN = 0.45       # at wander 1 a centre strays up to this share of a band's width each way
+
+
+class Ribbons(Effect):
+    name = "ribbons"
+    summary = "Soft bands of colour turn round the ring, their widths slowly breathing: ribbons or a river of light."
+    params = (
+        Param("colours", "colours", None,
+              "colours of the bands, in order round the ring"),
+        Param("speed_hz", "number", 0.01, "turns per second the bands make (negative: the other way)", -0.2, 0.2,
+              "Hz"),
+        Param("softness", "number", 0.5, "0 = crisp edges between bands, 1 = colours fully blended", 0.0, 1.0),
+        Param("wander", "number", 0.3, "how much the bands' widths slowly breathe and shift", 0.0, 1.0),
+    )
+
+    @functools.cached_property
+    def _bands(self) -> SimpleNamespace:
+        count = len(self.colours) if self.colours else 1
+        bands = count * math.ceil(3 / count)  # at least three bands, each colour as often
+        membership = np.zeros((bands, count))
+        membership[np.arange(bands), np.arange(bands) % count] = 1.0
+        stray = self.wander * RIBBON_WANDER_SPAN / bands
+        # Speed of a band centre relative to the LEDs, at most (NoiseTable slope 1.5 a cell).
+        drift = abs(self.speed_hz) + 2.0 * stray * 1.5 * RIBBON_WANDER_HZ
+        return SimpleNamespace(
+            bands=bands, membership=membership, centres=(np.arange(bands) + 0.5) / bands, stray=stray,
+            # Log of a softmax share changes at most 2 * steepness * drift; squared, twice that.
+            steepness_limit=LOG_RATE_BUDGET / (4.0 * drift) if drift > 0.0 else math.inf,
+            noise=NoiseTable(self.seed ^ 0x21B0, bands, period=256),
+            start=hash_unit(self.seed, 1)[0])
+
+    def _layout(self, positions: np.ndarray) -> SimpleNamespace:
+        bands = self._bands
+        crisp = min(RIBBON_CRISP_PER_LED * positions.shape[0], bands.steepness_limit)
+        crisp = max(crisp, RIBBON_BLENDED)
+        blend = (1.0 - self.softness) ** 2
+        steepness = RIBBON_BLENDED + (crisp - RIBBON_BLENDED) * blend
+        return SimpleNamespace(positions=positions[:, None], steepness=steepness)
+
+    def draw(self, frame: FrameInputs) -> np.ndarray:
+        bands = self._bands
+        layout = per_pixels(self, frame, self._layout)
+        centres = bands.centres + bands.start + self.speed_hz * frame.t_s
+        if bands.stray > 0.0:
+            centres = centres + bands.stray * (2.0 * bands.noise.sample(RIBBON_WANDER_HZ * frame.t_s) - 1.0)
+        distance = np.abs(signed_turns(layout.positions, centres))
+        share = np.exp(-layout.steepness * distance)  # >= exp(-0.5 * 432): no underflow to 0
+        share /= share.sum(axis=1, keepdims=True)
+        weights = (share * share) @ bands.membership
+        return distribute(weights, colours_or_phase(self.colours, frame), frame.rgb)

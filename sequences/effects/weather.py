@@ -1,0 +1,137 @@
+"""Weather: rain, lightning.
+
+Rain spreads the phase's light (`distribute`) between a sky and drops drifting round the ring, each
+drop fading in and out over a random lifetime. Lightning adds light on top of the phase's in rare,
+fast flashes: it is the one effect allowed to change faster than MAX_CHANGE_PER_5MS.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from types import SimpleNamespace
+
+import numpy as np
+
+from sequences.color import luminance, luminance_to_lstar
+from sequences.effects.base import Effect, FrameInputs, Param, distribute, hash_unit, uniform
+from sequences.effects.shapes import (
+    FADE_LOG_RANGE, LOG_RATE_BUDGET, EventTable, colour_or_phase, fade_envelope, per_pixels, signed_turns,
+)
+
+# A drop lives RAIN_LIFE_S[0]-RAIN_LIFE_S[1] seconds, fading in and out over RAIN_FADE_S (log slope
+# 10 / RAIN_FADE_S = 4 a second); one life per slot of RAIN_SLOT_S, at a random time in it.
+RAIN_FADE_S = 2.5
+RAIN_LIFE_S = (6.0, 12.0)
+RAIN_SLOT_S = 15.0
+# The drop's brightness falls by exp(-steepness) per LED ahead of it and exp(-1 / tail_leds) per
+# LED behind; ahead at most RAIN_HEAD_PER_LED, and no steeper than the rest of the log budget
+# allows at the speed (the log of an LED's weight changes by steepness * speed_lps a second).
+RAIN_HEAD_PER_LED = 2.5
+_RAIN_MOTION_BUDGET = LOG_RATE_BUDGET - FADE_LOG_RANGE / RAIN_FADE_S  # 4: a drop's whole log slope <= 8
+RAIN_MIN_SKY_SHARE = 0.02
+
+
+class Rain(Effect):
+    name = "rain"
+    summary = "Raindrops with soft tails drift round the ring, each fading in and out over its own lifetime."
+    params = (
+        Param("drops", "integer", 4, "how many raindrops there are", 1, 12),
+        Param("speed_lps", "number", 2.0, "how fast the drops drift, LEDs per second", 0.2, 12.0, "LED/s"),
+        Param("direction", "choice", "clockwise", "which way the drops drift (clockwise: the way LED numbers go up)",
+              choices=("clockwise", "anticlockwise")),
+        Param("tail_leds", "number", 2.0, "length of the fading tail behind each drop, in LEDs", 0.0, 6.0, "LED"),
+        Param("drop_colour", "colour", None, "colour of the drops"),
+        Param("contrast", "number", 0.7, "share of the light in the drops rather than the sky", 0.0, 1.0),
+    )
+
+    @functools.cached_property
+    def _shape(self) -> SimpleNamespace:
+        ahead = min(RAIN_HEAD_PER_LED, _RAIN_MOTION_BUDGET / self.speed_lps)
+        behind = min(ahead, 1.0 / max(self.tail_leds, 1e-3))
+        # The drop's weight summed over the LEDs, near enough: two geometric tails and the head.
+        total = 1.0 / -math.expm1(-ahead) + 1.0 / -math.expm1(-behind) - 1.0
+        sky = max(1.0 - self.contrast, RAIN_MIN_SKY_SHARE)
+        return SimpleNamespace(
+            ahead=ahead, behind=behind, sky=sky, amplitude=(1.0 - sky) / (self.drops * total),
+            step=(1.0 if self.direction == "clockwise" else -1.0) * self.speed_lps,
+            phase=hash_unit(self.seed ^ 0x2A0, np.arange(self.drops)) * RAIN_SLOT_S,  # each drop's own slots
+            # Per drop and life: [start in the slot, lifetime, place], from the seed.
+            events=EventTable(self.seed ^ 0x2A1, self.drops, 3))
+
+    def _layout(self, positions: np.ndarray) -> SimpleNamespace:
+        pixels = positions.shape[0]
+        shape = self._shape
+        way = 1.0 if shape.step > 0 else -1.0
+        return SimpleNamespace(
+            pixels=pixels, amplitude=shape.amplitude * pixels, weights=np.full((pixels, 2), shape.sky),
+            leds_along=(way * pixels) * positions[:, None],  # each LED's place in LEDs, counted the drops' way
+            head_leds_per_turn=way * pixels, behind_at_head=shape.behind * pixels)
+
+    def draw(self, frame: FrameInputs) -> np.ndarray:
+        shape = self._shape
+        layout = per_pixels(self, frame, self._layout)
+        pixels = layout.pixels
+        time = frame.t_s + shape.phase
+        slot = np.floor(time * (1.0 / RAIN_SLOT_S))
+        event = shape.events.get(slot)
+        since_slot = time - slot * RAIN_SLOT_S
+        life = RAIN_LIFE_S[0] + (RAIN_LIFE_S[1] - RAIN_LIFE_S[0]) * event[:, 1]
+        envelope = fade_envelope(since_slot - event[:, 0] * (RAIN_SLOT_S - life), life, RAIN_FADE_S)
+        head = event[:, 2] * layout.head_leds_per_turn + abs(shape.step) * since_slot  # in LEDs, the drops' way
+        # LEDs from each drop's head to each LED, 0 to `pixels` going the drops' way; behind it, pixels - ahead.
+        ahead = (layout.leds_along - head) % pixels
+        drop = np.exp(np.maximum(ahead * -shape.ahead, ahead * shape.behind - layout.behind_at_head))
+        weights = layout.weights.copy()
+        weights[:, 1] = drop @ (envelope * layout.amplitude)
+        colours = np.empty((2, 3))
+        colours[0] = frame.rgb
+        colours[1] = colour_or_phase(self.drop_colour, frame)
+        return distribute(weights, colours, frame.rgb)
+
+
+LIGHTNING_FLASH_S = 0.8     # a flash is over (exactly) this long after it strikes
+LIGHTNING_RISE_S = 0.006    # it reaches its peak this fast
+LIGHTNING_DECAY_S = 0.15    # then decays with this time constant
+LIGHTNING_FLICKER_DEPTH = 0.6  # dips of this depth, 7-14 a second, as the stroke re-strikes
+LIGHTNING_EDGE = 0.08       # soft edge of the lit part of the ring, a fraction of a turn
+_DECAY_END = math.exp(-LIGHTNING_FLASH_S / LIGHTNING_DECAY_S)
+
+
+class Lightning(Effect):
+    name = "lightning"
+    summary = "Now and then lightning flashes across part of the ring; otherwise the phase's light, unchanged."
+    flashes = True
+    params = (
+        Param("rate_per_min", "number", 2.0, "flashes per minute, on average (at random times)", 0.2, 10.0, "1/min"),
+        Param("strength", "number", 0.6, "light a flash adds at its peak, as a share of full duty, "
+              "scaled by the phase's lightness", 0.0, 1.0),
+        Param("flash_colour", "colour", None, "colour of the flashes"),
+    )
+
+    @functools.cached_property
+    def _events(self) -> EventTable:
+        # Per slot (one flash each): [time in the slot, centre, half-width, flicker rate].
+        return EventTable(self.seed ^ 0x11647, 1, 4)
+
+    def draw(self, frame: FrameInputs) -> np.ndarray:
+        slot_s = 60.0 / self.rate_per_min
+        slot = math.floor(frame.t_s / slot_s)
+        event = self._events.get(np.array([slot]))[0]
+        since = frame.t_s - slot * slot_s - float(event[0]) * (slot_s - LIGHTNING_FLASH_S)
+        if not 0.0 <= since < LIGHTNING_FLASH_S or self.strength <= 0.0:
+            return uniform(frame)
+        decay = (math.exp(-since / LIGHTNING_DECAY_S) - _DECAY_END) / (1.0 - _DECAY_END)
+        flicker_hz = 7.0 + 7.0 * float(event[3])
+        flicker = 1.0 - LIGHTNING_FLICKER_DEPTH * (0.5 - 0.5 * math.cos(2.0 * math.pi * flicker_hz * since))
+        lightness = float(luminance_to_lstar(float(luminance(frame.rgb)))) / 100.0
+        peak = self.strength * lightness * min(1.0, since / LIGHTNING_RISE_S) * decay * flicker
+        half_width = 0.1 + 0.2 * float(event[2])
+        inside = half_width - np.abs(signed_turns(frame.positions, float(event[1])))
+        x = np.clip(inside / LIGHTNING_EDGE + 0.5, 0.0, 1.0)
+        region = x * x * (3.0 - 2.0 * x)
+        if self.flash_colour is None:
+            colour = frame.rgb / max(float(np.max(frame.rgb)), 1e-12)  # the phase's colour, brightest channel 1
+        else:
+            colour = np.asarray(self.flash_colour, dtype=float)
+        return np.clip(frame.rgb + (peak * region)[:, None] * colour, 0.0, 1.0)
