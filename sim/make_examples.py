@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from device.config import default_config
+from device.config import Config, default_config
 from sequences.catalog import load_builtin
 from sequences.engine import Renderer
 from sim.export import export
@@ -40,7 +40,7 @@ def make_examples(folder: Path) -> list[str]:
     return written
 
 
-def window_screenshot(path: Path, config, name: str = "lavender-dawn", at_s: float = 1320.0) -> str:
+def window_screenshot(path: Path, config: Config, name: str = "lavender-dawn", at_s: float = 1320.0) -> str:
     """The preview window at `at_s` into `name`, paused there, as a PNG."""
     import threading
     import tkinter

@@ -6,10 +6,13 @@ import os
 import signal
 import sys
 import threading
-from typing import IO, Callable
+from typing import IO, TYPE_CHECKING, Callable
 
 from sim.glow import one_blas_thread
 from sim.status import ViewSource
+
+if TYPE_CHECKING:
+    import tkinter
 
 
 def no_display_reason() -> str | None:
@@ -21,7 +24,7 @@ def no_display_reason() -> str | None:
     return None
 
 
-def open_tk(notices: IO[str]):
+def open_tk(notices: IO[str]) -> "tkinter.Tk | None":
     """A Tk root window, or None after a one-line notice saying why the terminal is used instead."""
     reason = no_display_reason()
     if reason is None:
