@@ -74,6 +74,14 @@ class Effect:
         given = dict(values or {})
         self.values = {p.name: given.get(p.name, p.default) for p in self.params}
         self.seed = int(seed)
+        # Parameters read as attributes (self.bpm). They are set on the instance, where the first
+        # lookup finds them: draw() reads them every frame, and a miss that falls through to
+        # __getattr__ costs about a microsecond each. A name the class itself has keeps going to
+        # the class, as it always did; `values` is fixed once the effect is made.
+        cls = type(self)
+        for name, value in self.values.items():
+            if name not in self.__dict__ and not hasattr(cls, name):
+                self.__dict__[name] = value
 
     def __getattr__(self, name: str) -> Any:
         # Parameters read as attributes (self.bpm) without a field per parameter.
@@ -96,6 +104,17 @@ def unit_luminance(rgb) -> np.ndarray:
     return colour / max(float(luminance(colour)), 1e-9)
 
 
+def _constant(value: float) -> np.ndarray:
+    """A read-only 0-d float64 array: to a float64 ufunc the same number as the float, taken in
+    about half the time (numpy converts a Python float afresh on every call)."""
+    constant = np.array(value, dtype=np.float64)
+    constant.setflags(write=False)
+    return constant
+
+
+_ZERO, _ONE, _TINY = _constant(0.0), _constant(1.0), _constant(1e-9)
+
+
 def distribute(weights: np.ndarray, colours: np.ndarray, target_rgb: np.ndarray) -> np.ndarray:
     """Spread a phase's light over the ring: weights (pixels, k) of k colours (k, 3).
 
@@ -110,14 +129,14 @@ def distribute(weights: np.ndarray, colours: np.ndarray, target_rgb: np.ndarray)
     else:
         target_y = float(luminance(target_rgb))
     colour_y = colours @ LUMA_WEIGHTS
-    np.maximum(colour_y, 1e-9, out=colour_y)
+    np.maximum(colour_y, _TINY, out=colour_y)
     unit_colours = colours / colour_y[:, None]
     mean_weight = float(np.add.reduce(weights, axis=None)) / weights.shape[0]
     if mean_weight <= 1e-12 or target_y <= 0.0:
         return np.zeros((weights.shape[0], 3))
     out = weights @ unit_colours
     out *= target_y / mean_weight
-    return clip_ufunc(out, 0.0, 1.0, out=out)
+    return clip_ufunc(out, _ZERO, _ONE, out=out)
 
 
 def uniform(frame: FrameInputs, factor: float = 1.0) -> np.ndarray:
