@@ -55,9 +55,13 @@ BLOOM_TENDRIL_HZ = 0.04
 BLOOM_TENDRIL_REACH = 0.5  # at tendrils = 1, the front reaches from half to one and a half its mean
 
 
+BLOOM_MIN_SPREAD_S = 20.0
+
+
 class Bloom(Effect):
     name = "bloom"
-    summary = "Light spreads round the ring from one point as the phase goes on, its front wavering like roots."
+    summary = ("Light spreads round the ring from one point as the phase goes on (taking at least 20 s), "
+               "its front wavering like roots.")
     params = (
         Param("origin", "number", 0.5, "where the light starts, as a fraction of a turn from LED 0", 0.0, 1.0, "turn"),
         Param("start_width", "number", 0.05, "share of the ring lit when the phase starts", 0.0, 1.0),
@@ -85,7 +89,10 @@ class Bloom(Effect):
 
     def draw(self, frame: FrameInputs) -> np.ndarray:
         layout = per_pixels(self, frame, self._layout)
-        p = min(max(frame.progress, 0.0), 1.0)
+        # The bloom spreads over the phase, but never faster than over BLOOM_MIN_SPREAD_S: in a
+        # short phase it would sweep past LEDs too fast (and carries on into the next phase).
+        length_s = frame.phase_t_s / frame.progress if frame.progress > 0.0 else BLOOM_MIN_SPREAD_S
+        p = min(max(frame.phase_t_s / max(length_s, BLOOM_MIN_SPREAD_S), 0.0), 1.0)
         width = self.start_width + (self.end_width - self.start_width) * p * p * (3.0 - 2.0 * p)
         softness = layout.softness
         reach = width * (0.5 + 0.5 * softness)  # at width 1 the whole ring is fully lit
