@@ -7,6 +7,7 @@ import sys
 
 from device.cli import play_commands, sequence_commands
 from device.cli import sim_commands
+from device.cli import alarm_commands, service_commands
 from device.cli import bench_commands
 from device.config import ConfigError, load_config
 from device.paths import home_dir
@@ -26,6 +27,8 @@ def build_parser() -> argparse.ArgumentParser:
     sequence_commands.register(commands)
     play_commands.register(commands)
     sim_commands.register(commands)
+    alarm_commands.register(commands)
+    service_commands.register(commands)  # after sim_commands: adds --output to its `run`
     bench_commands.register(commands)
     return parser
 

@@ -1,0 +1,306 @@
+"""The service's small JSON API on 127.0.0.1, and the clients the CLI uses.
+
+    GET    /api/status                      what the ring shows, whether the clock is trusted
+    GET    /api/alarms[?kind=wake|bedtime]  the alarms, each with its next time
+    POST   /api/alarms                      {"kind", "time", "days", "sequence", "rise", "hold", "label"}
+    DELETE /api/alarms/ID                   remove
+    POST   /api/alarms/ID/skip|enable|disable
+    GET    /api/next?count=&from=&kind=     coming occurrences, in the configured zone
+    POST   /api/snooze {"minutes": 9}, /api/dismiss, /api/stop
+    POST   /api/light {"on": true}
+    POST   /api/play {"sequence": "breathe", "duration": "20m"}
+
+Answers are JSON; errors are {"error": "one line"} with 400 (bad input) or 404 (no such alarm
+or path). Requests that change something must say Content-Type: application/json, which a web
+page elsewhere cannot send here without a CORS preflight (which this server never grants).
+`Api.handle` is the whole logic; the CLI calls it in-process (LocalClient) when no service runs.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import logging
+import math
+import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Protocol
+from urllib.parse import parse_qs, urlsplit
+
+from device.alarms import AlarmError
+from device.book import AlarmBook, NotFound
+from sequences.loader import SequenceLoadError
+from sequences.units import parse_seconds
+
+HOST = "127.0.0.1"
+MAX_BODY_BYTES = 64_000
+MAX_SNOOZE_MIN = 120.0
+_ALARM_ACTIONS = {"skip", "enable", "disable"}
+
+
+class ApiError(Exception):
+    """An answer that is not a success: `status` and a one-line message."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+class Controls(Protocol):
+    """What the API needs of the running light (the service); None when no service runs."""
+
+    def status(self) -> dict: ...
+    def snooze(self, minutes: float) -> str: ...
+    def dismiss(self) -> str: ...
+    def stop(self) -> str: ...
+    def light(self, on: bool) -> str: ...
+    def play(self, name: str, duration_s: float | None) -> str: ...
+
+
+class Api:
+    """Requests in, (status, JSON-able answer) out."""
+
+    def __init__(self, book: AlarmBook, controls: Controls | None = None):
+        self.book = book
+        self.controls = controls
+
+    def handle(self, method: str, path: str, query: dict[str, str] | None = None, body: Any = None) -> tuple[int, Any]:
+        try:
+            return self._route(method, path.rstrip("/"), query or {}, {} if body is None else body)
+        except NotFound as error:
+            return 404, {"error": str(error)}
+        except AlarmError as error:
+            return 400, {"error": str(error)}
+        except ApiError as error:
+            return error.status, {"error": str(error)}
+
+    def _route(self, method: str, path: str, query: dict[str, str], body: Any) -> tuple[int, Any]:
+        book = self.book
+        parts = path.split("/")[1:]  # "/api/alarms/3/skip" -> ["api", "alarms", "3", "skip"]
+        if parts[:1] != ["api"] or len(parts) < 2:
+            raise ApiError(404, f"no such path {path!r}")
+        if not isinstance(body, dict):
+            raise ApiError(400, "the request body must be a JSON object")
+        what, rest = parts[1], parts[2:]
+        kind = _kind(query.get("kind") or body.get("kind"))
+        if what == "alarms" and not rest and method == "GET":
+            return 200, [book.alarm_json(a) for a in book.alarms(kind)]
+        if what == "alarms" and not rest and method == "POST":
+            fields = {k: body[k] for k in ("kind", "time", "days", "sequence", "rise", "hold", "label", "enabled")
+                      if k in body}
+            unknown = sorted(set(body) - set(fields))
+            if unknown:
+                raise ApiError(400, f"unknown field {unknown[0]!r}")
+            return 201, book.alarm_json(book.add(**fields))
+        if what == "alarms" and len(rest) == 1 and method == "DELETE":
+            return 200, book.alarm_json(book.remove(rest[0], kind))
+        if what == "alarms" and len(rest) == 2 and rest[1] in _ALARM_ACTIONS and method == "POST":
+            if rest[1] == "skip":
+                return 200, book.occurrence_json(book.skip(rest[0], kind))
+            return 200, book.alarm_json(book.set_enabled(rest[0], rest[1] == "enable", kind))
+        if what == "next" and not rest and method == "GET":
+            count = _count(query.get("count", "5"))
+            after = book.parse_instant(query["from"]) if query.get("from") else None
+            return 200, [book.occurrence_json(o) for o in book.upcoming(count, after, kind)]
+        if what in ("status", "snooze", "dismiss", "stop", "light", "play") and not rest:
+            return self._control(method, what, body)
+        raise ApiError(404, f"no such request {method} {path}")
+
+    def _control(self, method: str, what: str, body: dict) -> tuple[int, Any]:
+        if self.controls is None:
+            raise ApiError(503, "the service is not running (start it: sudo systemctl start emberwake, "
+                                "or emberwake run)")
+        controls = self.controls
+        if what == "status":
+            if method != "GET":
+                raise ApiError(404, "status is GET /api/status")
+            return 200, controls.status()
+        if method != "POST":
+            raise ApiError(404, f"{what} is POST /api/{what}")
+        if what == "snooze":
+            minutes = body.get("minutes", 9)
+            if isinstance(minutes, bool) or not isinstance(minutes, (int, float)) or not math.isfinite(minutes) \
+                    or not 1 <= minutes <= MAX_SNOOZE_MIN:
+                raise ApiError(400, f"snooze minutes must be a number 1-{MAX_SNOOZE_MIN:g}, got {minutes!r}")
+            return 200, {"message": controls.snooze(float(minutes))}
+        if what == "dismiss":
+            return 200, {"message": controls.dismiss()}
+        if what == "stop":
+            return 200, {"message": controls.stop()}
+        if what == "light":
+            on = body.get("on")
+            if not isinstance(on, bool):
+                raise ApiError(400, 'light needs {"on": true} or {"on": false}')
+            return 200, {"message": controls.light(on)}
+        name = body.get("sequence")
+        if not isinstance(name, str) or not name:
+            raise ApiError(400, 'play needs {"sequence": "NAME"}')
+        duration = body.get("duration")
+        try:
+            duration_s = None if duration in (None, "") else parse_seconds(duration, allow_zero=False)
+        except ValueError as error:
+            raise ApiError(400, f"duration: {error}") from None
+        try:
+            return 200, {"message": controls.play(name, duration_s)}
+        except SequenceLoadError as error:
+            raise ApiError(400, f"sequence {name!r}: {error.problems[0].message}") from None
+
+
+def _kind(value: Any) -> str | None:
+    if value in (None, "", "all"):
+        return None
+    if value not in ("wake", "bedtime"):
+        raise ApiError(400, f"kind {value!r} is not wake or bedtime")
+    return value
+
+
+def _count(text: str) -> int:
+    if not text.isdigit():
+        raise ApiError(400, f"count {text!r} is not a whole number")
+    return int(text)
+
+
+# The server
+
+class ApiServer:
+    """Api over HTTP on 127.0.0.1:port, in its own threads."""
+
+    def __init__(self, api: Api, port: int, log: logging.Logger | None = None):
+        self.api = api
+        self.log = log or logging.getLogger("emberwake.api")
+        handler = type("Handler", (_Handler,), {"api": api, "log": self.log})
+        self.httpd = ThreadingHTTPServer((HOST, port), handler)  # OSError if the port is taken
+        self.httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.2},
+                                        name="emberwake-api", daemon=True)
+
+    @property
+    def port(self) -> int:
+        return self.httpd.server_address[1]
+
+    def start(self) -> "ApiServer":
+        self._thread.start()
+        return self
+
+    def close(self) -> None:
+        if self._thread.is_alive():
+            self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    api: Api
+    log: logging.Logger
+    server_version = "emberwake"
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:
+        self._serve("GET")
+
+    def do_POST(self) -> None:
+        self._serve("POST")
+
+    def do_DELETE(self) -> None:
+        self._serve("DELETE")
+
+    def _serve(self, method: str) -> None:
+        url = urlsplit(self.path)
+        query = {k: v[-1] for k, v in parse_qs(url.query).items()}
+        try:
+            body = self._body(method)
+            status, answer = self.api.handle(method, url.path, query, body)
+        except ApiError as error:
+            status, answer = error.status, {"error": str(error)}
+        except Exception as error:  # noqa: BLE001 - a bug must not take the service down; it is logged
+            self.log.exception("API %s %s failed", method, self.path)
+            status, answer = 500, {"error": f"internal error: {type(error).__name__}"}
+        if method != "GET" and status < 300:
+            self.log.info("API %s %s: %s", method, url.path, _summary(answer))
+        data = json.dumps(answer).encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _body(self, method: str) -> Any:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY_BYTES:
+            raise ApiError(400, f"the request body is larger than {MAX_BODY_BYTES} bytes")
+        raw = self.rfile.read(length) if length else b""
+        if method == "GET":
+            return None
+        if self.headers.get_content_type() != "application/json":
+            raise ApiError(415, "send JSON with Content-Type: application/json")
+        if not raw.strip():
+            return None
+        try:
+            return json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            raise ApiError(400, "the request body is not JSON") from None
+
+    def log_message(self, format: str, *args) -> None:  # noqa: A002 - the base class's name
+        self.log.debug("API " + format, *args)
+
+
+def _summary(answer: Any) -> str:
+    if isinstance(answer, dict):
+        if "message" in answer:
+            return answer["message"]
+        if "id" in answer:
+            return f"{answer.get('kind', '')} {answer['id']} {answer.get('time') or answer.get('at', '')}".strip()
+    return "ok"
+
+
+# The clients
+
+class Client(Protocol):
+    def request(self, method: str, path: str, body: Any = None) -> tuple[int, Any]: ...
+
+
+class HttpClient:
+    """Talks to a running service."""
+
+    def __init__(self, port: int, timeout_s: float = 10.0):
+        self.port = port
+        self.timeout_s = timeout_s
+
+    def request(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        connection = http.client.HTTPConnection(HOST, self.port, timeout=self.timeout_s)
+        try:
+            data = None if method == "GET" else json.dumps(body or {}).encode("utf-8")
+            headers = {} if data is None else {"Content-Type": "application/json"}
+            connection.request(method, path, body=data, headers=headers)
+            response = connection.getresponse()
+            raw = response.read()
+        except (OSError, http.client.HTTPException) as error:
+            raise ApiError(503, f"the service on port {self.port} did not answer ({error})") from None
+        finally:
+            connection.close()
+        try:
+            return response.status, json.loads(raw)
+        except ValueError:
+            raise ApiError(502, f"something on port {self.port} answered, but not as emberwake") from None
+
+
+class LocalClient:
+    """The same requests, handled in this process (no service running)."""
+
+    def __init__(self, api: Api):
+        self.api = api
+
+    def request(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        url = urlsplit(path)
+        query = {k: v[-1] for k, v in parse_qs(url.query).items()}
+        return self.api.handle(method, url.path, query, body)
+
+
+def service_running(port: int, timeout_s: float = 0.3) -> bool:
+    """Is something listening on 127.0.0.1:port? (The service, if anything.)"""
+    try:
+        with socket.create_connection((HOST, port), timeout=timeout_s):
+            return True
+    except OSError:
+        return False

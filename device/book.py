@@ -1,0 +1,262 @@
+"""The alarm book: the one place that checks and changes alarms and bedtimes.
+
+The API's handler and the CLI's direct path (no service running) both go through it, so the
+same input gets the same one-line error whichever way it came. Every change is one store
+transaction and then a call to `on_change` (the service reschedules and re-ticks).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import threading
+from pathlib import Path
+from typing import Any, Callable
+
+from device.alarms import (KINDS, MAX_HOLD_S, MAX_RISE_S, Alarm, AlarmError, Days, check_label, parse_days,
+                           parse_span, parse_sunset_offset, parse_time)
+from device.controller import FALLBACK_SEQUENCE, Place
+from device.store import Store
+from device.triggers import UTC, Occurrence, overlapping_rise, upcoming
+from sequences.catalog import find
+from sequences.loader import SequenceLoadError
+from sequences.units import format_seconds
+
+STORE_FILE = "alarms.db"
+SEQUENCE_KIND = {"wake": "wake", "bedtime": "dusk"}
+DEFAULT_RISE_S = 1800.0
+DEFAULT_HOLD_S = 1800.0
+MIN_RISE_S = 60.0
+MAX_COUNT = 200
+_NOUN = {"wake": "alarm", "bedtime": "bedtime"}
+
+
+class NotFound(AlarmError):
+    """No alarm (or bedtime) of that id."""
+
+
+def store_path(home: Path) -> Path:
+    """Where the alarms live in a home folder."""
+    return home / STORE_FILE
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(UTC)
+
+
+def _serialised(method):
+    """One change at a time: its checks see the alarms its write changes."""
+    @functools.wraps(method)
+    def serialised(self, *args, **kwargs):
+        with self._writing:
+            return method(self, *args, **kwargs)
+    return serialised
+
+
+class AlarmBook:
+    """Validates and applies changes to the alarms in a Store. Thread-safe as the Store is."""
+
+    def __init__(self, store: Store, place: Place, sequence_dirs: tuple[Path, ...] = (),
+                 now: Callable[[], dt.datetime] = utc_now, on_change: Callable[[], None] | None = None):
+        self.store = store
+        self.place = place
+        self.sequence_dirs = tuple(sequence_dirs)
+        self.now = now
+        self.on_change = on_change
+        self._writing = threading.RLock()  # a check and the write it allows happen together
+
+    # Reading
+
+    def alarms(self, kind: str | None = None) -> list[Alarm]:
+        return [a for a in self.store.alarms() if kind is None or a.kind == kind]
+
+    def get(self, alarm_id: Any, kind: str | None = None) -> Alarm:
+        number = _alarm_id(alarm_id)
+        alarm = self.store.alarm(number)
+        if alarm is None:
+            raise NotFound(f"there is no {_NOUN.get(kind or '', 'alarm or bedtime')} {number}")
+        if kind is not None and alarm.kind != kind:
+            raise NotFound(f"there is no {_NOUN[kind]} {number} ({number} is a {_NOUN[alarm.kind]}: "
+                           f"emberwake {_NOUN[alarm.kind]} ...)")
+        return alarm
+
+    def upcoming(self, count: int = 5, after: dt.datetime | None = None, kind: str | None = None) -> list[Occurrence]:
+        if not 1 <= count <= MAX_COUNT:
+            raise AlarmError(f"count {count} is outside 1-{MAX_COUNT}")
+        return upcoming(self.alarms(kind), self.place.zone, self.place.location, after or self.now(), count)
+
+    def next_one(self, kind: str | None = None) -> Occurrence | None:
+        """The next occurrence that will light up (skipped ones passed over)."""
+        return next((o for o in self.upcoming(8, kind=kind) if not self.is_skipped(o)), None)
+
+    def is_skipped(self, occurrence: Occurrence) -> bool:
+        return self.store.occurrence_state(occurrence.key)[0] == "skipped"
+
+    # Changing
+
+    @_serialised
+    def add(self, kind: Any = "wake", time: Any = None, days: Any = "daily", sequence: Any = None,
+            rise: Any = None, hold: Any = None, label: Any = "", enabled: Any = True) -> Alarm:
+        """Check everything, then store a new alarm; AlarmError (one line) changes nothing."""
+        if kind not in KINDS:
+            raise AlarmError(f"kind {kind!r} is not one of {', '.join(KINDS)}")
+        time_text = _text(time, "time")
+        after_sunset = None
+        if time_text.strip().lower().startswith("sunset"):
+            if kind != "bedtime":
+                raise AlarmError("only a bedtime can be relative to sunset; an alarm needs a time HH:MM")
+            if self.place.location is None:
+                raise AlarmError("a bedtime at sunset needs the place: set [location] latitude and longitude "
+                                 "in config.toml")
+            after_sunset = parse_sunset_offset(time_text)
+            at = dt.time(0, 0)
+        else:
+            at = parse_time(time_text)
+        day_set = parse_days(_text(days, "days")) if days is not None else Days()
+        name = self._sequence(kind, FALLBACK_SEQUENCE[kind] if sequence in (None, "") else _text(sequence, "sequence"))
+        what = "rise" if kind == "wake" else "duration"
+        rise_s = DEFAULT_RISE_S if rise in (None, "") else parse_span(_span(rise, what), what, MAX_RISE_S, MIN_RISE_S)
+        if kind == "wake":
+            hold_s = DEFAULT_HOLD_S if hold in (None, "") else parse_span(_span(hold, "hold"), "hold", MAX_HOLD_S)
+        elif hold not in (None, "", 0):
+            raise AlarmError("a bedtime has no hold: its sequence plays for its duration, then ends")
+        else:
+            hold_s = 0.0
+        if not isinstance(enabled, bool):
+            raise AlarmError(f"enabled must be true or false, got {enabled!r}")
+        candidate = Alarm(0, kind, at, day_set, name, rise_s, hold_s, check_label(_text(label or "", "label")),
+                          enabled, after_sunset)
+        ever = candidate.with_changes(enabled=True)
+        if day_set.date is not None and not upcoming([ever], self.place.zone, self.place.location, self.now(), 1):
+            raise AlarmError(f"{day_set.date.isoformat()} at {candidate.describe_time()} is already past")
+        self._check_overlap(candidate)
+        alarm = self.store.add(candidate)
+        self._changed()
+        return alarm
+
+    @_serialised
+    def remove(self, alarm_id: Any, kind: str | None = None) -> Alarm:
+        alarm = self.get(alarm_id, kind)
+        if not self.store.remove(alarm.id):
+            raise NotFound(f"there is no {_NOUN[alarm.kind]} {alarm.id}")
+        self._changed()
+        return alarm
+
+    @_serialised
+    def set_enabled(self, alarm_id: Any, enabled: bool, kind: str | None = None) -> Alarm:
+        alarm = self.get(alarm_id, kind)
+        changed = alarm.with_changes(enabled=enabled)
+        if enabled and not alarm.enabled:
+            self._check_overlap(changed)
+        if changed != alarm:
+            self.store.update(changed)
+            self._changed()
+        return changed
+
+    @_serialised
+    def skip(self, alarm_id: Any, kind: str | None = None) -> Occurrence:
+        """Skip the alarm's next occurrence (the one playing now, if its wake time is still to come)."""
+        alarm = self.get(alarm_id, kind)
+        if not alarm.enabled:
+            raise AlarmError(f"{_NOUN[alarm.kind]} {alarm.id} is disabled: there is nothing to skip")
+        coming = upcoming([alarm], self.place.zone, self.place.location, self.now(), 1)
+        if not coming:
+            raise AlarmError(f"{_NOUN[alarm.kind]} {alarm.id} has no coming occurrence to skip")
+        occurrence = coming[0]
+        if self.store.occurrence_state(occurrence.key)[0] != "skipped":
+            self.store.set_occurrence_state(occurrence.key, "skipped")
+            self._changed()
+        return occurrence
+
+    def parse_instant(self, text: Any) -> dt.datetime:
+        """An ISO time ('2026-03-28T12:00', with or without an offset; without: the configured zone)."""
+        try:
+            when = dt.datetime.fromisoformat(_text(text, "from").strip())
+        except ValueError:
+            raise AlarmError(f"from {text!r} is not an ISO time such as 2026-03-28T12:00") from None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=self.place.zone)
+        return when.astimezone(UTC)
+
+    # JSON (the API's answers; the CLI prints them)
+
+    def alarm_json(self, alarm: Alarm) -> dict:
+        coming = upcoming([alarm], self.place.zone, self.place.location, self.now(), 2) if alarm.enabled else []
+        skipped = bool(coming) and self.is_skipped(coming[0])
+        following = coming[1] if skipped and len(coming) > 1 else (coming[0] if coming and not skipped else None)
+        return {"id": alarm.id, "kind": alarm.kind, "time": alarm.describe_time(), "days": str(alarm.days),
+                "sequence": alarm.sequence, "rise": format_seconds(alarm.rise_s), "rise_s": alarm.rise_s,
+                "hold": format_seconds(alarm.hold_s), "hold_s": alarm.hold_s, "label": alarm.label,
+                "enabled": alarm.enabled,
+                "skipped": self._local(coming[0].at).isoformat() if skipped else None,
+                "next": self._local(following.at).isoformat() if following else None}
+
+    def occurrence_json(self, occurrence: Occurrence) -> dict:
+        alarm = occurrence.alarm
+        return {"id": alarm.id, "kind": alarm.kind, "label": alarm.label, "sequence": alarm.sequence,
+                "day": occurrence.day.isoformat(), "at": self._local(occurrence.at).isoformat(),
+                "start": self._local(occurrence.start).isoformat(), "end": self._local(occurrence.end).isoformat(),
+                "skipped": self.is_skipped(occurrence)}
+
+    def _local(self, when: dt.datetime) -> dt.datetime:
+        return when.astimezone(self.place.zone)
+
+    # Checks
+
+    def _sequence(self, kind: str, name: str) -> str:
+        try:
+            sequence = find(name, self.sequence_dirs)
+        except SequenceLoadError as error:
+            raise AlarmError(f"sequence {name!r}: {error.problems[0].message}") from None
+        wanted = SEQUENCE_KIND[kind]
+        if sequence.kind != wanted:
+            hint = ("play it with: emberwake play-now " + name if sequence.kind == "ambient"
+                    else f"{_a(kind)} needs {_a(wanted)} sequence")
+            raise AlarmError(f"sequence {name!r} is {_a(sequence.kind)} sequence, not {_a(wanted)} one "
+                             f"({hint}; 'emberwake list' shows each kind)")
+        return name
+
+    def _check_overlap(self, candidate: Alarm) -> None:
+        now = self.now()
+        today = now.astimezone(self.place.zone).date()
+        dated = [a.days.date for a in (candidate, *self.store.alarms()) if a.days.date]
+        days = min(400, max([14] + [(d - today).days + 2 for d in dated]))
+        clash = overlapping_rise(candidate, self.store.alarms(), self.place.zone, self.place.location, now, days)
+        if clash is None:
+            return
+        mine, theirs = clash
+        local = self._local
+        raise AlarmError(
+            f"the rise of {format_seconds(candidate.rise_s)} from {local(mine.start):%H:%M} to "
+            f"{local(mine.at):%H:%M} on {mine.day:%a %Y-%m-%d} overlaps alarm {theirs.alarm.id}'s "
+            f"({local(theirs.start):%H:%M}-{local(theirs.at):%H:%M}); shorten a rise or move an alarm")
+
+    def _changed(self) -> None:
+        if self.on_change is not None:
+            self.on_change()
+
+
+def _text(value: Any, what: str) -> str:
+    if not isinstance(value, str):
+        raise AlarmError(f"{what} must be text, got {value!r}")
+    return value
+
+
+def _span(value: Any, what: str) -> Any:
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise AlarmError(f"{what} must be a duration such as '30m', got {value!r}")
+    return value
+
+
+def _alarm_id(value: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str) and value.isdigit() and len(value) < 12:
+        number = int(value)
+    else:
+        raise NotFound(f"{value!r} is not an alarm number (see: emberwake alarm list)")
+    return number
+
+
+def _a(word: str) -> str:
+    return ("an " if word[:1] in "aeiou" else "a ") + word

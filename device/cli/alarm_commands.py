@@ -1,0 +1,244 @@
+"""`emberwake alarm ...`, `bedtime ...` and the controls (snooze, dismiss, stop, light, play-now, status).
+
+With the service running (something answers on 127.0.0.1 at the configured port) every command
+goes through its API, so it reschedules at once; without it, alarm changes go straight to the
+store through the same code (device.api.Api in this process), and the controls, which need the
+light, say that the service is not running. Bad input: one line on stderr, exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sqlite3
+import sys
+from typing import Any
+from urllib.parse import urlencode
+
+from device.api import Api, ApiError, HttpClient, LocalClient, service_running
+from device.book import AlarmBook, store_path
+from device.controller import FALLBACK_SEQUENCE, Place
+from device.store import Store
+from device.triggers import Location
+
+_NOUNS = {"wake": "alarm", "bedtime": "bedtime"}
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    for kind, noun in _NOUNS.items():
+        group = commands.add_parser(noun, help=f"set, list and change {noun}s" + (
+            " (wake-up lights)" if kind == "wake" else " (dusk sequences at a time or at sunset)"))
+        actions = group.add_subparsers(dest="action", metavar="ACTION")
+        actions.required = True
+        add = actions.add_parser("add", help=f"a new {noun}")
+        if kind == "wake":
+            add.add_argument("time", metavar="HH:MM", help="the wake time: full light then")
+        else:
+            add.add_argument("time", metavar="HH:MM|sunset[+-D]", help="when the dusk starts, e.g. 22:30 or sunset+1h")
+        add.add_argument("--days", default="daily", metavar="SPEC",
+                         help="daily, weekdays, weekends, mon,wed,fri, sat-sun or a date 2026-12-24 (default daily)")
+        add.add_argument("--sequence", metavar="NAME",
+                         help=f"a {'wake' if kind == 'wake' else 'dusk'} sequence (default: {FALLBACK_SEQUENCE[kind]})")
+        if kind == "wake":
+            add.add_argument("--rise", metavar="D",
+                             help="the light starts this long before the wake time (default 30m, at most 3h)")
+            add.add_argument("--hold", metavar="D", help="full light this long after it, then fades (default 30m)")
+        else:
+            add.add_argument("--duration", dest="rise", metavar="D", help="how long the dusk plays (default 30m)")
+        add.add_argument("--label", default="", metavar="TEXT")
+        add.add_argument("--disabled", action="store_true", help="store it switched off")
+        add.set_defaults(run=run_add, kind=kind)
+
+        listing = actions.add_parser("list", help=f"the {noun}s and when each comes next")
+        listing.add_argument("--json", action="store_true")
+        listing.set_defaults(run=run_list, kind=kind)
+
+        for action, text in (("remove", "delete"), ("skip", "skip the next one only"),
+                             ("enable", "switch on"), ("disable", "switch off")):
+            one = actions.add_parser(action, help=f"{text} a {noun}")
+            one.add_argument("id", metavar="ID")
+            one.set_defaults(run=run_change, kind=kind)
+
+        coming = actions.add_parser("next", help=f"the coming {noun} times, in the configured zone")
+        coming.add_argument("--count", type=int, default=5, metavar="N", help="how many (default 5)")
+        coming.add_argument("--from", dest="after", metavar="ISO-TIME", help="after this time (default now)")
+        coming.add_argument("--json", action="store_true")
+        coming.set_defaults(run=run_next, kind=kind)
+
+    snooze = commands.add_parser("snooze", help="dim the alarm that is on; it comes back after MINUTES")
+    snooze.add_argument("minutes", nargs="?", type=float, default=9.0, metavar="MINUTES", help="default 9")
+    snooze.set_defaults(run=run_control, control="snooze")
+    for control, text in (("dismiss", "fade the alarm that is on out now"), ("stop", "dark now, whatever is on")):
+        commands.add_parser(control, help=text).set_defaults(run=run_control, control=control)
+    light = commands.add_parser("light", help="the night light")
+    light.add_argument("state", choices=("on", "off"))
+    light.set_defaults(run=run_control, control="light")
+    play = commands.add_parser("play-now", help="play a sequence now on the running light")
+    play.add_argument("sequence", metavar="NAME")
+    play.add_argument("--duration", metavar="D", help="play length (default: the file's)")
+    play.set_defaults(run=run_control, control="play")
+    status = commands.add_parser("status", help="what the running light is doing")
+    status.add_argument("--json", action="store_true")
+    status.set_defaults(run=run_control, control="status")
+
+
+# Talking to the service, or to the store
+
+class _Session:
+    def __init__(self, args: argparse.Namespace):
+        self.config = args.settings
+        self.store: Store | None = None
+        if service_running(self.config.port):
+            self.client = HttpClient(self.config.port)
+        else:
+            config = self.config
+            self.store = Store(store_path(config.home))
+            place = Place(config.zone, Location(*config.location) if config.location else None, config.require_sync)
+            self.client = LocalClient(Api(AlarmBook(self.store, place, config.sequence_dirs)))
+
+    def __enter__(self) -> "_Session":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.store is not None:
+            self.store.close()
+
+    def call(self, method: str, path: str, body: Any = None) -> Any:
+        status, answer = self.client.request(method, path, body)
+        if status >= 300:
+            message = answer.get("error", f"HTTP {status}") if isinstance(answer, dict) else f"HTTP {status}"
+            raise ApiError(status, message)
+        return answer
+
+
+def _run(args: argparse.Namespace, work) -> int:
+    try:
+        with _Session(args) as session:
+            return int(work(session) or 0)
+    except ApiError as error:
+        print(f"emberwake: {error}", file=sys.stderr)
+        return 2 if error.status in (400, 404, 415) else 1
+    except sqlite3.Error as error:
+        print(f"emberwake: cannot use the alarm store in {args.settings.home}: {error}", file=sys.stderr)
+        return 1
+
+
+# The commands
+
+def run_add(args: argparse.Namespace) -> int:
+    body = {"kind": args.kind, "time": args.time, "days": args.days, "sequence": args.sequence,
+            "rise": args.rise, "label": args.label, "enabled": not args.disabled}
+    if args.kind == "wake":
+        body["hold"] = args.hold
+
+    def work(session: _Session) -> None:
+        alarm = session.call("POST", "/api/alarms", body)
+        print(f"added {_NOUNS[alarm['kind']]} {alarm['id']}: {_describe(alarm, args.settings.zone)}")
+    return _run(args, work)
+
+
+def run_list(args: argparse.Namespace) -> int:
+    def work(session: _Session) -> None:
+        alarms = session.call("GET", f"/api/alarms?kind={args.kind}")
+        if args.json:
+            print(json.dumps(alarms, indent=2))
+            return
+        if not alarms:
+            print(f"no {_NOUNS[args.kind]}s (add one: emberwake {_NOUNS[args.kind]} add HH:MM)")
+        for alarm in alarms:
+            print(f"{alarm['id']:>3}  {_describe(alarm, args.settings.zone)}")
+    return _run(args, work)
+
+
+def run_change(args: argparse.Namespace) -> int:
+    noun = _NOUNS[args.kind]
+    ident = args.id
+
+    def work(session: _Session) -> None:
+        if args.action == "remove":
+            alarm = session.call("DELETE", f"/api/alarms/{ident}?kind={args.kind}")
+            print(f"removed {noun} {alarm['id']} ({alarm['time']} {alarm['days']})")
+        elif args.action == "skip":
+            skipped = session.call("POST", f"/api/alarms/{ident}/skip?kind={args.kind}")
+            print(f"{noun} {skipped['id']} skips {_when(skipped['at'], args.settings.zone)}")
+        else:
+            alarm = session.call("POST", f"/api/alarms/{ident}/{args.action}?kind={args.kind}")
+            print(f"{noun} {alarm['id']}: {_describe(alarm, args.settings.zone)}")
+    return _run(args, work)
+
+
+def run_next(args: argparse.Namespace) -> int:
+    query = {"kind": args.kind, "count": str(args.count)}
+    if args.after:
+        query["from"] = args.after
+
+    def work(session: _Session) -> None:
+        coming = session.call("GET", "/api/next?" + urlencode(query))
+        if args.json:
+            print(json.dumps(coming, indent=2))
+            return
+        if not coming:
+            print(f"no {_NOUNS[args.kind]} is coming")
+        zone = args.settings.zone
+        for occurrence in coming:
+            start = dt.datetime.fromisoformat(occurrence["start"]).astimezone(zone)
+            light = f"light from {start:%H:%M}" if occurrence["kind"] == "wake" else f"until " \
+                f"{dt.datetime.fromisoformat(occurrence['end']).astimezone(zone):%H:%M}"
+            label = f"  {occurrence['label']}" if occurrence["label"] else ""
+            skipped = "  (skipped)" if occurrence["skipped"] else ""
+            print(f"{_when(occurrence['at'], zone)}  {light}  {_NOUNS[occurrence['kind']]} {occurrence['id']} "
+                  f"{occurrence['sequence']}{label}{skipped}")
+    return _run(args, work)
+
+
+def run_control(args: argparse.Namespace) -> int:
+    control = args.control
+
+    def work(session: _Session) -> None:
+        if control == "status":
+            status = session.call("GET", "/api/status")
+            if args.json:
+                print(json.dumps(status, indent=2))
+                return
+            playing = f": {status['playing']}" if status.get("playing") else ""
+            line = f"{status['mode']}{playing}; night light {'on' if status['night_light'] else 'off'}"
+            if not status["clock_trusted"]:
+                line += "; the clock is not synchronised yet (no alarm fires)"
+            print(line)
+            if status.get("next"):
+                print(f"next: {_when(status['next']['at'], args.settings.zone)} "
+                      f"{_NOUNS[status['next']['kind']]} {status['next']['id']}")
+            return
+        body: dict[str, Any] = {}
+        if control == "snooze":
+            body = {"minutes": args.minutes}
+        elif control == "light":
+            body = {"on": args.state == "on"}
+        elif control == "play":
+            body = {"sequence": args.sequence, "duration": args.duration}
+        print(session.call("POST", f"/api/{control}", body)["message"])
+    return _run(args, work)
+
+
+# Formatting
+
+def _when(iso: str, zone) -> str:
+    return f"{dt.datetime.fromisoformat(iso).astimezone(zone):%a %Y-%m-%d %H:%M %Z}"
+
+
+def _describe(alarm: dict, zone) -> str:
+    parts = [alarm["time"], alarm["days"], alarm["sequence"]]
+    if alarm["kind"] == "wake":
+        parts.append(f"rise {alarm['rise']}, hold {alarm['hold']}")
+    else:
+        parts.append(f"for {alarm['rise']}")
+    if alarm["label"]:
+        parts.append(repr(alarm["label"]))
+    if not alarm["enabled"]:
+        parts.append("disabled")
+    else:
+        if alarm["skipped"]:
+            parts.append(f"skips {_when(alarm['skipped'], zone)}")
+        parts.append(f"next {_when(alarm['next'], zone)}" if alarm["next"] else "not coming again")
+    return "  ".join(parts)

@@ -1,0 +1,90 @@
+"""`emberwake run`: the light as a service (alarms, timers, API) until SIGTERM or Ctrl-C.
+
+Under systemd (Type=notify) it says READY=1 once running, feeds the watchdog while the light's
+thread is alive, and says STOPPING=1 on SIGTERM; then the ring goes dark and it exits 0.
+`run --sim` (the simulator's) is registered by sim_commands; this adds `--output` beside it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sqlite3
+import sys
+
+from device.neopixel_output import OutputError
+from device.outputs import OUTPUT_KINDS, open_output
+from device.sdnotify import Notifier
+from device.signals import stop_on_signals
+
+IDLE_CHECK_S = 5.0
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    run = commands.choices.get("run")
+    if run is None:
+        run = commands.add_parser("run", help="run the light: alarms, timers and the API, until stopped")
+        other = None
+    else:  # `run --sim` is already there: one `run` command, either way
+        other = run.get_default("run")
+    run.add_argument("--output", choices=OUTPUT_KINDS, default="neopixel",
+                     help="where the light goes (default neopixel: the LEDs)")
+
+    def dispatch(args: argparse.Namespace) -> int:
+        if getattr(args, "sim", False) and other is not None:
+            return other(args)
+        return run_service(args)
+
+    run.set_defaults(run=dispatch)
+
+
+def run_service(args: argparse.Namespace) -> int:
+    from device.service import configure_logging
+
+    handler = configure_logging()
+    try:
+        return _run_service(args)
+    finally:
+        logging.getLogger().removeHandler(handler)
+
+
+def _run_service(args: argparse.Namespace) -> int:
+    from device.service import build_service
+
+    log = logging.getLogger("emberwake")
+    config = args.settings
+    try:
+        output = open_output(args.output, config, title="Emberwake")
+    except OutputError as error:
+        print(f"emberwake: {error}", file=sys.stderr)
+        return 1
+    try:
+        service = build_service(config, output)
+    except OSError as error:
+        output.close()
+        print(f"emberwake: cannot serve the API on 127.0.0.1:{config.port} ({error.strerror}); "
+              "is emberwake already running? (set [service] port in config.toml)", file=sys.stderr)
+        return 1
+    except sqlite3.Error as error:
+        output.close()
+        print(f"emberwake: cannot open the alarm store in {config.home}: {error}", file=sys.stderr)
+        return 1
+    notifier = Notifier()
+    with stop_on_signals() as stopping:
+        service.start()
+        notifier.ready(f"running; API on 127.0.0.1:{service.port}")
+        interval_s = notifier.watchdog_interval_s or IDLE_CHECK_S
+        failed = False
+        while not stopping.wait(interval_s):
+            if service.healthy():
+                notifier.watchdog()
+            elif not failed:
+                failed = True
+                log.critical("the light's thread has died; %s", "the watchdog will restart the service"
+                             if notifier.watchdog_interval_s else "stopping")
+                if not notifier.watchdog_interval_s:
+                    break
+        notifier.stopping()
+        log.info("stopping")
+        service.shutdown()
+    return 1 if failed else 0

@@ -1,0 +1,240 @@
+"""The running light: config, store, controller, timers, clock watcher, player and API wired together.
+
+`emberwake run` builds one with build_service() on the real clock; the desktop simulator builds
+one on its accelerated clock (service_for_sim). Every time source is injectable: `now` (the
+wall clock, aware datetimes), `monotonic` and `sleep` (the frame loop's and, when given, the
+timers' clock), `synchronized` (is the wall clock trustworthy yet).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import IO, Callable
+
+from device.api import Api, ApiServer
+from device.book import AlarmBook, store_path
+from device.clocksync import JumpWatcher, clock_synchronized
+from device.config import Config
+from device.controller import Controller, Place
+from device.frame_loop import FrameLoop
+from device.output import PixelOutput
+from device.pipeline import Pipeline
+from device.player import Player
+from device.store import Store
+from device.timers import KEEP_OCCURRENCES_DAYS, ClockTimers, SchedulerTimers
+from device.triggers import UTC, Location
+
+LOG = logging.getLogger("emberwake")
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(UTC)
+
+
+@dataclass
+class Service:
+    """The parts of a running light. start() once, shutdown() once."""
+
+    config: Config
+    store: Store
+    player: Player
+    controller: Controller
+    book: AlarmBook
+    timers: SchedulerTimers | ClockTimers
+    owns_player: bool = True
+    watcher: JumpWatcher | None = None  # set by build_service (it calls back into the service)
+    api_server: ApiServer | None = None
+    log: logging.Logger = field(default=LOG)
+    _started: bool = False
+    _last_next: tuple | None = None
+
+    @property
+    def port(self) -> int | None:
+        """The API's port (the real one when built with port=0), or None without an API."""
+        return self.api_server.port if self.api_server else None
+
+    def start(self) -> "Service":
+        if self.owns_player:
+            self.player.start()
+        place = self.controller.place
+        self.log.info("emberwake starts: %d alarms, zone %s, clock %s%s", len(self.store.alarms()), place.zone.key,
+                      "synchronised" if self.controller.synchronized() else "NOT synchronised",
+                      "" if place.require_sync else " (not required)")
+        self.controller.tick()  # inside a rise window: resumes where it would be by now
+        self.timers.start()
+        if self.watcher is not None:
+            self.watcher.start()
+        if self.api_server is not None:
+            self.api_server.start()
+            self.log.info("API on http://127.0.0.1:%d/api/status", self.api_server.port)
+        self._log_next()
+        self._started = True
+        return self
+
+    def changed(self) -> None:
+        """The alarms changed: show what should show now, and plan again."""
+        self.controller.tick()
+        self.timers.rebuild()
+        self._log_next()
+
+    def clock_jumped(self, jump_s: float = 0.0) -> None:  # noqa: ARG002 - JumpWatcher's callback
+        self.controller.tick(resync=True)
+        self.timers.rebuild()
+        self._log_next()
+
+    def _log_next(self) -> None:
+        occurrence = self.book.next_one()
+        key = occurrence and (occurrence.key, occurrence.at, occurrence.start)
+        if key == self._last_next:
+            return
+        self._last_next = key
+        if occurrence is None:
+            self.log.info("no alarm or bedtime is coming")
+            return
+        zone = self.controller.place.zone
+        self.log.info("next: %s %d at %s (light from %s)", occurrence.alarm.kind, occurrence.alarm.id,
+                      occurrence.at.astimezone(zone).strftime("%a %Y-%m-%d %H:%M %Z"),
+                      occurrence.start.astimezone(zone).strftime("%H:%M"))
+
+    def replan(self) -> None:
+        today = self.controller.now().astimezone(self.controller.place.zone).date()
+        self.store.forget_occurrences_before(today - dt.timedelta(days=KEEP_OCCURRENCES_DAYS))
+
+    def healthy(self) -> bool:
+        """Is the light's thread alive? (The watchdog is fed only while it is.)"""
+        return self.player._thread.is_alive()  # noqa: SLF001 - Player has no public liveness flag
+
+    # Controls for the API
+
+    def status(self) -> dict:
+        status = {"service": "emberwake", **self.controller.status()}
+        coming = self.book.next_one()
+        status["next"] = self.book.occurrence_json(coming) if coming else None
+        return status
+
+    def snooze(self, minutes: float) -> str:
+        return self._then_replan(self.controller.snooze(minutes))
+
+    def dismiss(self) -> str:
+        return self._then_replan(self.controller.dismiss())
+
+    def stop(self) -> str:
+        return self._then_replan(self.controller.stop())
+
+    def light(self, on: bool) -> str:
+        return self.controller.light(on)
+
+    def play(self, name: str, duration_s: float | None = None) -> str:
+        return self.controller.play(name, duration_s)
+
+    def _then_replan(self, message: str) -> str:
+        self.timers.rebuild()
+        return message
+
+    def shutdown(self) -> None:
+        """Stop taking requests and timers, blank the ring (if the player is ours), close the store."""
+        if self.api_server is not None:
+            self.api_server.close()
+        if self.watcher is not None:
+            self.watcher.stop()
+        self.timers.shutdown()
+        if self.owns_player:
+            self.player.shutdown()  # blanks the ring and closes the output
+        else:
+            self.player.stop()
+        self.store.close()
+        self.log.info("emberwake stopped")
+
+
+def build_service(config: Config, output: PixelOutput | None = None, *, player: Player | None = None,
+                  now: Callable[[], dt.datetime] = utc_now, monotonic: Callable[[], float] = time.monotonic,
+                  sleep: Callable[[float], None] | None = None, synchronized: Callable[[], bool] | None = None,
+                  port: int | None = None, serve_api: bool = True, jump_check_s: float = 2.0,
+                  log: logging.Logger | None = None) -> Service:
+    """Wire a service for `config`, showing light on `output` (or through an existing `player`,
+    which the service then neither starts nor shuts down).
+
+    now: the wall clock (aware); monotonic/sleep: the frame loop's clock; with `sleep` given the
+    timers also run on now/sleep instead of APScheduler (which only knows the real clock);
+    synchronized: is the wall clock trusted (default: the kernel's word; config.require_sync=false
+    skips asking); port: the API's port (default config.port; 0 picks a free one);
+    serve_api=False: no API. Raises OSError if the port is taken, sqlite3.Error if the store
+    cannot open.
+    """
+    log = log or LOG
+    if player is None:
+        if output is None:
+            raise ValueError("build_service needs an output or a player")
+        pipeline = Pipeline(config.output, output.pixel_count, output.channels)
+        player = Player(FrameLoop(output, pipeline, config.fps, clock=monotonic, sleep=sleep), clock=monotonic)
+        owns_player = True
+    else:
+        owns_player = False
+    synchronized = synchronized or clock_synchronized
+    place = Place(config.zone, Location(*config.location) if config.location else None, config.require_sync)
+    store = Store(store_path(config.home))
+    try:
+        controller = Controller(store, player, player.loop.output.pixel_count, config.sequence_dirs, place, now=now,
+                                synchronized=synchronized, log=log)
+        book = AlarmBook(store, place, config.sequence_dirs, now=now)
+        timers = (ClockTimers(controller, now, sleep, log=log) if sleep is not None
+                  else SchedulerTimers(controller, now, log=log))
+        service = Service(config, store, player, controller, book, timers, owns_player, log=log)
+        service.watcher = JumpWatcher(service.clock_jumped, now, monotonic, synchronized=synchronized,
+                                      on_synced=service.clock_jumped, interval_s=jump_check_s, log=log)
+        book.on_change = service.changed
+        timers.on_replan = service.replan
+        timers.zone = place.zone
+        if serve_api:
+            service.api_server = ApiServer(Api(book, service), config.port if port is None else port, log)
+        return service
+    except BaseException:
+        store.close()
+        raise
+
+
+def service_for_sim(runtime) -> Callable[[], None]:
+    """The simulator's seam (sim.run.run_sim(services=[service_for_sim])): the service on the
+    simulated clock, lighting the simulator's player; returns its shutdown. The API is served
+    on the configured port if it is free (so the CLI can set alarms on the simulated light)."""
+    clock = runtime.clock
+    options = dict(player=runtime.player, now=lambda: clock.now().astimezone(UTC), monotonic=clock.monotonic,
+                   sleep=clock.sleep, synchronized=lambda: True)
+    try:
+        service = build_service(runtime.config, **options)
+    except OSError as error:
+        LOG.warning("no API for the simulated light (port %d: %s)", runtime.config.port, error.strerror)
+        service = build_service(runtime.config, serve_api=False, **options)
+    service.start()
+    return service.shutdown
+
+
+class _JournalFormatter(logging.Formatter):
+    """'<6>emberwake: message': journald reads the syslog priority and adds the time itself."""
+
+    _PRIORITY = {logging.DEBUG: 7, logging.INFO: 6, logging.WARNING: 4, logging.ERROR: 3, logging.CRITICAL: 2}
+
+    def format(self, record: logging.LogRecord) -> str:
+        priority = self._PRIORITY.get(record.levelno, 6)
+        return "\n".join(f"<{priority}>{line}" for line in super().format(record).splitlines())
+
+
+def configure_logging(stream: IO[str] | None = None, journal: bool | None = None,
+                      level: int = logging.INFO) -> logging.Handler:
+    """Log to stderr: priority-prefixed lines under systemd ($JOURNAL_STREAM), timestamped otherwise.
+    Returns the handler (remove it from the root logger when done)."""
+    import os
+    if journal is None:
+        journal = bool(os.environ.get("JOURNAL_STREAM"))
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(_JournalFormatter("%(name)s: %(message)s") if journal
+                         else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(level)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    return handler
