@@ -5,8 +5,9 @@ PY := $(VENV)/bin/python
 
 .PHONY: run test venv clean
 
+# The simulator keeps its own state folder, so the demo alarm never lands among your real ones.
 run: venv
-	$(VENV)/bin/emberwake run --sim
+	$(VENV)/bin/emberwake --home .emberwake-sim run --sim --clock-speed 60 --demo
 
 test: venv
 	.ci/install-system-packages

@@ -67,6 +67,11 @@ class Player:
         return self._state
 
     @property
+    def alive(self) -> bool:
+        """True while the light's thread runs (the service's watchdog asks)."""
+        return self._thread.is_alive()
+
+    @property
     def program(self) -> Program | None:
         """The program playing now, or None when idle."""
         return self._program

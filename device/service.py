@@ -106,7 +106,7 @@ class Service:
 
     def healthy(self) -> bool:
         """Is the light's thread alive? (The watchdog is fed only while it is.)"""
-        return self.player._thread.is_alive()  # noqa: SLF001 - Player has no public liveness flag
+        return self.player.alive
 
     # Controls for the API
 

@@ -7,7 +7,7 @@ simulated time, and a viewer shows the ring with the simulated wall clock.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Callable, Sequence
 
@@ -41,16 +41,21 @@ class SimRuntime:
     ring: VirtualRing
     player: Player
     stopping: threading.Event
-    current: tuple[Renderer, str] | None = field(default=None)
 
     def play(self, renderer: Renderer, label: str = "", from_s: float = 0.0,
              on_end: Callable[[], None] | None = None) -> None:
-        """Play a sequence now (and tell the viewer what it is), replacing whatever plays."""
-        self.current = (renderer, label or renderer.sequence.name)
-        self.player.play(Program(renderer, from_s, label=self.current[1], on_end=on_end))
+        """Play a sequence now, replacing whatever plays."""
+        self.player.play(Program(renderer, from_s, label=label or renderer.sequence.name, on_end=on_end))
 
     def stop(self) -> None:
         self.player.stop()
+
+
+def _renderer_of(source) -> Renderer | None:
+    """The Renderer inside a frame source (a fade wraps one in `.source`), or None (a snooze)."""
+    while source is not None and not isinstance(source, Renderer):
+        source = getattr(source, "source", None)
+    return source
 
 
 class RunSource:
@@ -66,10 +71,11 @@ class RunSource:
         self._strip: tuple[Renderer, TimelineStrip] | None = None
 
     def _playing(self) -> tuple[Renderer, float] | None:
-        state, current = self.runtime.player.state, self.runtime.current
-        if state.mode != "playing" or current is None or state.label != current[1]:
+        """The sequence the player is showing (whoever started it) and how far in it is."""
+        state, program = self.runtime.player.state, self.runtime.player.program
+        renderer = _renderer_of(program.source) if program is not None else None
+        if state.mode != "playing" or renderer is None:
             return None
-        renderer = current[0]
         position_s = state.from_s + self.runtime.clock.monotonic() - state.started_at
         return renderer, min(max(position_s, 0.0), renderer.duration_s)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from device.cli.sequence_commands import _positive_seconds, _sequence_dirs
@@ -59,6 +60,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     run.add_argument("--play", metavar="NAME_OR_FILE", help="start this sequence at once")
     run.add_argument("--duration", type=_positive_seconds, metavar="D", help="its play length (default: the file's)")
     run.add_argument("--terminal", action="store_true", help="draw in this terminal, not a window")
+    run.add_argument("--demo", action="store_true",
+                     help="with no alarms set, set one whose sunrise starts five simulated minutes from now")
     run.add_argument("--sequences", metavar="DIR", help="folder of user sequences (default: from the config)")
     run.set_defaults(run=run_run)
 
@@ -97,10 +100,7 @@ def run_preview(args: argparse.Namespace) -> int:
 
 
 def run_run(args: argparse.Namespace) -> int:
-    if not args.sim:
-        print("emberwake: run: only the simulator (--sim) is built so far; the service on the LEDs comes with "
-              "the scheduler", file=sys.stderr)
-        return 2
+    from device.service import service_for_sim
     from sim.run import run_sim
 
     play = None
@@ -111,7 +111,29 @@ def run_run(args: argparse.Namespace) -> int:
             for problem in error.problems:
                 print(problem, file=sys.stderr)
             return 1
+    start = args.clock_start or datetime.now().astimezone()
+    if args.demo:
+        _add_demo_alarm(args.settings, start)
     with stop_on_signals() as stopping:
-        run_sim(args.settings, args.clock_speed, args.clock_start, play=play, prefer_window=not args.terminal,
-                stopping=stopping)
+        run_sim(args.settings, args.clock_speed, start, play=play, prefer_window=not args.terminal,
+                stopping=stopping, services=[service_for_sim])
     return 0
+
+
+def _add_demo_alarm(config, start: datetime) -> None:
+    """A daily wake alarm whose 30-minute sunrise starts five simulated minutes after `start`,
+    unless the store already has alarms (then those are the demo)."""
+    from device.book import AlarmBook, store_path
+    from device.controller import Place
+    from device.store import Store
+
+    store = Store(store_path(config.home))
+    try:
+        if not store.alarms():
+            wake_at = start.astimezone(config.zone) + timedelta(minutes=35)
+            AlarmBook(store, Place(config.zone, None, False), config.sequence_dirs).add(
+                "wake", wake_at.strftime("%H:%M"), "daily", "storm-to-firelight", label="demo")
+            print(f"emberwake: demo alarm set for {wake_at:%H:%M} (simulated); its sunrise starts at "
+                  f"{wake_at - timedelta(minutes=30):%H:%M}", file=sys.stderr)
+    finally:
+        store.close()
