@@ -112,7 +112,9 @@ def _constant(value: float) -> np.ndarray:
     return constant
 
 
-_ZERO, _ONE, _TINY = _constant(0.0), _constant(1.0), _constant(1e-9)
+_ZERO, _ONE, _TWO, _THREE, _TINY = (_constant(value) for value in (0.0, 1.0, 2.0, 3.0, 1e-9))
+_ONE_INT = np.array(1, dtype=np.int64)
+_ONE_INT.setflags(write=False)
 
 
 def distribute(weights: np.ndarray, colours: np.ndarray, target_rgb: np.ndarray) -> np.ndarray:
@@ -199,18 +201,19 @@ class NoiseTable:
         # two-dimensional lookups and a modulo. (`values` is read-only once built.)
         self._wrapped = np.concatenate([self.values, self.values[:, :1]], axis=1).ravel()
         self._lane_start = self.lane_index * (period + 1)
+        self._period = np.array(period, dtype=np.int64)
 
     def sample(self, x) -> np.ndarray:
         position = np.asarray(x, dtype=float) + self.lane_offset
         cell = np.floor(position)
         fraction = position - cell
         index = cell.astype(np.int64)
-        index %= self.period
+        index %= self._period
         index += self._lane_start
         left = self._wrapped.take(index)  # values[lane_index, index]
-        index += 1
+        index += _ONE_INT
         right = self._wrapped.take(index)  # values[lane_index, (index + 1) % period]
-        fade = fraction * fraction * (3.0 - 2.0 * fraction)
+        fade = fraction * fraction * (_THREE - _TWO * fraction)
         right -= left
         right *= fade
         right += left  # left + (right - left) * fade
