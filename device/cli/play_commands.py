@@ -5,16 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from device.cli.sequence_commands import _positive_seconds, _seconds, _sequence_dirs
+from device.cli.sequence_commands import _positive_seconds, _seconds, renderer_or_report
 from device.frame_loop import FrameLoop
 from device.neopixel_output import OutputError
 from device.outputs import OUTPUT_KINDS, open_output
 from device.pipeline import Pipeline
 from device.player import Player, Program
 from device.signals import stop_on_signals
-from sequences.catalog import find
-from sequences.engine import Renderer
-from sequences.loader import SequenceLoadError
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -30,12 +27,10 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def run_play(args: argparse.Namespace) -> int:
     config = args.settings
-    try:
-        sequence = find(args.sequence, _sequence_dirs(args))
-        renderer = Renderer(sequence, args.duration, config.ring.pixels)
-    except SequenceLoadError as error:
-        print(error, file=sys.stderr)
+    renderer = renderer_or_report(args, args.sequence, config.ring.pixels)
+    if renderer is None:
         return 1
+    sequence = renderer.sequence
     if args.from_s > renderer.duration_s:
         print(f"emberwake: --from is past the end of {sequence.name} ({renderer.duration_s:g}s)", file=sys.stderr)
         return 2

@@ -89,13 +89,20 @@ def run_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_render(args: argparse.Namespace) -> int:
+def renderer_or_report(args: argparse.Namespace, name: str, pixels: int) -> Renderer | None:
+    """The named sequence laid out for --duration on `pixels` LEDs, or None after printing
+    its problems (one line each) on stderr."""
     try:
-        sequence = find(args.sequence, _sequence_dirs(args))
-        renderer = Renderer(sequence, args.duration, args.pixels)
+        return Renderer(find(name, _sequence_dirs(args)), args.duration, pixels)
     except SequenceLoadError as error:
         for problem in error.problems:
             print(problem, file=sys.stderr)
+        return None
+
+
+def run_render(args: argparse.Namespace) -> int:
+    renderer = renderer_or_report(args, args.sequence, args.pixels)
+    if renderer is None:
         return 1
     if args.at is not None:
         times = [args.at]

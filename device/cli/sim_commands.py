@@ -8,11 +8,10 @@ import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from device.cli.sequence_commands import _positive_seconds, _sequence_dirs
+from device.cli.sequence_commands import _positive_seconds, _sequence_dirs, renderer_or_report
 from device.signals import stop_on_signals
 from sequences.catalog import find
 from sequences.engine import Renderer
-from sequences.loader import SequenceLoadError
 
 MAX_SPEED_X = 10_000.0
 
@@ -75,11 +74,8 @@ def run_preview(args: argparse.Namespace) -> int:
     from sim.session import PreviewSession, SequenceWatcher
     from sim.viewers import run_viewer
 
-    try:
-        renderer = _renderer(args, args.sequence)
-    except SequenceLoadError as error:
-        for problem in error.problems:
-            print(problem, file=sys.stderr)
+    renderer = renderer_or_report(args, args.sequence, args.settings.ring.pixels)
+    if renderer is None:
         return 1
     if args.export:
         try:
@@ -105,11 +101,8 @@ def run_run(args: argparse.Namespace) -> int:
 
     play = None
     if args.play:
-        try:
-            play = _renderer(args, args.play)
-        except SequenceLoadError as error:
-            for problem in error.problems:
-                print(problem, file=sys.stderr)
+        play = renderer_or_report(args, args.play, args.settings.ring.pixels)
+        if play is None:
             return 1
     start = args.clock_start or datetime.now().astimezone()
     if args.demo:
