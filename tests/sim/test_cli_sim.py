@@ -58,3 +58,15 @@ def test_bad_arguments_are_one_line_errors(tmp_path, capsys):
 def test_preview_of_an_unknown_sequence_names_the_nearest(tmp_path, capsys):
     assert main(["--home", str(tmp_path), "preview", "lavendr-dawn", "--terminal"]) == 1
     assert "did you mean 'lavender-dawn'?" in capsys.readouterr().err
+
+
+def test_run_sim_fires_an_alarm_on_the_accelerated_clock(tmp_path):
+    # `make run`: the demo alarm's sunrise starts five simulated minutes in; at 600x that is 0.5 s.
+    code, out, err = run_for(["--home", str(tmp_path), "run", "--sim", "--clock-start", "06:00",
+                              "--clock-speed", "600", "--demo"], 6.0, no_display())
+    assert code == 0, err
+    assert "demo alarm set for 06:35 (simulated); its sunrise starts at 06:05" in err
+    assert "Storm to Firelight" in out and "playing" in out
+    assert "obsidian sky" in out.replace("-", " ")  # the first image of the dream is shown
+    code, out, err = run_for(["--home", str(tmp_path), "alarm", "list"], 2.0, no_display())
+    assert "06:35" in out and "demo" in out  # the alarm is an ordinary one, in the simulator's store
