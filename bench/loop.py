@@ -66,8 +66,47 @@ class _LatenessLoop(FrameLoop):
         return super().play(*args, **kwargs)
 
 
+class _ConstantFrame:
+    """A FrameSource that costs nothing to render: one fixed frame (the loop's own cost, and the pipeline's)."""
+
+    def __init__(self, frame: np.ndarray, duration_s: float):
+        self.duration_s = duration_s
+        self._frame = frame
+
+    def frame(self, t_s: float) -> np.ndarray:  # noqa: ARG002 - the same frame at every time
+        return self._frame
+
+
+def _play(player: Player, output: _TimedNullOutput, source) -> dict:
+    """Play `source` to its end on the running player; its stats, CPU and wall times."""
+    output.first_s, output.frames = None, 0
+    ended = threading.Event()
+    last_frame = []
+
+    def on_end() -> None:  # in the player's thread, after the last frame, before the blank
+        last_frame.append(output.last_s)
+        ended.set()
+
+    cpu_start, wall_start = time.process_time(), time.monotonic()
+    player.play(Program(source, label="bench", on_end=on_end))
+    if not ended.wait(source.duration_s + 30.0):
+        raise RuntimeError("the player did not finish the benchmark's program")
+    cpu, wall = time.process_time() - cpu_start, time.monotonic() - wall_start
+    stats = player.last_stats  # set before on_end is called
+    _wait_idle(player)
+    return {"stats": stats, "cpu_s": cpu, "wall_s": wall, "start_s": wall_start,
+            "first_s": output.first_s, "last_s": last_frame[0]}
+
+
+def _wait_idle(player: Player, timeout_s: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while player.state.mode != "idle" and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
 def measure(quick: bool) -> dict:
     play_s = 7.0 if quick else 63.0
+    baseline_s = 1.5 if quick else 5.0
     idle_s = 2.0 if quick else 10.0
     renderer = Renderer(load_builtin("storm-to-firelight"), 1800.0, PIXELS)
     starts = []
@@ -79,28 +118,16 @@ def measure(quick: bool) -> dict:
     tour = _Tour(renderer, starts, play_s / len(starts))
     for t_s in np.arange(0.0, tour.duration_s, 0.5):  # build every effect's per-ring caches first
         renderer.frame(float(t_s))
+    constant = _ConstantFrame(renderer.frame(starts[-1]), baseline_s)
 
     output = _TimedNullOutput(PIXELS)
     player = Player(_LatenessLoop(output, Pipeline(OutputSettings(), PIXELS), FPS)).start()
     try:
-        while output.frames == 0:  # the player's first act is to blank the ring
+        deadline = time.monotonic() + 10.0
+        while output.frames == 0 and time.monotonic() < deadline:  # the player's first act: blank the ring
             time.sleep(0.01)
-        output.first_s, output.frames = None, 0
-        ended = threading.Event()
-        last_frame = []
-
-        def on_end() -> None:  # in the player's thread, after the last frame, before the blank
-            last_frame.append(output.last_s)
-            ended.set()
-
-        cpu_start, wall_start = time.process_time(), time.monotonic()
-        player.play(Program(tour, label="bench", on_end=on_end))
-        if not ended.wait(play_s + 30.0):
-            raise RuntimeError("the player did not finish the benchmark's program")
-        cpu_end, wall_end = time.process_time(), time.monotonic()
-        stats = player.last_stats  # set before on_end is called
-        while player.state.mode != "idle":
-            time.sleep(0.01)
+        played = _play(player, output, tour)
+        baseline = _play(player, output, constant)
         time.sleep(0.2)
         idle_frames = output.frames
         idle_cpu_start, idle_wall_start = time.process_time(), time.monotonic()
@@ -111,15 +138,17 @@ def measure(quick: bool) -> dict:
     finally:
         player.shutdown()
 
+    stats = played["stats"]
     lateness_ms = np.asarray(stats.lateness_s) * 1000.0
-    shown_span_s = last_frame[0] - output.first_s
+    shown_span_s = played["last_s"] - played["first_s"]
     # The sequence clock against the wall clock: from the first frame shown to the last, the
     # sequence advanced last_t_s (the first frame is at t = 0); the wall clock advanced shown_span_s.
     drift_ms = (shown_span_s - stats.last_t_s) * 1000.0
+    baseline_stats = baseline["stats"]
     return {
         "sequence": "storm-to-firelight at 1800 s, a slice from the middle of each phase in turn",
         "fps": FPS, "pixels": PIXELS,
-        "played_s": r(wall_end - wall_start, 2),
+        "played_s": r(played["wall_s"], 2),
         "frames_shown": stats.shown, "frames_expected": int(round(tour.duration_s * FPS)) + 1,
         "dropped_frames": stats.dropped,
         "lateness_p50_ms": r(percentile(lateness_ms, 50), 4),
@@ -129,8 +158,14 @@ def measure(quick: bool) -> dict:
         "last_frame_t_s": r(stats.last_t_s, 4),
         "wall_first_to_last_frame_s": r(shown_span_s, 4),
         "drift_ms": r(drift_ms, 4),
-        "start_latency_ms": r((output.first_s - wall_start) * 1000.0, 3),
-        "playing_cpu_percent": r(100.0 * (cpu_end - cpu_start) / (wall_end - wall_start), 3),
+        "start_latency_ms": r((played["first_s"] - played["start_s"]) * 1000.0, 3),
+        "playing_cpu_percent": r(100.0 * played["cpu_s"] / played["wall_s"], 3),
+        "playing_cpu_us_per_frame": r(1e6 * played["cpu_s"] / max(stats.shown, 1), 1),
+        # The same player, loop and pipeline showing one fixed frame: what playing costs before
+        # any rendering (the waits and wake-ups, the pipeline, the loop's own bookkeeping).
+        "constant_frame_cpu_percent": r(100.0 * baseline["cpu_s"] / baseline["wall_s"], 3),
+        "constant_frame_cpu_us_per_frame": r(1e6 * baseline["cpu_s"] / max(baseline_stats.shown, 1), 1),
+        "constant_frame_lateness_p99_ms": r(percentile(np.asarray(baseline_stats.lateness_s) * 1000.0, 99), 4),
         "idle_cpu_percent": r(100.0 * idle_cpu / idle_wall, 4),
         "idle_s": r(idle_wall, 2),
         "idle_mode": idle_mode,
