@@ -33,12 +33,16 @@ def test_a_zero_stays_zero_whatever_came_before(data, pixels):
 def test_dithered_light_averages_to_the_wanted_float(frame):
     pipeline = Pipeline(OutputSettings(), frame.shape[0])
     wanted = pipeline.codes(frame)
-    shown = np.mean([pipeline.process(frame) for _ in range(1000)], axis=0)
-    # Error feedback keeps each LED's carried error bounded (a few codes: a neighbour that owes
-    # light holds the running total back; 3.01 is the worst seen over random rings), so after
-    # 1000 frames the mean is within 4/1000 of a code.
-    assert np.abs(pipeline.ditherer.error).max() < 4.0
-    assert np.abs(shown - wanted).max() <= 4.0 / 1000 + 1e-9
+    shown, carried = [], 0.0
+    for _ in range(1000):
+        shown.append(pipeline.process(frame))
+        carried = max(carried, float(np.abs(pipeline.ditherer.error).max()))
+    # Every code an LED was asked for is shown or still carried: over N frames the mean is off by
+    # its final carried error / N. The carried error stays bounded (a few codes; an LED can owe
+    # more while neighbours before it owe light and hold the running total back; 8 is the worst
+    # seen over adversarial rings), so the mean converges as 1/N.
+    assert carried < 16.0
+    assert np.abs(np.mean(shown, axis=0) - wanted).max() <= carried / 1000 + 1e-9
 
 
 @settings(max_examples=40, deadline=None)
