@@ -19,7 +19,8 @@ from device.output import PixelOutput
 from device.pipeline import Pipeline
 
 DEFAULT_FPS = 200.0
-MAX_FPS = 400.0  # a WS2812B refreshes its PWM at about 400 Hz: faster frames buy nothing
+MAX_FPS = 400.0
+LONG_WAIT_S = 0.02  # waits longer than this can be interrupted at once  # a WS2812B refreshes its PWM at about 400 Hz: faster frames buy nothing
 
 
 class FrameSource(Protocol):
@@ -101,10 +102,12 @@ class FrameLoop:
         if self.sleep is not None:
             self.sleep(deadline - self.clock())
             return interrupt.is_set()
-        # Event.wait wakes at once on an interrupt but only to within about a millisecond;
-        # the last millisecond is slept with time.sleep (clock_nanosleep on Linux).
+        # Each wake-up costs far more CPU than the frame itself, so a wait of a few frames is one
+        # time.sleep (clock_nanosleep on Linux, precise); an interrupt is then seen within that
+        # wait. Only long waits (a low frame rate) wait on the event, to stop at once, and sleep
+        # the last millisecond precisely.
         remaining = deadline - self.clock()
-        if remaining > 0.002 and interrupt.wait(remaining - 0.001):
+        if remaining > LONG_WAIT_S and interrupt.wait(remaining - 0.001):
             return True
         remaining = deadline - self.clock()
         if remaining > 0:

@@ -6,6 +6,7 @@ The NeoPixel driver, the simulator's ring and the tests' capture all take whole 
 
 from __future__ import annotations
 
+import functools
 import threading
 from typing import Protocol, runtime_checkable
 
@@ -43,8 +44,12 @@ def check_pixel_order(order: str) -> str:
 
 def wire_bytes(codes: np.ndarray, pixel_order: str) -> bytes:
     """Logical R, G, B(, W) codes -> the bytes in the LEDs' wire order, one whole frame."""
-    columns = ["RGBW".index(letter) for letter in pixel_order]
-    return np.ascontiguousarray(codes[:, columns], dtype=np.uint8).tobytes()
+    return codes.take(_wire_columns(pixel_order), axis=1).astype(np.uint8, copy=False).tobytes()
+
+
+@functools.lru_cache(maxsize=16)
+def _wire_columns(pixel_order: str) -> np.ndarray:
+    return np.array(["RGBW".index(letter) for letter in pixel_order])
 
 
 class NullOutput:
