@@ -14,7 +14,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from sequences.effects.base import Effect, FrameInputs, NoiseTable, Param, distribute, hash_unit
+from sequences.effects.base import Effect, FrameInputs, NoiseTable, Param, _constant, distribute, hash_unit
 from sequences.effects.shapes import LOG_RATE_BUDGET, colour_or_phase, noise_at, palette_colour, per_pixels
 
 FIRE_GAIN_MAX = 4.0       # at depth 1 the flame's weight spans up to exp(4) from coolest to hottest
@@ -22,6 +22,7 @@ FIRE_EMBER_WEIGHT = 0.5   # the ember bed's weight on every LED; the flame's is 
 FIRE_SWAY = 0.25          # the shared sway shifts heat by up to this much, more on the side it leans to
 FIRE_SWAY_HZ = 0.12       # NoiseTable cells a second of the sway
 FIRE_LOG_RATE_BUDGET = 1.5 * LOG_RATE_BUDGET
+_HALF = _constant(0.5)
 _SWAY_SLOPE = FIRE_SWAY * 2.0 * 1.5 * FIRE_SWAY_HZ  # fastest change of heat from the sway, per second
 
 
@@ -52,20 +53,35 @@ class Fire(Effect):
         lean_towards = hash_unit(self.seed, 2)[0]
         weights = np.empty((pixels, 2))
         weights[:, 1] = FIRE_EMBER_WEIGHT
+        # Scratch for draw() (distribute() keeps neither weights nor colours): the ember column is fixed.
+        colours = np.empty((2, 3))
+        if self.ember_colour is not None:
+            colours[1] = self.ember_colour
         return SimpleNamespace(
             pixels=pixels, rates=rates, noise=NoiseTable(self.seed ^ 0xF12E, 2 * pixels, period=512),
-            lean=FIRE_SWAY * np.cos(2.0 * math.pi * (positions - lean_towards)), weights=weights)
+            lean=FIRE_SWAY * np.cos(2.0 * math.pi * (positions - lean_towards)), weights=weights,
+            swayed=np.empty(pixels), colours=colours)
 
     def draw(self, frame: FrameInputs) -> np.ndarray:
         layout = per_pixels(self, frame, self._layout)
         octaves = layout.noise.sample(layout.rates * frame.t_s)
         pixels = layout.pixels
-        heat = (octaves[:pixels] + 0.5 * octaves[pixels:]) * (1.0 / 1.5)
+        # heat = (octave + 0.5 * octave at twice the rate) / 1.5, in the noise's own buffer.
+        heat, fast = octaves[:pixels], octaves[pixels:]
+        fast *= _HALF
+        heat += fast
+        heat *= 1.0 / 1.5
         sway = 2.0 * noise_at(self._sway_noise, 0, FIRE_SWAY_HZ * frame.t_s) - 1.0
         gain = self._gain
-        weights = layout.weights.copy()
-        weights[:, 0] = np.exp(gain * (heat + sway * layout.lean - 0.5))
-        colours = np.empty((2, 3))
-        colours[0] = frame.rgb
-        colours[1] = colour_or_phase(self.ember_colour, frame)
-        return distribute(weights, colours, frame.rgb)
+        # exp(gain * (heat + sway * lean - 0.5)) into the flame's column.
+        heat += np.multiply(layout.lean, sway, out=layout.swayed)
+        heat -= _HALF
+        heat *= gain
+        weights = layout.weights
+        weights[:, 0] = np.exp(heat, out=heat)
+        colours = layout.colours
+        rgb = frame.rgb
+        colours[0] = rgb
+        if self.ember_colour is None:
+            colours[1] = rgb
+        return distribute(weights, colours, rgb)

@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from sequences.effects.base import Effect, FrameInputs, NoiseTable, hash_unit
+from sequences.effects.base import _ONE, _ZERO, Effect, FrameInputs, NoiseTable, _constant, hash_unit
 from sequences.palette import palette
 
 # Fastest change, per second, of the log of any one weight an effect draws (see the module doc).
@@ -24,6 +24,8 @@ LOG_RATE_BUDGET = 8.0
 
 # A fading light starts from exp(-FADE_LOG_RANGE) of its peak (and from exactly 0, see fade_envelope).
 FADE_LOG_RANGE = 10.0
+_FADE_LOG_RANGE = _constant(FADE_LOG_RANGE)
+_FADE_SCALE = 1.0 / math.expm1(FADE_LOG_RANGE)
 
 
 def palette_colour(name: str) -> tuple[float, float, float]:
@@ -66,8 +68,19 @@ def fade_envelope(u, length_s: float, fade_s: float):
     (exp(L * ramp) - 1) / (exp(L) - 1). So the log changes at most FADE_LOG_RANGE / fade_s per
     second, and near zero the value itself changes at most that times exp(-FADE_LOG_RANGE).
     """
-    ramp = np.minimum(np.maximum(np.minimum(u, length_s - u) * (1.0 / fade_s), 0.0), 1.0)
-    return np.expm1(FADE_LOG_RANGE * ramp) * (1.0 / math.expm1(FADE_LOG_RANGE))
+    if type(u) is not np.ndarray or u.ndim == 0 or u.dtype != np.float64:
+        ramp = np.minimum(np.maximum(np.minimum(u, length_s - u) * (1.0 / fade_s), 0.0), 1.0)
+        return np.expm1(FADE_LOG_RANGE * ramp) * _FADE_SCALE
+    # Per frame for fireflies and rain: the same ufuncs in the same order, in one buffer.
+    ramp = np.subtract(length_s, u)
+    np.minimum(u, ramp, out=ramp)
+    ramp *= 1.0 / fade_s
+    np.maximum(ramp, _ZERO, out=ramp)
+    np.minimum(ramp, _ONE, out=ramp)
+    np.multiply(ramp, _FADE_LOG_RANGE, out=ramp)
+    np.expm1(ramp, out=ramp)
+    ramp *= _FADE_SCALE
+    return ramp
 
 
 class EventTable:
@@ -84,10 +97,20 @@ class EventTable:
                                 np.arange(fields)[None, None, :])
         self.lane_index = np.arange(lanes)
         self.lane_start = (hash_unit(seed ^ 0xE7E27, np.arange(lanes)) * period).astype(np.int64)
+        # For get(), per frame: (lanes * period, fields) rows, and each lane's first row in it.
+        self._rows = self.values.reshape(lanes * period, fields)
+        self._lane_start = self.lane_start.copy()
+        self._lane_row = self.lane_index * period
+        self._period = np.array(period, dtype=np.int64)
 
     def get(self, slots: np.ndarray) -> np.ndarray:
         """(lanes, fields) numbers for slot `slots[lane]` of each lane."""
-        return self.values[self.lane_index, (slots.astype(np.int64) + self.lane_start) % self.period]
+        # values[lane_index, (slot + lane_start) % period] as one `take` of rows of the flat table.
+        index = slots.astype(np.int64)
+        index += self._lane_start
+        index %= self._period
+        index += self._lane_row
+        return self._rows.take(index, axis=0)
 
 
 def noise_at(table: NoiseTable, lane: int, x: float) -> float:

@@ -12,7 +12,9 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from sequences.effects.base import Effect, FrameInputs, NoiseTable, Param, distribute, hash_unit
+from sequences.effects.base import (
+    _ONE, _ZERO, Effect, FrameInputs, NoiseTable, Param, _constant, distribute, hash_unit,
+)
 from sequences.effects.pulses import heartbeat_factor
 from sequences.effects.shapes import (
     EventTable, colour_or_phase, colours_or_phase, fade_envelope, per_pixels, signed_turns,
@@ -26,6 +28,8 @@ MIN_SKY_SHARE = 0.02
 STAR_TWINKLE_LOG_RANGE = 2.5
 # With pulse_bpm, stars swell by heartbeat_factor at this depth: its log slope is at most 5.3 a second.
 STAR_PULSE_DEPTH = 0.35
+_HALF = _constant(0.5)
+_TWINKLE_LOG_RANGE = _constant(STAR_TWINKLE_LOG_RANGE)
 
 
 def _sky_share(contrast: float) -> float:
@@ -51,23 +55,36 @@ class Stars(Effect):
         # Stars are the pixels that come first in a seeded order: more density only adds stars.
         stars = np.argsort(hash_unit(self.seed, np.arange(pixels)), kind="stable")[:count]
         sky_share = _sky_share(self.contrast)
+        # Scratch for draw(): the sky column never changes, the stars' entries are all rewritten each
+        # frame, and distribute() keeps neither weights nor colours.
         weights = np.zeros((pixels, 2))
         weights[:, 0] = sky_share
+        colours = np.empty((2, 3))
+        if self.star_colour is not None:
+            colours[1] = self.star_colour
         return SimpleNamespace(stars=stars, weights=weights, noise=NoiseTable(self.seed ^ 0x57A2, count, period=512),
-                               star_weight=(1.0 - sky_share) * pixels / count)
+                               star_weight=(1.0 - sky_share) * pixels / count,
+                               star_entries=stars * 2 + 1, flat_weights=weights.reshape(-1), colours=colours)
 
     def draw(self, frame: FrameInputs) -> np.ndarray:
         layout = per_pixels(self, frame, self._layout)
-        twinkle = np.exp(STAR_TWINKLE_LOG_RANGE * (layout.noise.sample(self.twinkle_hz * frame.t_s) - 0.5))
+        # exp(STAR_TWINKLE_LOG_RANGE * (noise - 0.5)) * star_weight, in the noise's own buffer.
+        twinkle = layout.noise.sample(self.twinkle_hz * frame.t_s)
+        twinkle -= _HALF
+        twinkle *= _TWINKLE_LOG_RANGE
+        np.exp(twinkle, out=twinkle)
         star_weight = layout.star_weight
         if self.pulse_bpm > 0.0:
             star_weight *= heartbeat_factor(frame.t_s, self.pulse_bpm, STAR_PULSE_DEPTH)
-        weights = layout.weights.copy()
-        weights[layout.stars, 1] = star_weight * twinkle
-        colours = np.empty((2, 3))
-        colours[0] = frame.rgb
-        colours[1] = colour_or_phase(self.star_colour, frame)
-        return distribute(weights, colours, frame.rgb)
+        twinkle *= star_weight
+        weights = layout.weights
+        layout.flat_weights.put(layout.star_entries, twinkle)  # weights[stars, 1] = ...
+        colours = layout.colours
+        rgb = frame.rgb
+        colours[0] = rgb
+        if self.star_colour is None:
+            colours[1] = rgb
+        return distribute(weights, colours, rgb)
 
 
 # Fireflies fade in and out over this long, log-linearly from exp(-10) (shapes.fade_envelope): their
@@ -102,25 +119,56 @@ class Fireflies(Effect):
         return SimpleNamespace(glow_total=glow_total, slot=slot, events=EventTable(self.seed ^ 0xF1F1, self.count, 3),
                                lane_phase=hash_unit(self.seed ^ 0xF1F2, lanes) * slot)
 
+    @functools.cached_property
+    def _palette(self) -> np.ndarray | None:
+        return None if self.colours is None or len(self.colours) == 0 else colours_or_phase(self.colours, None)
+
     def _layout(self, positions: np.ndarray) -> SimpleNamespace:
         pixels = positions.shape[0]
         sky_share = _sky_share(self.contrast)
+        # Scratch for draw() (distribute() keeps neither weights nor colours): the sky column is fixed.
+        weights = np.empty((pixels, 1 + self.count))
+        weights[:, 0] = sky_share
         return SimpleNamespace(
             positions=positions[:, None], scale=pixels / FIREFLY_SPOT_RADIUS_LEDS,
             sky=np.full((pixels, 1), sky_share),
-            amplitude=(1.0 - sky_share) * pixels / (self.count * _SPOT_SUM_LEDS))
+            amplitude=(1.0 - sky_share) * pixels / (self.count * _SPOT_SUM_LEDS),
+            weights=weights, spots=weights[:, 1:], scratch=np.empty((pixels, self.count)),
+            colours=np.empty((1 + self.count, 3)))
 
     def draw(self, frame: FrameInputs) -> np.ndarray:
         timing = self._timing
         layout = per_pixels(self, frame, self._layout)
         time = frame.t_s + timing.lane_phase
-        slot = np.floor(time / timing.slot)
+        slot = time / timing.slot
+        np.floor(slot, out=slot)
         event = timing.events.get(slot)
-        since = time - slot * timing.slot - event[:, 0] * (timing.slot - timing.glow_total)
+        since = slot * timing.slot
+        np.subtract(time, since, out=since)
+        time = event[:, 0] * (timing.slot - timing.glow_total)
+        since -= time
         envelope = fade_envelope(since, timing.glow_total, FIREFLY_FADE_S)
-        x = signed_turns(layout.positions, event[:, 1]) * layout.scale
-        spot = np.maximum(1.0 - x * x, 0.0)
-        weights = np.concatenate([layout.sky, spot * spot * (layout.amplitude * envelope)], axis=1)
-        palette = colours_or_phase(self.colours, frame)
-        choice = (event[:, 2] * palette.shape[0]).astype(np.int64)
-        return distribute(weights, np.concatenate([frame.rgb[None, :], palette[choice]]), frame.rgb)
+        envelope *= layout.amplitude
+        # x = signed_turns(positions, place) * scale; spot = max(1 - x * x, 0); weights = spot * spot * envelope.
+        x = layout.spots
+        np.subtract(layout.positions, event[:, 1], out=x)
+        x += _HALF
+        floor = np.floor(x, out=layout.scratch)
+        x -= floor
+        x -= _HALF
+        x *= layout.scale
+        np.multiply(x, x, out=x)
+        np.subtract(_ONE, x, out=x)
+        np.maximum(x, _ZERO, out=x)
+        np.multiply(x, x, out=x)
+        x *= envelope
+        palette = self._palette
+        colours = layout.colours
+        rgb = frame.rgb
+        colours[0] = rgb
+        if palette is None:
+            colours[1:] = rgb
+        else:
+            choice = event[:, 2] * palette.shape[0]
+            palette.take(choice.astype(np.int64), axis=0, out=colours[1:])
+        return distribute(layout.weights, colours, rgb)

@@ -14,7 +14,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from sequences.color import luminance, luminance_to_lstar
-from sequences.effects.base import Effect, FrameInputs, Param, distribute, hash_unit, uniform
+from sequences.effects.base import Effect, FrameInputs, Param, _constant, distribute, hash_unit, uniform
 from sequences.effects.shapes import (
     FADE_LOG_RANGE, LOG_RATE_BUDGET, EventTable, colour_or_phase, fade_envelope, per_pixels, signed_turns,
 )
@@ -63,31 +63,52 @@ class Rain(Effect):
         pixels = positions.shape[0]
         shape = self._shape
         way = 1.0 if shape.step > 0 else -1.0
+        # Scratch for draw() (distribute() keeps neither weights nor colours): the sky column is fixed.
+        colours = np.empty((2, 3))
+        if self.drop_colour is not None:
+            colours[1] = self.drop_colour
         return SimpleNamespace(
             pixels=pixels, amplitude=shape.amplitude * pixels, weights=np.full((pixels, 2), shape.sky),
             leds_along=(way * pixels) * positions[:, None],  # each LED's place in LEDs, counted the drops' way
-            head_leds_per_turn=way * pixels, behind_at_head=shape.behind * pixels)
+            head_leds_per_turn=way * pixels, behind_at_head=shape.behind * pixels,
+            pixels_constant=_constant(float(pixels)), minus_ahead=-shape.ahead,
+            ahead=np.empty((pixels, self.drops)), behind=np.empty((pixels, self.drops)), colours=colours)
 
     def draw(self, frame: FrameInputs) -> np.ndarray:
         shape = self._shape
         layout = per_pixels(self, frame, self._layout)
-        pixels = layout.pixels
         time = frame.t_s + shape.phase
-        slot = np.floor(time * (1.0 / RAIN_SLOT_S))
+        slot = time * (1.0 / RAIN_SLOT_S)
+        np.floor(slot, out=slot)
         event = shape.events.get(slot)
-        since_slot = time - slot * RAIN_SLOT_S
-        life = RAIN_LIFE_S[0] + (RAIN_LIFE_S[1] - RAIN_LIFE_S[0]) * event[:, 1]
-        envelope = fade_envelope(since_slot - event[:, 0] * (RAIN_SLOT_S - life), life, RAIN_FADE_S)
-        head = event[:, 2] * layout.head_leds_per_turn + abs(shape.step) * since_slot  # in LEDs, the drops' way
+        since_slot = slot * RAIN_SLOT_S
+        np.subtract(time, since_slot, out=since_slot)
+        life = event[:, 1] * (RAIN_LIFE_S[1] - RAIN_LIFE_S[0])
+        life += RAIN_LIFE_S[0]
+        start = np.subtract(RAIN_SLOT_S, life)
+        start *= event[:, 0]
+        np.subtract(since_slot, start, out=start)
+        envelope = fade_envelope(start, life, RAIN_FADE_S)
+        envelope *= layout.amplitude
+        head = event[:, 2] * layout.head_leds_per_turn
+        time = since_slot * abs(shape.step)
+        head += time  # in LEDs, the drops' way
         # LEDs from each drop's head to each LED, 0 to `pixels` going the drops' way; behind it, pixels - ahead.
-        ahead = (layout.leds_along - head) % pixels
-        drop = np.exp(np.maximum(ahead * -shape.ahead, ahead * shape.behind - layout.behind_at_head))
-        weights = layout.weights.copy()
-        weights[:, 1] = drop @ (envelope * layout.amplitude)
-        colours = np.empty((2, 3))
-        colours[0] = frame.rgb
-        colours[1] = colour_or_phase(self.drop_colour, frame)
-        return distribute(weights, colours, frame.rgb)
+        ahead = np.subtract(layout.leds_along, head, out=layout.ahead)
+        np.remainder(ahead, layout.pixels_constant, out=ahead)
+        behind = np.multiply(ahead, shape.behind, out=layout.behind)
+        behind -= layout.behind_at_head
+        ahead *= layout.minus_ahead
+        np.maximum(ahead, behind, out=ahead)
+        np.exp(ahead, out=ahead)
+        weights = layout.weights
+        weights[:, 1] = ahead @ envelope
+        colours = layout.colours
+        rgb = frame.rgb
+        colours[0] = rgb
+        if self.drop_colour is None:
+            colours[1] = rgb
+        return distribute(weights, colours, rgb)
 
 
 LIGHTNING_FLASH_S = 0.8     # a flash is over (exactly) this long after it strikes
