@@ -130,10 +130,11 @@ class Fireflies(Effect):
         weights = np.empty((pixels, 1 + self.count))
         weights[:, 0] = sky_share
         return SimpleNamespace(
-            positions=positions[:, None], scale=pixels / FIREFLY_SPOT_RADIUS_LEDS,
-            sky=np.full((pixels, 1), sky_share),
+            positions=np.ascontiguousarray(np.broadcast_to(positions[:, None], (pixels, self.count))),
+            scale=pixels / FIREFLY_SPOT_RADIUS_LEDS,
             amplitude=(1.0 - sky_share) * pixels / (self.count * _SPOT_SUM_LEDS),
             weights=weights, spots=weights[:, 1:], scratch=np.empty((pixels, self.count)),
+            floor=np.empty((pixels, self.count)),
             colours=np.empty((1 + self.count, 3)))
 
     def draw(self, frame: FrameInputs) -> np.ndarray:
@@ -150,10 +151,10 @@ class Fireflies(Effect):
         envelope = fade_envelope(since, timing.glow_total, FIREFLY_FADE_S)
         envelope *= layout.amplitude
         # x = signed_turns(positions, place) * scale; spot = max(1 - x * x, 0); weights = spot * spot * envelope.
-        x = layout.spots
-        np.subtract(layout.positions, event[:, 1], out=x)
+        # (In a contiguous buffer, copied into the weights once: numpy is several times slower on strided views.)
+        x = np.subtract(layout.positions, event[:, 1], out=layout.scratch)
         x += _HALF
-        floor = np.floor(x, out=layout.scratch)
+        floor = np.floor(x, out=layout.floor)
         x -= floor
         x -= _HALF
         x *= layout.scale
@@ -162,6 +163,7 @@ class Fireflies(Effect):
         np.maximum(x, _ZERO, out=x)
         np.multiply(x, x, out=x)
         x *= envelope
+        layout.spots[...] = x
         palette = self._palette
         colours = layout.colours
         rgb = frame.rgb
