@@ -13,12 +13,15 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from sequences.effects.base import Effect, FrameInputs, NoiseTable, Param, distribute, hash_unit, ring_distance
+from sequences.effects.base import (
+    _ONE, _THREE, _TWO, _ZERO, Effect, FrameInputs, NoiseTable, Param, _constant, distribute, hash_unit, ring_distance,
+)
 from sequences.effects.shapes import (
     LOG_RATE_BUDGET, colours_or_phase, palette_colour, per_pixels, signed_turns,
 )
 
 TAU = 2.0 * math.pi
+_HALF = _constant(0.5)
 
 
 class Ripple(Effect):
@@ -38,13 +41,15 @@ class Ripple(Effect):
         a = (1.0 - 0.8 * distance) * np.exp(1j * TAU * self.waves * distance)
         a -= a.mean()  # so the ring's mean weight is exactly 1 at every instant: nothing to renormalise
         a *= self.depth / np.abs(a).max()  # weights stay within 1 +- depth, never below 0
-        return SimpleNamespace(cos=a.real.copy(), sin=a.imag.copy())
+        return SimpleNamespace(cos=a.real.copy(), sin=a.imag.copy(), scratch=np.empty(positions.shape[0]))
 
     def draw(self, frame: FrameInputs) -> np.ndarray:
         layout = per_pixels(self, frame, self._layout)
         angle = TAU * self.speed_hz * frame.t_s
         # Weight slope at most depth * 2 pi * speed_hz <= 12.6 per second: 0.063 in 5 ms.
-        weights = 1.0 + layout.cos * math.cos(angle) + layout.sin * math.sin(angle)
+        weights = np.multiply(layout.cos, math.cos(angle))
+        weights += _ONE  # 1.0 + cos * cos(angle)
+        weights += np.multiply(layout.sin, math.sin(angle), out=layout.scratch)
         return distribute(weights[:, None], frame.rgb[None, :], frame.rgb)
 
 
@@ -81,7 +86,7 @@ class Bloom(Effect):
         return SimpleNamespace(
             distance=ring_distance(positions, self.origin), basis=basis,
             # At least 1.5 LEDs of soft edge, so some LED near the origin is always partly lit.
-            softness=max(self.softness, 1.5 / pixels))
+            softness=max(self.softness, 1.5 / pixels), scratch=np.empty(pixels))
 
     @functools.cached_property
     def _tendril_noise(self) -> NoiseTable:
@@ -96,13 +101,28 @@ class Bloom(Effect):
         width = self.start_width + (self.end_width - self.start_width) * p * p * (3.0 - 2.0 * p)
         softness = layout.softness
         reach = width * (0.5 + 0.5 * softness)  # at width 1 the whole ring is fully lit
+        # The same arithmetic in the same order, in two buffers.
         if self.tendrils > 0.0:
-            coefficients = 2.0 * self._tendril_noise.sample(BLOOM_TENDRIL_HZ * frame.t_s) - 1.0
-            wobble = layout.basis @ coefficients
-            reach = reach * (1.0 + (self.tendrils * BLOOM_TENDRIL_REACH * (1.0 - width)) * wobble)
-        x = np.minimum(np.maximum((reach - layout.distance) * (1.0 / softness) + 0.5, 0.0), 1.0)
+            coefficients = self._tendril_noise.sample(BLOOM_TENDRIL_HZ * frame.t_s)
+            coefficients *= _TWO
+            coefficients -= _ONE
+            x = layout.basis @ coefficients  # the wobble
+            x *= self.tendrils * BLOOM_TENDRIL_REACH * (1.0 - width)
+            x += _ONE
+            x *= reach
+            x -= layout.distance
+        else:
+            x = np.subtract(reach, layout.distance)
+        x *= 1.0 / softness
+        x += _HALF
+        np.maximum(x, _ZERO, out=x)
+        np.minimum(x, _ONE, out=x)
         floor = self.floor
-        weights = floor + (1.0 - floor) * (x * x * (3.0 - 2.0 * x))
+        weights = np.multiply(x, x, out=layout.scratch)
+        x *= _TWO
+        weights *= np.subtract(_THREE, x, out=x)
+        weights *= 1.0 - floor
+        weights += floor
         return distribute(weights[:, None], frame.rgb[None, :], frame.rgb)
 
 
@@ -141,25 +161,50 @@ class Shimmer(Effect):
             highlight_scale=self.contrast / mean_highlight, base=max(1.0 - self.contrast, 0.0),
             start=TAU * hash_unit(self.seed, 0)[0])
 
-    def _layout(self, positions: np.ndarray) -> np.ndarray:
-        return TAU * self.highlights * positions
+    def _layout(self, positions: np.ndarray) -> SimpleNamespace:
+        pixels = positions.shape[0]
+        count = len(self.colours) if self.colours else 1
+        # Scratch for draw() (distribute() keeps neither weights nor colours): the base column is fixed.
+        weights = np.empty((pixels, 1 + count))
+        weights[:, 0] = self._shape.base
+        colours = np.empty((1 + count, 3))
+        if self.colours:
+            colours[1:] = colours_or_phase(self.colours, None)
+        return SimpleNamespace(angles=TAU * self.highlights * positions, weights=weights, colours=colours,
+                               highlight=np.empty(pixels), hue=np.empty(pixels), highlight_scratch=np.empty(pixels),
+                               logits=np.empty((pixels, count)), other=np.empty((pixels, count)))
 
     def draw(self, frame: FrameInputs) -> np.ndarray:
         shape = self._shape
         turned = TAU * self.highlights * self.speed_hz * frame.t_s + shape.start
-        angle = per_pixels(self, frame, self._layout) - turned
-        cos, sin = np.cos(angle), np.sin(angle)
-        highlight = np.exp(shape.kappa * (cos - 1.0)) * shape.highlight_scale
+        layout = per_pixels(self, frame, self._layout)
+        angle = np.subtract(layout.angles, turned)
+        cos = np.cos(angle)
+        sin = np.sin(angle, out=angle)
+        highlight = np.subtract(cos, _ONE, out=layout.highlight)
+        highlight *= shape.kappa
+        np.exp(highlight, out=highlight)
+        highlight *= shape.highlight_scale
         # The colour's phase runs once round the colours across each highlight and drifts with time.
         drift = TAU * SHIMMER_DRIFT_HZ * frame.t_s
         c, s = math.cos(drift), math.sin(drift)
-        hue_cos, hue_sin = (cos * c - sin * s)[:, None], (sin * c + cos * s)[:, None]
-        logits = hue_cos * shape.colour_cos + hue_sin * shape.colour_sin
-        mix = np.exp(logits)
-        mix *= (highlight / mix.sum(axis=1))[:, None]
-        weights = np.concatenate([np.full((angle.shape[0], 1), shape.base), mix], axis=1)
-        colours = np.concatenate([frame.rgb[None, :], colours_or_phase(self.colours, frame)])
-        return distribute(weights, colours, frame.rgb)
+        hue_cos = np.multiply(cos, c, out=layout.hue)
+        hue_cos -= np.multiply(sin, s, out=layout.highlight_scratch)
+        hue_sin = np.multiply(cos, s, out=cos)
+        hue_sin += np.multiply(sin, c, out=sin)  # sin * c + cos * s
+        logits = np.multiply(hue_cos[:, None], shape.colour_cos, out=layout.logits)
+        logits += np.multiply(hue_sin[:, None], shape.colour_sin, out=layout.other)
+        mix = np.exp(logits, out=logits)
+        highlight /= np.add.reduce(mix, axis=1)
+        mix *= highlight[:, None]
+        weights = layout.weights
+        weights[:, 1:] = mix
+        colours = layout.colours
+        rgb = frame.rgb
+        colours[0] = rgb
+        if not self.colours:
+            colours[1] = rgb
+        return distribute(weights, colours, rgb)
 
 
 # Ribbons: each LED belongs to the bands by a softmax of -steepness * (distance to the band's centre);
@@ -197,7 +242,8 @@ class Ribbons(Effect):
             # Log of a softmax share changes at most 2 * steepness * drift; squared, twice that.
             steepness_limit=LOG_RATE_BUDGET / (4.0 * drift) if drift > 0.0 else math.inf,
             noise=NoiseTable(self.seed ^ 0x21B0, bands, period=256),
-            start=hash_unit(self.seed, 1)[0])
+            start=hash_unit(self.seed, 1)[0], started=(np.arange(bands) + 0.5) / bands + hash_unit(self.seed, 1)[0],
+            palette=None if not self.colours else colours_or_phase(self.colours, None))
 
     def _layout(self, positions: np.ndarray) -> SimpleNamespace:
         bands = self._bands
@@ -205,16 +251,31 @@ class Ribbons(Effect):
         crisp = max(crisp, RIBBON_BLENDED)
         blend = (1.0 - self.softness) ** 2
         steepness = RIBBON_BLENDED + (crisp - RIBBON_BLENDED) * blend
-        return SimpleNamespace(positions=positions[:, None], steepness=steepness)
+        pixels = positions.shape[0]
+        return SimpleNamespace(positions=positions[:, None], steepness=steepness, minus_steepness=-steepness,
+                               spread=np.ascontiguousarray(np.broadcast_to(positions[:, None], (pixels, bands.bands))),
+                               floor=np.empty((pixels, bands.bands)))
 
     def draw(self, frame: FrameInputs) -> np.ndarray:
         bands = self._bands
         layout = per_pixels(self, frame, self._layout)
-        centres = bands.centres + bands.start + self.speed_hz * frame.t_s
+        centres = np.add(bands.started, self.speed_hz * frame.t_s)  # centres + start + speed * t
         if bands.stray > 0.0:
-            centres = centres + bands.stray * (2.0 * bands.noise.sample(RIBBON_WANDER_HZ * frame.t_s) - 1.0)
-        distance = np.abs(signed_turns(layout.positions, centres))
-        share = np.exp(-layout.steepness * distance)  # >= exp(-0.5 * 432): no underflow to 0
-        share /= share.sum(axis=1, keepdims=True)
-        weights = (share * share) @ bands.membership
-        return distribute(weights, colours_or_phase(self.colours, frame), frame.rgb)
+            wander = bands.noise.sample(RIBBON_WANDER_HZ * frame.t_s)
+            wander *= _TWO
+            wander -= _ONE
+            wander *= bands.stray
+            centres += wander
+        # |signed_turns(positions, centres)|, spelt out in one buffer.
+        distance = np.subtract(layout.spread, centres)
+        distance += _HALF
+        distance -= np.floor(distance, out=layout.floor)
+        distance -= _HALF
+        np.absolute(distance, out=distance)
+        distance *= layout.minus_steepness
+        share = np.exp(distance, out=distance)  # >= exp(-0.5 * 432): no underflow to 0
+        share /= np.add.reduce(share, axis=1, keepdims=True)
+        np.multiply(share, share, out=share)
+        weights = share @ bands.membership
+        palette = bands.palette
+        return distribute(weights, frame.rgb[None, :] if palette is None else palette, frame.rgb)
