@@ -204,16 +204,18 @@ class NoiseTable:
         self._period = np.array(period, dtype=np.int64)
 
     def sample(self, x) -> np.ndarray:
-        position = np.asarray(x, dtype=float) + self.lane_offset
+        position = self.lane_offset + x if type(x) is float else np.asarray(x, dtype=float) + self.lane_offset
         cell = np.floor(position)
-        fraction = position - cell
         index = cell.astype(np.int64)
+        fraction = np.subtract(position, cell, out=position)
         index %= self._period
         index += self._lane_start
         left = self._wrapped.take(index)  # values[lane_index, index]
         index += _ONE_INT
         right = self._wrapped.take(index)  # values[lane_index, (index + 1) % period]
-        fade = fraction * fraction * (_THREE - _TWO * fraction)
+        fade = np.multiply(fraction, fraction, out=cell)  # fraction * fraction * (3 - 2 * fraction)
+        fraction *= _TWO
+        fade *= np.subtract(_THREE, fraction, out=fraction)
         right -= left
         right *= fade
         right += left  # left + (right - left) * fade

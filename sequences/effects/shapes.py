@@ -99,6 +99,7 @@ class EventTable:
         self.lane_start = (hash_unit(seed ^ 0xE7E27, np.arange(lanes)) * period).astype(np.int64)
         # For get(), per frame: (lanes * period, fields) rows, and each lane's first row in it.
         self._rows = self.values.reshape(lanes * period, fields)
+        self._fields = np.ascontiguousarray(self._rows.T)
         self._lane_start = self.lane_start.copy()
         self._lane_row = self.lane_index * period
         self._period = np.array(period, dtype=np.int64)
@@ -111,6 +112,14 @@ class EventTable:
         index %= self._period
         index += self._lane_row
         return self._rows.take(index, axis=0)
+
+    def get_fields(self, slots: np.ndarray) -> np.ndarray:
+        """get(slots) transposed, (fields, lanes): each field's numbers contiguous, for per-frame arithmetic."""
+        index = slots.astype(np.int64)
+        index += self._lane_start
+        index %= self._period
+        index += self._lane_row
+        return self._fields.take(index, axis=1)
 
 
 def noise_at(table: NoiseTable, lane: int, x: float) -> float:

@@ -143,16 +143,16 @@ class Fireflies(Effect):
         time = frame.t_s + timing.lane_phase
         slot = time / timing.slot
         np.floor(slot, out=slot)
-        event = timing.events.get(slot)
+        event = timing.events.get_fields(slot)  # [start in its slot, place, colour choice]
         since = slot * timing.slot
         np.subtract(time, since, out=since)
-        time = event[:, 0] * (timing.slot - timing.glow_total)
+        time = event[0] * (timing.slot - timing.glow_total)
         since -= time
         envelope = fade_envelope(since, timing.glow_total, FIREFLY_FADE_S)
         envelope *= layout.amplitude
         # x = signed_turns(positions, place) * scale; spot = max(1 - x * x, 0); weights = spot * spot * envelope.
         # (In a contiguous buffer, copied into the weights once: numpy is several times slower on strided views.)
-        x = np.subtract(layout.positions, event[:, 1], out=layout.scratch)
+        x = np.subtract(layout.positions, event[1], out=layout.scratch)
         x += _HALF
         floor = np.floor(x, out=layout.floor)
         x -= floor
@@ -171,6 +171,6 @@ class Fireflies(Effect):
         if palette is None:
             colours[1:] = rgb
         else:
-            choice = event[:, 2] * palette.shape[0]
+            choice = event[2] * palette.shape[0]
             palette.take(choice.astype(np.int64), axis=0, out=colours[1:])
         return distribute(layout.weights, colours, rgb)

@@ -71,7 +71,8 @@ class Rain(Effect):
             pixels=pixels, amplitude=shape.amplitude * pixels, weights=np.full((pixels, 2), shape.sky),
             leds_along=(way * pixels) * positions[:, None],  # each LED's place in LEDs, counted the drops' way
             head_leds_per_turn=way * pixels, behind_at_head=shape.behind * pixels,
-            pixels_constant=_constant(float(pixels)), minus_ahead=-shape.ahead,
+            pixels_constant=_constant(float(pixels)),
+            leds_spread=np.ascontiguousarray(np.broadcast_to((way * pixels) * positions[:, None], (pixels, self.drops))), minus_ahead=-shape.ahead,
             ahead=np.empty((pixels, self.drops)), behind=np.empty((pixels, self.drops)), colours=colours)
 
     def draw(self, frame: FrameInputs) -> np.ndarray:
@@ -80,21 +81,21 @@ class Rain(Effect):
         time = frame.t_s + shape.phase
         slot = time * (1.0 / RAIN_SLOT_S)
         np.floor(slot, out=slot)
-        event = shape.events.get(slot)
+        event = shape.events.get_fields(slot)  # [start in the slot, lifetime, place]
         since_slot = slot * RAIN_SLOT_S
         np.subtract(time, since_slot, out=since_slot)
-        life = event[:, 1] * (RAIN_LIFE_S[1] - RAIN_LIFE_S[0])
+        life = event[1] * (RAIN_LIFE_S[1] - RAIN_LIFE_S[0])
         life += RAIN_LIFE_S[0]
         start = np.subtract(RAIN_SLOT_S, life)
-        start *= event[:, 0]
+        start *= event[0]
         np.subtract(since_slot, start, out=start)
         envelope = fade_envelope(start, life, RAIN_FADE_S)
         envelope *= layout.amplitude
-        head = event[:, 2] * layout.head_leds_per_turn
+        head = event[2] * layout.head_leds_per_turn
         time = since_slot * abs(shape.step)
         head += time  # in LEDs, the drops' way
         # LEDs from each drop's head to each LED, 0 to `pixels` going the drops' way; behind it, pixels - ahead.
-        ahead = np.subtract(layout.leds_along, head, out=layout.ahead)
+        ahead = np.subtract(layout.leds_spread, head, out=layout.ahead)
         np.remainder(ahead, layout.pixels_constant, out=ahead)
         behind = np.multiply(ahead, shape.behind, out=layout.behind)
         behind -= layout.behind_at_head
