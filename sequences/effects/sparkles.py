@@ -135,7 +135,7 @@ class Fireflies(Effect):
             amplitude=(1.0 - sky_share) * pixels / (self.count * _SPOT_SUM_LEDS),
             weights=weights, spots=weights[:, 1:], scratch=np.empty((pixels, self.count)),
             floor=np.empty((pixels, self.count)),
-            colours=np.empty((1 + self.count, 3)))
+            colours=np.empty((1 + self.count, 3)), glows=SimpleNamespace(key=None))
 
     def draw(self, frame: FrameInputs) -> np.ndarray:
         timing = self._timing
@@ -143,16 +143,27 @@ class Fireflies(Effect):
         time = frame.t_s + timing.lane_phase
         slot = time / timing.slot
         np.floor(slot, out=slot)
-        event = timing.events.get_fields(slot)  # [start in its slot, place, colour choice]
-        since = slot * timing.slot
-        np.subtract(time, since, out=since)
-        time = event[0] * (timing.slot - timing.glow_total)
-        since -= time
+        # What depends only on the glows' slots is worked out again only when one of them changes.
+        glows = layout.glows
+        key = slot.tobytes()
+        colours = layout.colours
+        palette = self._palette
+        if glows.key != key:
+            event = timing.events.get_fields(slot)  # [start in its slot, place, colour choice]
+            slot *= timing.slot
+            glows.slot_start, glows.place = slot, event[1]
+            glows.start = event[0] * (timing.slot - timing.glow_total)
+            if palette is not None:
+                choice = event[2] * palette.shape[0]
+                palette.take(choice.astype(np.int64), axis=0, out=colours[1:])
+            glows.key = key
+        since = np.subtract(time, glows.slot_start)  # time - slot * timing.slot - start in the slot
+        since -= glows.start
         envelope = fade_envelope(since, timing.glow_total, FIREFLY_FADE_S)
         envelope *= layout.amplitude
         # x = signed_turns(positions, place) * scale; spot = max(1 - x * x, 0); weights = spot * spot * envelope.
         # (In a contiguous buffer, copied into the weights once: numpy is several times slower on strided views.)
-        x = np.subtract(layout.positions, event[1], out=layout.scratch)
+        x = np.subtract(layout.positions, glows.place, out=layout.scratch)
         x += _HALF
         floor = np.floor(x, out=layout.floor)
         x -= floor
@@ -164,13 +175,8 @@ class Fireflies(Effect):
         np.multiply(x, x, out=x)
         x *= envelope
         layout.spots[...] = x
-        palette = self._palette
-        colours = layout.colours
         rgb = frame.rgb
         colours[0] = rgb
         if palette is None:
             colours[1:] = rgb
-        else:
-            choice = event[2] * palette.shape[0]
-            palette.take(choice.astype(np.int64), axis=0, out=colours[1:])
         return distribute(layout.weights, colours, rgb)

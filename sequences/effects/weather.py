@@ -71,7 +71,7 @@ class Rain(Effect):
             pixels=pixels, amplitude=shape.amplitude * pixels, weights=np.full((pixels, 2), shape.sky),
             leds_along=(way * pixels) * positions[:, None],  # each LED's place in LEDs, counted the drops' way
             head_leds_per_turn=way * pixels, behind_at_head=shape.behind * pixels,
-            pixels_constant=_constant(float(pixels)),
+            pixels_constant=_constant(float(pixels)), lives=SimpleNamespace(key=None),
             leds_spread=np.ascontiguousarray(np.broadcast_to((way * pixels) * positions[:, None], (pixels, self.drops))), minus_ahead=-shape.ahead,
             ahead=np.empty((pixels, self.drops)), behind=np.empty((pixels, self.drops)), colours=colours)
 
@@ -81,19 +81,25 @@ class Rain(Effect):
         time = frame.t_s + shape.phase
         slot = time * (1.0 / RAIN_SLOT_S)
         np.floor(slot, out=slot)
-        event = shape.events.get_fields(slot)  # [start in the slot, lifetime, place]
-        since_slot = slot * RAIN_SLOT_S
-        np.subtract(time, since_slot, out=since_slot)
-        life = event[1] * (RAIN_LIFE_S[1] - RAIN_LIFE_S[0])
-        life += RAIN_LIFE_S[0]
-        start = np.subtract(RAIN_SLOT_S, life)
-        start *= event[0]
-        np.subtract(since_slot, start, out=start)
-        envelope = fade_envelope(start, life, RAIN_FADE_S)
+        # What depends only on the drops' slots is worked out again only when one of them changes.
+        lives = layout.lives
+        key = slot.tobytes()
+        if lives.key != key:
+            event = shape.events.get_fields(slot)  # [start in the slot, lifetime, place]
+            slot *= RAIN_SLOT_S
+            life = event[1] * (RAIN_LIFE_S[1] - RAIN_LIFE_S[0])
+            life += RAIN_LIFE_S[0]
+            start = np.subtract(RAIN_SLOT_S, life)
+            start *= event[0]
+            lives.slot_start, lives.life, lives.start = slot, life, start
+            lives.head = event[2] * layout.head_leds_per_turn
+            lives.key = key
+        since_slot = np.subtract(time, lives.slot_start)  # time - slot * RAIN_SLOT_S
+        start = np.subtract(since_slot, lives.start)
+        envelope = fade_envelope(start, lives.life, RAIN_FADE_S)
         envelope *= layout.amplitude
-        head = event[2] * layout.head_leds_per_turn
-        time = since_slot * abs(shape.step)
-        head += time  # in LEDs, the drops' way
+        head = np.multiply(since_slot, abs(shape.step), out=since_slot)
+        head += lives.head  # event[2] * head_leds_per_turn + speed * since_slot: in LEDs, the drops' way
         # LEDs from each drop's head to each LED, 0 to `pixels` going the drops' way; behind it, pixels - ahead.
         ahead = np.subtract(layout.leds_spread, head, out=layout.ahead)
         np.remainder(ahead, layout.pixels_constant, out=ahead)
