@@ -202,24 +202,33 @@ class NoiseTable:
         self._wrapped = np.concatenate([self.values, self.values[:, :1]], axis=1).ravel()
         self._lane_start = self.lane_index * (period + 1)
         self._period = np.array(period, dtype=np.int64)
+        self._cell_key: bytes | None = None
+        self._cells: tuple[np.ndarray, np.ndarray] = (np.empty(0), np.empty(0))
 
     def sample(self, x) -> np.ndarray:
         position = self.lane_offset + x if type(x) is float else np.asarray(x, dtype=float) + self.lane_offset
         cell = np.floor(position)
-        index = cell.astype(np.int64)
+        # Each lane's two lattice values (left, right - left) only change when a lane enters a new
+        # cell, which at the rates effects use is every few hundred frames: looked up again then.
+        key = cell.tobytes()
+        if key != self._cell_key or cell.shape != self._cells[0].shape:
+            index = cell.astype(np.int64)
+            index %= self._period
+            index += self._lane_start
+            left = self._wrapped.take(index)  # values[lane_index, index]
+            index += _ONE_INT
+            right = self._wrapped.take(index)  # values[lane_index, (index + 1) % period]
+            right -= left
+            self._cells = (left, right)
+            self._cell_key = key
+        left, difference = self._cells
         fraction = np.subtract(position, cell, out=position)
-        index %= self._period
-        index += self._lane_start
-        left = self._wrapped.take(index)  # values[lane_index, index]
-        index += _ONE_INT
-        right = self._wrapped.take(index)  # values[lane_index, (index + 1) % period]
         fade = np.multiply(fraction, fraction, out=cell)  # fraction * fraction * (3 - 2 * fraction)
         fraction *= _TWO
         fade *= np.subtract(_THREE, fraction, out=fraction)
-        right -= left
-        right *= fade
-        right += left  # left + (right - left) * fade
-        return right
+        fade *= difference
+        fade += left  # left + (right - left) * fade
+        return fade
 
 
 @functools.lru_cache(maxsize=64)
