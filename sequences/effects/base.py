@@ -143,7 +143,8 @@ def distribute(weights: np.ndarray, colours: np.ndarray, target_rgb: np.ndarray)
 
 def uniform(frame: FrameInputs, factor: float = 1.0) -> np.ndarray:
     """The phase's light on every pixel, times `factor`."""
-    pixel = clip_ufunc(frame.rgb * factor, 0.0, 1.0)
+    pixel = np.multiply(frame.rgb, factor)
+    clip_ufunc(pixel, _ZERO, _ONE, out=pixel)
     out = np.empty((frame.positions.shape[0], 3), dtype=pixel.dtype)
     out[...] = pixel
     return out

@@ -14,7 +14,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from sequences.color import luminance, luminance_to_lstar
-from sequences.effects.base import Effect, FrameInputs, Param, _constant, distribute, hash_unit, uniform
+from sequences.effects.base import Effect, FrameInputs, Param, _constant, clip_ufunc, distribute, hash_unit, uniform
 from sequences.effects.shapes import (
     FADE_LOG_RANGE, LOG_RATE_BUDGET, EventTable, colour_or_phase, fade_envelope, per_pixels, signed_turns,
 )
@@ -145,7 +145,12 @@ class Lightning(Effect):
     def draw(self, frame: FrameInputs) -> np.ndarray:
         slot_s = 60.0 / self.rate_per_min
         slot = math.floor(frame.t_s / slot_s)
-        event = self._events.get(np.array([slot]))[0]
+        cached = self.__dict__.get("_event")
+        if cached is not None and cached[0] == slot:
+            event = cached[1]
+        else:
+            event = self._events.get(np.array([slot]))[0]
+            self.__dict__["_event"] = (slot, event)
         since = frame.t_s - slot * slot_s - float(event[0]) * (slot_s - LIGHTNING_FLASH_S)
         if not 0.0 <= since < LIGHTNING_FLASH_S or self.strength <= 0.0:
             return uniform(frame)
@@ -156,10 +161,10 @@ class Lightning(Effect):
         peak = self.strength * lightness * min(1.0, since / LIGHTNING_RISE_S) * decay * flicker
         half_width = 0.1 + 0.2 * float(event[2])
         inside = half_width - np.abs(signed_turns(frame.positions, float(event[1])))
-        x = np.clip(inside / LIGHTNING_EDGE + 0.5, 0.0, 1.0)
+        x = clip_ufunc(inside / LIGHTNING_EDGE + 0.5, 0.0, 1.0)
         region = x * x * (3.0 - 2.0 * x)
         if self.flash_colour is None:
             colour = frame.rgb / max(float(np.max(frame.rgb)), 1e-12)  # the phase's colour, brightest channel 1
         else:
             colour = np.asarray(self.flash_colour, dtype=float)
-        return np.clip(frame.rgb + (peak * region)[:, None] * colour, 0.0, 1.0)
+        return clip_ufunc(frame.rgb + (peak * region)[:, None] * colour, 0.0, 1.0)
