@@ -25,7 +25,8 @@ LOG_RATE_BUDGET = 8.0
 # A fading light starts from exp(-FADE_LOG_RANGE) of its peak (and from exactly 0, see fade_envelope).
 FADE_LOG_RANGE = 10.0
 _FADE_LOG_RANGE = _constant(FADE_LOG_RANGE)
-_FADE_SCALE = 1.0 / math.expm1(FADE_LOG_RANGE)
+_FADE_SCALE = _constant(1.0 / math.expm1(FADE_LOG_RANGE))
+_INVERSE: dict[float, np.ndarray] = {}  # 1 / fade_s as 0-d arrays, by fade_s
 
 
 def palette_colour(name: str) -> tuple[float, float, float]:
@@ -74,7 +75,10 @@ def fade_envelope(u, length_s: float, fade_s: float):
     # Per frame for fireflies and rain: the same ufuncs in the same order, in one buffer.
     ramp = np.subtract(length_s, u)
     np.minimum(u, ramp, out=ramp)
-    ramp *= 1.0 / fade_s
+    inverse = _INVERSE.get(fade_s)
+    if inverse is None:
+        inverse = _INVERSE[fade_s] = _constant(1.0 / fade_s)
+    ramp *= inverse
     np.maximum(ramp, _ZERO, out=ramp)
     np.minimum(ramp, _ONE, out=ramp)
     np.multiply(ramp, _FADE_LOG_RANGE, out=ramp)

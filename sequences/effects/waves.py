@@ -170,8 +170,10 @@ class Shimmer(Effect):
         colours = np.empty((1 + count, 3))
         if self.colours:
             colours[1:] = colours_or_phase(self.colours, None)
-        return SimpleNamespace(angles=TAU * self.highlights * positions, weights=weights, colours=colours,
-                               highlight=np.empty(pixels), hue=np.empty(pixels), highlight_scratch=np.empty(pixels),
+        # Per-LED values as columns (pixels, 1), so they broadcast against the colours without reshaping.
+        return SimpleNamespace(angles=(TAU * self.highlights * positions)[:, None], weights=weights, colours=colours,
+                               highlight=np.empty((pixels, 1)), hue=np.empty((pixels, 1)),
+                               highlight_scratch=np.empty((pixels, 1)),
                                logits=np.empty((pixels, count)), other=np.empty((pixels, count)))
 
     def draw(self, frame: FrameInputs) -> np.ndarray:
@@ -192,11 +194,11 @@ class Shimmer(Effect):
         hue_cos -= np.multiply(sin, s, out=layout.highlight_scratch)
         hue_sin = np.multiply(cos, s, out=cos)
         hue_sin += np.multiply(sin, c, out=sin)  # sin * c + cos * s
-        logits = np.multiply(hue_cos[:, None], shape.colour_cos, out=layout.logits)
-        logits += np.multiply(hue_sin[:, None], shape.colour_sin, out=layout.other)
+        logits = np.multiply(hue_cos, shape.colour_cos, out=layout.logits)
+        logits += np.multiply(hue_sin, shape.colour_sin, out=layout.other)
         mix = np.exp(logits, out=logits)
-        highlight /= np.add.reduce(mix, axis=1)
-        mix *= highlight[:, None]
+        highlight /= np.add.reduce(mix, axis=1, keepdims=True)
+        mix *= highlight
         weights = layout.weights
         weights[:, 1:] = mix
         colours = layout.colours
