@@ -99,23 +99,20 @@ def run(quick: bool = False) -> dict:
         raise BenchError(str(error)) from None
     started = time.monotonic()
     result: dict = {"benchmark": "emberwake", "quick": quick, "machine": machine()}
+    groups = {
+        "frame_cost": lambda: frame_cost.measure(quick),
+        "loop": lambda: loop.measure(quick),
+        "flicker": lambda: light.flicker(quick),
+        "colour": lambda: light.colour(quick),
+        # the ramp takes what is left of the time budget (it simulates as much as fits)
+        "ramp": lambda: light.ramp(quick, QUICK_RAMP_BUDGET_S if quick else
+                                   max(10.0, TOTAL_BUDGET_S - (time.monotonic() - started) - 3.0)),
+    }
     timings = {}
-    mark = time.monotonic()
-    result["frame_cost"] = frame_cost.measure(quick)
-    timings["frame_cost"] = time.monotonic() - mark
-    mark = time.monotonic()
-    result["loop"] = loop.measure(quick)
-    timings["loop"] = time.monotonic() - mark
-    mark = time.monotonic()
-    result["flicker"] = light.flicker(quick)
-    timings["flicker"] = time.monotonic() - mark
-    mark = time.monotonic()
-    result["colour"] = light.colour(quick)
-    timings["colour"] = time.monotonic() - mark
-    mark = time.monotonic()
-    left_s = TOTAL_BUDGET_S - (mark - started) - 3.0
-    result["ramp"] = light.ramp(quick, QUICK_RAMP_BUDGET_S if quick else max(10.0, left_s))
-    timings["ramp"] = time.monotonic() - mark
+    for name, measure in groups.items():
+        mark = time.monotonic()
+        result[name] = measure()
+        timings[name] = time.monotonic() - mark
     targets = judge(result)
     result["targets"] = targets
     result["targets_met"] = {name: target["met"] for name, target in targets.items()}

@@ -74,21 +74,11 @@ class Effect:
         given = dict(values or {})
         self.values = {p.name: given.get(p.name, p.default) for p in self.params}
         self.seed = int(seed)
-        # Parameters read as attributes (self.bpm). They are set on the instance, where the first
-        # lookup finds them: draw() reads them every frame, and a miss that falls through to
-        # __getattr__ costs about a microsecond each. A name the class itself has keeps going to
-        # the class, as it always did; `values` is fixed once the effect is made.
-        cls = type(self)
+        # Parameters read as plain attributes (self.bpm): draw() reads them every frame.
         for name, value in self.values.items():
-            if name not in self.__dict__ and not hasattr(cls, name):
-                self.__dict__[name] = value
-
-    def __getattr__(self, name: str) -> Any:
-        # Parameters read as attributes (self.bpm) without a field per parameter.
-        values = self.__dict__.get("values", {})
-        if name in values:
-            return values[name]
-        raise AttributeError(name)
+            if hasattr(type(self), name):
+                raise TypeError(f"{type(self).__name__}: parameter {name!r} hides an attribute of the effect")
+            self.__dict__[name] = value
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.values!r}, seed={self.seed})"
@@ -96,12 +86,6 @@ class Effect:
     def draw(self, frame: FrameInputs) -> np.ndarray:
         """Linear RGB of every pixel, shape (pixels, 3), each channel 0-1."""
         raise NotImplementedError
-
-
-def unit_luminance(rgb) -> np.ndarray:
-    """The colour scaled to luminance 1 (so weights on it are luminances)."""
-    colour = np.asarray(rgb, dtype=float)
-    return colour / max(float(luminance(colour)), 1e-9)
 
 
 def _constant(value: float) -> np.ndarray:

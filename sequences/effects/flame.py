@@ -14,8 +14,8 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from sequences.effects.base import Effect, FrameInputs, NoiseTable, Param, _constant, distribute, hash_unit
-from sequences.effects.shapes import LOG_RATE_BUDGET, colour_or_phase, noise_at, palette_colour, per_pixels
+from sequences.effects.base import Effect, FrameInputs, NoiseTable, Param, _constant, hash_unit
+from sequences.effects.shapes import LOG_RATE_BUDGET, distribute_with_accent, noise_at, palette_colour, per_pixels
 
 FIRE_GAIN_MAX = 4.0       # at depth 1 the flame's weight spans up to exp(4) from coolest to hottest
 FIRE_EMBER_WEIGHT = 0.5   # the ember bed's weight on every LED; the flame's is 1 at middling heat
@@ -79,9 +79,4 @@ class Fire(Effect):
         heat *= gain
         weights = layout.weights
         weights[:, 0] = np.exp(heat, out=heat)
-        colours = layout.colours
-        rgb = frame.rgb
-        colours[0] = rgb
-        if self.ember_colour is None:
-            colours[1] = rgb
-        return distribute(weights, colours, rgb)
+        return distribute_with_accent(weights, layout.colours, frame.rgb, self.ember_colour is None)

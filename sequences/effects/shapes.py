@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from sequences.effects.base import _ONE, _ZERO, Effect, FrameInputs, NoiseTable, _constant, hash_unit
+from sequences.effects.base import _ONE, _ZERO, Effect, FrameInputs, NoiseTable, _constant, distribute, hash_unit
 from sequences.palette import palette
 
 # Fastest change, per second, of the log of any one weight an effect draws (see the module doc).
@@ -44,9 +44,14 @@ def per_pixels(effect: Effect, frame: FrameInputs, build: Callable[[np.ndarray],
     return layout
 
 
-def colour_or_phase(colour, frame: FrameInputs) -> np.ndarray:
-    """A colour param's value, or the phase's colour when it is None."""
-    return frame.rgb if colour is None else np.asarray(colour, dtype=float)
+def distribute_with_accent(weights: np.ndarray, colours: np.ndarray, rgb: np.ndarray,
+                           accent_is_phase: bool) -> np.ndarray:
+    """distribute() over two colours: the phase's (column 0) and an accent (column 1, already in
+    `colours[1]` unless it follows the phase's colour). `colours` is the effect's scratch buffer."""
+    colours[0] = rgb
+    if accent_is_phase:
+        colours[1] = rgb
+    return distribute(weights, colours, rgb)
 
 
 def colours_or_phase(colours, frame: FrameInputs) -> np.ndarray:

@@ -17,7 +17,7 @@ from sequences.effects.base import (
 )
 from sequences.effects.pulses import heartbeat_factor
 from sequences.effects.shapes import (
-    EventTable, colour_or_phase, colours_or_phase, fade_envelope, per_pixels, signed_turns,
+    EventTable, colours_or_phase, distribute_with_accent, fade_envelope, per_pixels,
 )
 
 # The sky keeps at least this share of the light at full contrast, so the ring's mean never reaches 0.
@@ -79,12 +79,7 @@ class Stars(Effect):
         twinkle *= star_weight
         weights = layout.weights
         layout.flat_weights.put(layout.star_entries, twinkle)  # weights[stars, 1] = ...
-        colours = layout.colours
-        rgb = frame.rgb
-        colours[0] = rgb
-        if self.star_colour is None:
-            colours[1] = rgb
-        return distribute(weights, colours, rgb)
+        return distribute_with_accent(weights, layout.colours, frame.rgb, self.star_colour is None)
 
 
 # Fireflies fade in and out over this long, log-linearly from exp(-10) (shapes.fade_envelope): their

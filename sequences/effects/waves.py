@@ -17,7 +17,7 @@ from sequences.effects.base import (
     _ONE, _THREE, _TWO, _ZERO, Effect, FrameInputs, NoiseTable, Param, _constant, distribute, hash_unit, ring_distance,
 )
 from sequences.effects.shapes import (
-    LOG_RATE_BUDGET, colours_or_phase, palette_colour, per_pixels, signed_turns,
+    LOG_RATE_BUDGET, colours_or_phase, palette_colour, per_pixels,
 )
 
 TAU = 2.0 * math.pi

@@ -14,9 +14,9 @@ from types import SimpleNamespace
 import numpy as np
 
 from sequences.color import luminance, luminance_to_lstar
-from sequences.effects.base import Effect, FrameInputs, Param, _constant, clip_ufunc, distribute, hash_unit, uniform
+from sequences.effects.base import Effect, FrameInputs, Param, _constant, clip_ufunc, hash_unit, uniform
 from sequences.effects.shapes import (
-    FADE_LOG_RANGE, LOG_RATE_BUDGET, EventTable, colour_or_phase, fade_envelope, per_pixels, signed_turns,
+    FADE_LOG_RANGE, LOG_RATE_BUDGET, EventTable, distribute_with_accent, fade_envelope, per_pixels, signed_turns,
 )
 
 # A drop lives RAIN_LIFE_S[0]-RAIN_LIFE_S[1] seconds, fading in and out over RAIN_FADE_S (log slope
@@ -110,12 +110,7 @@ class Rain(Effect):
         np.exp(ahead, out=ahead)
         weights = layout.weights
         weights[:, 1] = ahead @ envelope
-        colours = layout.colours
-        rgb = frame.rgb
-        colours[0] = rgb
-        if self.drop_colour is None:
-            colours[1] = rgb
-        return distribute(weights, colours, rgb)
+        return distribute_with_accent(weights, layout.colours, frame.rgb, self.drop_colour is None)
 
 
 LIGHTNING_FLASH_S = 0.8     # a flash is over (exactly) this long after it strikes
