@@ -8,10 +8,12 @@ skipped, snoozed, dismissed, done) so that nothing fires twice across restarts a
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import sqlite3
 import threading
 from pathlib import Path
+from typing import Iterator
 
 from device.alarms import Alarm, parse_days
 
@@ -59,23 +61,17 @@ class Store:
         with self._lock:
             self._db.close()
 
-    def _transaction(self):
-        store = self
-
-        class _Transaction:
-            def __enter__(self):
-                store._lock.acquire()
-                store._db.execute("BEGIN IMMEDIATE")
-                return store._db
-
-            def __exit__(self, kind, value, traceback):
-                try:
-                    store._db.execute("ROLLBACK" if kind else "COMMIT")
-                finally:
-                    store._lock.release()
-                return False
-
-        return _Transaction()
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: all of it reaches the disk, or none of it."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
 
     def _set_meta_default(self, key: str, value: str) -> None:
         with self._transaction() as db:
