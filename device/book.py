@@ -17,7 +17,7 @@ from device.alarms import (KINDS, MAX_HOLD_S, MAX_RISE_S, Alarm, AlarmError, Day
                            parse_span, parse_sunset_offset, parse_time)
 from device.controller import FALLBACK_SEQUENCE, Place
 from device.store import Store
-from device.triggers import UTC, Occurrence, overlapping_rise, upcoming
+from device.triggers import UTC, Occurrence, overlapping_rise, upcoming, utc_now
 from sequences.catalog import find
 from sequences.loader import SequenceLoadError
 from sequences.units import format_seconds
@@ -39,9 +39,6 @@ def store_path(home: Path) -> Path:
     """Where the alarms live in a home folder."""
     return home / STORE_FILE
 
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(UTC)
 
 
 def _serialised(method):

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from device.player import Player, Program
 from device.programs import DEFAULT_FADE_S, Dark, FadeOut
 from device.store import Store
-from device.triggers import UTC, Location, Occurrence, active_at, upcoming
+from device.triggers import Location, Occurrence, active_at, upcoming
 from sequences.catalog import find
 from sequences.engine import Renderer
 from sequences.loader import SequenceLoadError
@@ -237,7 +237,3 @@ class Controller:
 
     def next_wakes(self, count: int, after: dt.datetime | None = None) -> list[Occurrence]:
         return upcoming(self.store.alarms(), self.place.zone, self.place.location, after or self.now(), count)
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(UTC)

@@ -26,13 +26,10 @@ from device.pipeline import Pipeline
 from device.player import Player
 from device.store import Store
 from device.timers import KEEP_OCCURRENCES_DAYS, ClockTimers, SchedulerTimers
-from device.triggers import UTC, Location
+from device.triggers import UTC, Location, utc_now
 
 LOG = logging.getLogger("emberwake")
 
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(UTC)
 
 
 @dataclass

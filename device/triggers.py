@@ -20,6 +20,11 @@ from device.alarms import Alarm
 UTC = dt.timezone.utc
 
 
+def utc_now() -> dt.datetime:
+    """The wall clock as an aware UTC datetime (the default `now` everywhere)."""
+    return dt.datetime.now(UTC)
+
+
 @dataclass(frozen=True)
 class Location:
     """Where the device is, for sunset times: degrees north and east."""
