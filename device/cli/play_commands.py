@@ -40,7 +40,7 @@ def run_play(args: argparse.Namespace) -> int:
         print(f"emberwake: {error}", file=sys.stderr)
         return 1
     pipeline = Pipeline(config.output, output.pixel_count, output.channels)
-    player = Player(FrameLoop(output, pipeline, config.fps)).start()
+    player = Player(FrameLoop(output, pipeline, args.clock, config.fps)).start()
     with stop_on_signals() as stopping:
         player.play(Program(renderer, args.from_s, label=sequence.name, on_end=stopping.set))
         stopping.wait()  # until the sequence ends, or SIGTERM / SIGINT

@@ -59,7 +59,7 @@ def _run_service(args: argparse.Namespace) -> int:
         print(f"emberwake: {error}", file=sys.stderr)
         return 1
     try:
-        service = build_service(config, output)
+        service = build_service(config, output, clock=args.clock)
     except OSError as error:
         output.close()
         print(f"emberwake: cannot serve the API on 127.0.0.1:{config.port} ({error.strerror}); "

@@ -86,7 +86,7 @@ def test_a_port_in_use_is_one_line_and_exit_1(home, service, capsys):
 
 def test_shutdown_blanks_the_ring(home):
     output = CaptureOutput(24)
-    service = build_service(load_config(home), output, synchronized=lambda: True, serve_api=False).start()
+    service = build_service(load_config(home), output, serve_api=False).start()
     service.play("nightlight", None)
     deadline = time.monotonic() + 5
     while not (output.last is not None and output.last.any()):
