@@ -20,7 +20,7 @@ from device.clock import Clock
 from device.player import Player, Program
 from device.programs import DEFAULT_FADE_S, Dark, FadeOut
 from device.store import Store
-from device.triggers import Location, Occurrence, active_at, upcoming
+from device.triggers import Location, Occurrence, active_at, occurrences_between, upcoming
 from sequences.catalog import find
 from sequences.engine import Renderer
 from sequences.loader import SequenceLoadError
@@ -231,14 +231,18 @@ class Controller:
     # For the timers and the API
 
     def due_times(self, horizon: dt.timedelta = dt.timedelta(hours=36)) -> list[dt.datetime]:
-        """Instants at which tick() must run: occurrence starts and ends, snooze ends."""
+        """Instants in the next `horizon` at which tick() must run: occurrence starts and ends,
+        snooze ends (every enabled alarm's, however many there are)."""
         now = self.clock.now()
-        coming = upcoming(self.store.alarms(), self.place.zone, self.place.location, now - dt.timedelta(days=1), 64)
-        times = {t for o in coming for t in (o.start, o.end) if now < t <= now + horizon}
-        for occurrence in coming:
-            state, until = self.store.occurrence_state(occurrence.key)
-            if state == "snoozed" and until and until > now:
-                times.add(until)
+        times = set()
+        for alarm in self.store.alarms():
+            if not alarm.enabled:
+                continue
+            for occurrence in occurrences_between(alarm, self.place.zone, self.place.location, now, now + horizon):
+                times.update(t for t in (occurrence.start, occurrence.end) if now < t <= now + horizon)
+                state, until = self.store.occurrence_state(occurrence.key)
+                if state == "snoozed" and until and now < until:
+                    times.add(until)
         return sorted(times)
 
     def status(self) -> dict:
