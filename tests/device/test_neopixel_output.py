@@ -14,7 +14,8 @@ import pytest
 os.environ.setdefault("BLINKA_OS_AGNOSTIC", "1")  # before anything imports `board`
 neopixel = pytest.importorskip("neopixel", reason="Blinka's generic board is not available")
 
-from device.neopixel_output import NeoPixelOutput, OutputError, default_pin_name  # noqa: E402
+from device.neopixel_output import NeoPixelOutput, default_pin_name  # noqa: E402
+from device.output import OutputError  # noqa: E402
 from device.output import PixelOutput  # noqa: E402
 from device.pipeline import OutputSettings, Pipeline, frame_current_mA  # noqa: E402
 
