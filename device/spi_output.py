@@ -13,9 +13,9 @@ import os
 
 from device.output import OutputError
 from device.pixelbuf_output import PixelBufOutput, load_driver_error
+from device.ring_drivers import ENABLE_SPI, SPI_DEVICE
 
 SPI_PINS = ("D10", "MOSI")  # the only pin SPI0 sends on
-SPI_DEVICE = "/dev/spidev0.0"
 SPIDEV_CHUNK_BYTES = 4096  # Adafruit_PureIO writes in pieces this big unless $SPI_BUFSIZE says otherwise
 
 
@@ -49,8 +49,7 @@ class SpiOutput(PixelBufOutput):
 
     def _explain(self, error: Exception) -> OutputError | None:
         if isinstance(error, FileNotFoundError) or "make sure spi is enabled" in str(error).lower():
-            return OutputError(f"SPI is off ({SPI_DEVICE} is missing): add dtparam=spi=on to "
-                               f"/boot/firmware/config.txt and reboot")
+            return OutputError(f"SPI is off ({SPI_DEVICE} is missing): {ENABLE_SPI}")
         if isinstance(error, PermissionError):
             return OutputError(f"no permission to use {SPI_DEVICE}: add the user to the spi group "
                                f"(sudo adduser $USER spi) and log in again")
