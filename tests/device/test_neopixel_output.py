@@ -116,3 +116,13 @@ def test_sigterm_blanks_the_ring_and_exits_cleanly(tmp_path):
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=10) == 0, process.stderr.read()
     assert log.read_text().splitlines()[-1] == "00" * 72  # the last thing on the wire: dark
+
+
+def test_the_pwm_driver_without_root_says_to_run_as_root_or_use_spi(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise RuntimeError("ws2811_init failed with code -5 (mmap() failed): Can't open /dev/mem: Permission denied")
+    monkeypatch.setattr(neopixel, "NeoPixel", refuse)
+    with pytest.raises(OutputError) as caught:
+        NeoPixelOutput(5)
+    message = str(caught.value)
+    assert "\n" not in message and "needs root" in message and 'driver = "spi"' in message
