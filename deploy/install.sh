@@ -42,7 +42,7 @@ for group in spi gpio; do
   getent group "$group" >/dev/null || groupadd --system "$group"
   usermod --append --groups "$group" "$SERVICE_USER"
 done
-install -d -m 750 -o "$SERVICE_USER" -g "$SERVICE_USER" "$STATE"
+install -d -m 755 -o "$SERVICE_USER" -g "$SERVICE_USER" "$STATE"
 chown -R "$SERVICE_USER:$SERVICE_USER" "$STATE"  # an older install's files were root's
 # The Pi 5's /dev/pio0 for the gpio group (harmless on other boards).
 install -m 644 "$SOURCE/deploy/99-emberwake-pio.rules" /etc/udev/rules.d/99-emberwake-pio.rules
