@@ -256,10 +256,6 @@ def _summary(answer: Any) -> str:
 
 # The clients
 
-class Client(Protocol):
-    def request(self, method: str, path: str, body: Any = None) -> tuple[int, Any]: ...
-
-
 class HttpClient:
     """Talks to a running service."""
 

@@ -13,6 +13,7 @@ import datetime as dt
 import logging
 import threading
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -20,7 +21,7 @@ from device.clock import Clock
 from device.player import Player, Program
 from device.programs import DEFAULT_FADE_S, Dark, FadeOut
 from device.store import Store
-from device.triggers import Location, Occurrence, active_at, occurrences_between, upcoming
+from device.triggers import Location, Occurrence, active_at, occurrences_between
 from sequences.catalog import find
 from sequences.engine import Renderer
 from sequences.loader import SequenceLoadError
@@ -31,6 +32,33 @@ SNOOZE_FADE_S = 10.0
 DISMISS_FADE_S = 5.0
 FADE_SLACK_S = 2.0  # the light's position may trail the wall clock by the time it took to start
 _LIVE_STATES = (None, "started")
+
+
+class Mode(str, Enum):
+    """What the ring is showing, as the status says it."""
+
+    IDLE = "idle"
+    ALARM = "alarm"  # an alarm's or bedtime's light
+    SNOOZE = "snooze"  # an alarm snoozed: dark until it comes back
+    MANUAL = "manual"  # a sequence played on request
+    LIGHT = "light"  # the night light
+
+
+@dataclass(frozen=True)
+class Showing:
+    """What the controller has put on the ring: the mode, the occurrence (alarm, snooze) or the
+    sequence's name (manual)."""
+
+    mode: Mode = Mode.IDLE
+    key: tuple[int, str] | None = None
+    label: str = ""
+
+    @property
+    def of_an_alarm(self) -> bool:
+        return self.mode in (Mode.ALARM, Mode.SNOOZE)
+
+
+IDLE = Showing()
 
 
 @dataclass(frozen=True)
@@ -60,7 +88,7 @@ class Controller:
         self.clock = clock
         self.log = log or logging.getLogger("emberwake")
         self._lock = threading.RLock()
-        self.current: tuple = ()  # ("alarm", key) | ("snooze", key) | ("manual", label) | ("light",) | ()
+        self.current = IDLE
         self._fade_from_s = float("inf")  # where the alarm playing starts its closing fade
         self._warned_untrusted = False
 
@@ -83,30 +111,30 @@ class Controller:
             self.store.set_meta("last_seen_utc", now.isoformat())
             occurrence = self._active(now)
             if occurrence is None:
-                if self.current[:1] in (("alarm",), ("snooze",)):
+                if self.current.of_an_alarm:
                     self._window_over()
                 return
             state, until = self.store.occurrence_state(occurrence.key)
             if state == "snoozed":
                 if until and now < until:
-                    if self.current != ("snooze", occurrence.key):
-                        self.current = ("snooze", occurrence.key)
+                    if self.current != Showing(Mode.SNOOZE, occurrence.key):
+                        self.current = Showing(Mode.SNOOZE, occurrence.key)
                         self.player.play(Program(Dark(self.pixels, 1.0), label="snoozed"))
                     return
                 self.store.set_occurrence_state(occurrence.key, "started")
                 state = "started"
             if state not in _LIVE_STATES:
                 return
-            if self.current != ("alarm", occurrence.key) or resync:
+            if self.current != Showing(Mode.ALARM, occurrence.key) or resync:
                 self._start(occurrence, now)
 
     def _window_over(self) -> None:
         """The alarm showing has reached the end of its window: it is done for the day. A wake
         light in its closing fade plays it out (and ends by itself); anything else goes dark now."""
-        kind, key = self.current
-        self.store.set_occurrence_state(key, "done")
+        self.store.set_occurrence_state(self.current.key, "done")
         position_s = self.player.position_s()
-        if kind == "alarm" and position_s is not None and position_s >= self._fade_from_s - FADE_SLACK_S:
+        fading = position_s is not None and position_s >= self._fade_from_s - FADE_SLACK_S
+        if self.current.mode is Mode.ALARM and fading:
             return
         self.log.info("alarm window over: light off")
         self._show_idle()
@@ -128,7 +156,7 @@ class Controller:
         from_s = max(0.0, occurrence.offset_s(now))
         # Remember before lighting up: a crash from here on resumes, never restarts.
         self.store.set_occurrence_state(occurrence.key, "started")
-        self.current = ("alarm", occurrence.key)
+        self.current = Showing(Mode.ALARM, occurrence.key)
         verb = "starts" if from_s < 1.0 else f"resumes {from_s:.0f}s in"
         self.log.info("%s %d (%s) %s: %s", alarm.kind, alarm.id, alarm.label or alarm.describe_time(), verb,
                       renderer.sequence.name)
@@ -138,18 +166,18 @@ class Controller:
     def _ended(self, key: tuple[int, str]) -> None:
         with self._lock:
             self.store.set_occurrence_state(key, "done")
-            if self.current == ("alarm", key):
-                self.current = ()
+            if self.current == Showing(Mode.ALARM, key):
+                self.current = IDLE
                 self.log.info("alarm %d of %s done", *key)
                 self._show_idle()
 
     def _show_idle(self) -> None:
         if self.store.meta("light_on") == "1":
-            self.current = ("light",)
+            self.current = Showing(Mode.LIGHT)
             renderer = Renderer(self._sequence(NIGHT_LIGHT, "ambient"), None, self.pixels)
             self.player.play(Program(renderer, 0.0, until_s=float("inf"), label="night light"))
         else:
-            self.current = ()
+            self.current = IDLE
             self.player.stop()
 
     def _sequence(self, name: str, kind: str):
@@ -164,7 +192,7 @@ class Controller:
     # Controls
 
     def _current_occurrence(self) -> Occurrence | None:
-        if self.current[:1] not in (("alarm",), ("snooze",)):
+        if not self.current.of_an_alarm:
             return None
         return self._active(self.clock.now())
 
@@ -172,12 +200,12 @@ class Controller:
         """Dim an alarm that is on, and bring it back (at full wake light) after `minutes`."""
         with self._lock:
             occurrence = self._current_occurrence()
-            if occurrence is None or self.current[0] != "alarm":
+            if occurrence is None or self.current.mode is not Mode.ALARM:
                 return "no alarm is on"
             until = self.clock.now() + dt.timedelta(minutes=minutes)
             self.store.set_occurrence_state(occurrence.key, "snoozed", until)
             self._fade_current(SNOOZE_FADE_S)
-            self.current = ("snooze", occurrence.key)
+            self.current = Showing(Mode.SNOOZE, occurrence.key)
             return f"snoozed until {until.astimezone(self.place.zone):%H:%M}"
 
     def dismiss(self) -> str:
@@ -188,7 +216,7 @@ class Controller:
                 return "no alarm is on"
             self.store.set_occurrence_state(occurrence.key, "dismissed")
             self._fade_current(DISMISS_FADE_S)
-            self.current = ()
+            self.current = IDLE
             return "dismissed"
 
     def stop(self) -> str:
@@ -197,14 +225,14 @@ class Controller:
             occurrence = self._current_occurrence()
             if occurrence is not None:
                 self.store.set_occurrence_state(occurrence.key, "dismissed")
-            self.current = ()
+            self.current = IDLE
             self.player.stop()
             return "stopped"
 
     def light(self, on: bool) -> str:
         with self._lock:
             self.store.set_meta("light_on", "1" if on else "0")
-            if self.current[:1] in ((), ("light",)):
+            if self.current.mode in (Mode.IDLE, Mode.LIGHT):
                 self._show_idle()
             return "night light on" if on else "night light off"
 
@@ -212,13 +240,13 @@ class Controller:
         """Play a sequence now (until an alarm needs the ring)."""
         with self._lock:
             renderer = Renderer(find(name, self.sequence_dirs), duration_s, self.pixels)
-            self.current = ("manual", renderer.sequence.name)
+            self.current = Showing(Mode.MANUAL, label=renderer.sequence.name)
             self.player.play(Program(renderer, label=renderer.sequence.name, on_end=self._manual_ended))
             return f"playing {renderer.sequence.name}"
 
     def _manual_ended(self) -> None:
         with self._lock:
-            if self.current[:1] == ("manual",):
+            if self.current.mode is Mode.MANUAL:
                 self._show_idle()
 
     def _fade_current(self, fade_s: float) -> None:
@@ -249,9 +277,6 @@ class Controller:
         with self._lock:
             state = self.player.state
             now = self.clock.now()
-            return {"mode": self.current[0] if self.current else "idle", "playing": state.label,
+            return {"mode": self.current.mode.value, "playing": state.label,
                     "clock_trusted": self.clock_trusted(), "now": now.astimezone(self.place.zone).isoformat(),
                     "night_light": self.store.meta("light_on") == "1"}
-
-    def next_wakes(self, count: int, after: dt.datetime | None = None) -> list[Occurrence]:
-        return upcoming(self.store.alarms(), self.place.zone, self.place.location, after or self.clock.now(), count)

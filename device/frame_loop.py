@@ -45,11 +45,9 @@ class FrameLoop:
 
     def __init__(self, output: PixelOutput, pipeline: Pipeline, clock: Clock, fps: float = DEFAULT_FPS):
         """Frames at `fps` on `clock`'s monotonic time (the real clock, the simulator's, a test's)."""
-        if not 1.0 <= fps <= MAX_FPS:
-            raise ValueError(f"fps {fps:g} is outside 1-{MAX_FPS:g}")
         self.output = output
         self.pipeline = pipeline
-        self.period_s = 1.0 / fps
+        self.period_s = 1.0 / _checked_fps(fps)
         self.clock = clock
         self._blank = np.zeros((output.pixel_count, output.channels), dtype=np.uint8)
 
@@ -59,23 +57,25 @@ class FrameLoop:
         self.output.show(self._blank)
 
     def play(self, source: FrameSource, interrupt: threading.Event, from_s: float = 0.0,
-             until_s: float | None = None, record_lateness: bool = False) -> PlayStats:
+             until_s: float | None = None, record_lateness: bool = False, fps: float | None = None) -> PlayStats:
         """Show `source` from sequence time from_s until until_s (default: its end), or until
-        `interrupt` is set. The last frame shown is the one at until_s itself."""
+        `interrupt` is set, at `fps` (default: the loop's). The last frame shown is the one at
+        until_s itself."""
         end_s = source.duration_s if until_s is None else until_s
+        period_s = self.period_s if fps is None else 1.0 / _checked_fps(fps)
         stats = PlayStats()
         start = self.clock.monotonic()
         k = 0
         while True:
             now = self.clock.monotonic()
-            if now > start + (k + 1) * self.period_s:
+            if now > start + (k + 1) * period_s:
                 # Deadlines already passed are dropped, not caught up: go to the next one ahead.
-                next_k = math.floor((now - start) / self.period_s) + 1
+                next_k = math.floor((now - start) / period_s) + 1
                 stats.dropped += next_k - k
                 k = next_k
-            t_s = min(from_s + k * self.period_s, end_s)
+            t_s = min(from_s + k * period_s, end_s)
             frame = self.pipeline.process(source.frame(t_s))
-            deadline = start + min(k * self.period_s, end_s - from_s)  # the last frame is due at the end itself
+            deadline = start + min(k * period_s, end_s - from_s)  # the last frame is due at the end itself
             if self.clock.monotonic() < deadline and self._wait_until(deadline, interrupt):
                 break
             if interrupt.is_set():
@@ -101,3 +101,9 @@ class FrameLoop:
                 return False
             self.clock.sleep(left_s, until=interrupt.is_set)
         return True
+
+
+def _checked_fps(fps: float) -> float:
+    if not 1.0 <= fps <= MAX_FPS:
+        raise ValueError(f"fps {fps:g} is outside 1-{MAX_FPS:g}")
+    return fps

@@ -23,7 +23,8 @@ class Program:
     """Something to play: `source` from sequence time from_s to until_s (default: its end).
 
     `label` says what it is in logs and the API; `on_end` is called when it ends by itself
-    (not when replaced or stopped).
+    (not when replaced or stopped); `fps`: frames a second of the clock's time, when not the
+    loop's own rate (the simulator steps a fast clock's LEDs less often).
     """
 
     source: FrameSource
@@ -31,6 +32,7 @@ class Program:
     until_s: float | None = None
     label: str = ""
     on_end: Callable[[], None] | None = field(default=None, compare=False)
+    fps: float | None = None
 
 
 @dataclass(frozen=True)
@@ -63,8 +65,12 @@ class Player:
         return self.loop.clock
 
     def position_s(self) -> float | None:
-        """Where the program playing now has got to, in sequence seconds; None when idle."""
-        state = self._state
+        """Where the program playing now has got to, in sequence seconds (a program handed over
+        but not started yet: where it will start); None when idle."""
+        with self._lock:
+            pending, state = self._pending, self._state
+        if pending is not None:
+            return pending.from_s
         if state.mode != _PLAYING:
             return None
         return state.from_s + self.clock.monotonic() - state.started_at
@@ -142,7 +148,7 @@ class Player:
                 self._state = PlayerState(_PLAYING, program.label, self.clock.monotonic(), program.from_s)
                 self._lock.notify_all()
             blanked = False
-            stats = self.loop.play(program.source, self._interrupt, program.from_s, program.until_s)
+            stats = self.loop.play(program.source, self._interrupt, program.from_s, program.until_s, fps=program.fps)
             self.last_stats = stats
             ended_by_itself = not self._interrupt.is_set()
             if ended_by_itself and program.on_end is not None:

@@ -14,6 +14,7 @@ import numpy as np
 
 from device.config import Config
 from device.frame_loop import MAX_FPS, FrameLoop
+from device.player import Player, Program
 from device.pipeline import Pipeline
 from sequences.engine import Renderer
 from sequences.loader import SequenceLoadError
@@ -70,7 +71,8 @@ class SequenceWatcher:
 
 
 class PreviewSession:
-    """Plays `renderer` on `ring` in its own thread; all methods are thread-safe."""
+    """Plays `renderer` on `ring` through the firmware's own Player (the light's thread and frame
+    loop) on a SimClock; all methods are thread-safe."""
 
     controls = frozenset({PAUSE, SEEK, SPEED})
 
@@ -81,22 +83,18 @@ class PreviewSession:
         self.appearance = LedAppearance(config.output, self.ring.channels)
         self.pipeline = Pipeline(config.output, self.ring.pixel_count, self.ring.channels)
         self.clock = SimClock(speed_x, PREVIEW_DAY)
+        self.player = Player(FrameLoop(self.ring, self.pipeline, self.clock, config.fps))
         self.watcher = watcher
         self.notice = ""
         self._renderer = renderer
         self._strip: TimelineStrip | None = None
-        self._changed = threading.Condition()
-        self._interrupt = threading.Event()
-        self._restart = True
-        self._closing = False
-        self._from_s = 0.0
-        self._started_clock_s = 0.0
+        self._lock = threading.Lock()  # the renderer and the end-held flag change together
         self._at_end = False
         self._next_check_s = 0.0
-        self._thread = threading.Thread(target=self._run, name="emberwake-preview", daemon=True)
 
     def start(self) -> "PreviewSession":
-        self._thread.start()
+        self.player.start()
+        self._play_from(0.0)
         return self
 
     @property
@@ -105,48 +103,34 @@ class PreviewSession:
 
     def position_s(self) -> float:
         """Where the sequence clock is now, 0 to the duration."""
-        with self._changed:
-            if self._restart:
-                return self._from_s
-            played_s = self.clock.monotonic() - self._started_clock_s
-            return min(max(self._from_s + played_s, 0.0), self._renderer.duration_s)
+        position_s = self.player.position_s()
+        return min(max(position_s or 0.0, 0.0), self._renderer.duration_s)
 
-    def _run(self) -> None:
-        while True:
-            with self._changed:
-                while not self._restart and not self._closing:
-                    self._changed.wait()
-                if self._closing:
-                    return
-                self._restart = False
-                self._interrupt.clear()
-                renderer, from_s = self._renderer, self._from_s
-                loop = FrameLoop(self.ring, self.pipeline, self.clock, loop_fps(self.config.fps, self.clock.speed_x))
-                self._started_clock_s = self.clock.monotonic()
-            loop.play(renderer, self._interrupt, from_s)
-            with self._changed:
-                if not self._interrupt.is_set() and not self._restart:
-                    # The end: hold the last frame, as the LEDs would, with the clock stopped there.
-                    self.clock.pause()
-                    self._from_s, self._started_clock_s = renderer.duration_s, self.clock.monotonic()
-                    self._at_end = True
-
-    def _restart_at(self, t_s: float) -> None:
-        with self._changed:
-            self._from_s = min(max(t_s, 0.0), self._renderer.duration_s)
-            self._restart = True
+    def _play_from(self, t_s: float) -> None:
+        with self._lock:
+            renderer = self._renderer
             self._at_end = False
-            self._interrupt.set()
-            self._changed.notify_all()
-        self.clock.wake()  # a paused clock would otherwise hold the loop's sleep for ever
+            self.player.play(Program(renderer, min(max(t_s, 0.0), renderer.duration_s), label=renderer.sequence.name,
+                                     on_end=lambda: self._hold_end(renderer),
+                                     fps=loop_fps(self.config.fps, self.clock.speed_x)))
+
+    def _hold_end(self, renderer: Renderer) -> None:
+        """The end: hold the last frame, as the LEDs would, with the clock stopped there."""
+        with self._lock:
+            if renderer is not self._renderer:
+                return
+            self.clock.pause()
+            self._at_end = True
+            # On a paused clock this shows the last frame once and then sleeps: no CPU.
+            self.player.play(Program(renderer, renderer.duration_s, float("inf"), renderer.sequence.name))
 
     def seek(self, t_s: float) -> None:
         """Jump to t_s on the sequence clock; while paused, the ring shows that moment at once."""
-        self._restart_at(t_s)
+        self._play_from(t_s)
 
     def toggle_pause(self) -> None:
         if self._at_end:
-            self._restart_at(0.0)
+            self._play_from(0.0)
             self.clock.resume()
         elif self.clock.paused:
             self.clock.resume()
@@ -156,15 +140,15 @@ class PreviewSession:
     def set_speed(self, speed_x: float) -> None:
         position_s = self.position_s()
         self.clock.set_speed(speed_x)
-        self._restart_at(position_s)  # so the frame loop's rate suits the new speed
+        self._play_from(position_s)  # so the frame loop's rate suits the new speed
 
     def replace(self, renderer: Renderer) -> None:
         """Play an edited sequence from the same place on the clock."""
         position_s = self.position_s()
-        with self._changed:
+        with self._lock:
             self._renderer = renderer
             self._strip = None
-        self._restart_at(position_s)
+        self._play_from(position_s)
 
     def poll(self) -> None:
         """Reload the file if it changed (called from the viewer's loop, a few times a second)."""
@@ -180,14 +164,7 @@ class PreviewSession:
             self.notice = f"reloaded {self.watcher.path.name} at {clock_text(self.position_s())} into the sequence"
 
     def close(self) -> None:
-        with self._changed:
-            self._closing = True
-            self._interrupt.set()
-            self._changed.notify_all()
-        self.clock.wake()
-        if self._thread.ident is not None:
-            self._thread.join(5.0)
-        self.ring.close()
+        self.player.shutdown()  # ends the light's thread and closes the ring
 
     def wall_at(self, t_s: float) -> datetime:
         """The wall clock a preview shows: a wake sequence ends at 07:00, anything else starts at 22:00."""

@@ -15,7 +15,7 @@ from sim.glow import srgb_codes
 from sim.rings import LedAppearance, VirtualRing
 
 PAUSE, SEEK, SPEED = "pause", "seek", "speed"
-MIN_SPEED_X, MAX_SPEED_X = 1.0, 600.0  # the viewers' speed control
+SLIDER_MIN_X, SLIDER_MAX_X = 1.0, 600.0  # the viewers' speed control (the clock itself goes further)
 
 
 def clock_text(seconds: float) -> str:

@@ -20,7 +20,7 @@ from typing import IO, Iterator
 import numpy as np
 
 from sim.glow import RingPainter
-from sim.status import MAX_SPEED_X, MIN_SPEED_X, SEEK, SPEED, Status, ViewSource, clock_text, speed_text
+from sim.status import SLIDER_MAX_X, SLIDER_MIN_X, SEEK, SPEED, Status, ViewSource, clock_text, speed_text
 
 REDRAW_FPS = 15.0
 STATUS_LINES = 5
@@ -133,7 +133,7 @@ class TerminalViewer:
         elif pressed in (b"+", b"=", b"-") and SPEED in source.controls:
             faster = [s for s in _SPEEDS_X if s > status.speed_x]
             slower = [s for s in _SPEEDS_X if s < status.speed_x]
-            choice = (faster[:1] or [MAX_SPEED_X]) if pressed != b"-" else (slower[-1:] or [MIN_SPEED_X])
+            choice = (faster[:1] or [SLIDER_MAX_X]) if pressed != b"-" else (slower[-1:] or [SLIDER_MIN_X])
             source.set_speed(choice[0])
         return False
 

@@ -16,7 +16,7 @@ import tkinter as tk
 import numpy as np
 
 from sim.glow import BACKGROUND_LINEAR, RingPainter, srgb_codes
-from sim.status import MAX_SPEED_X, MIN_SPEED_X, PAUSE, SEEK, SPEED, Status, ViewSource, clock_text, speed_text
+from sim.status import SLIDER_MAX_X, SLIDER_MIN_X, PAUSE, SEEK, SPEED, Status, ViewSource, clock_text, speed_text
 
 REDRAW_FPS = 40.0
 BG = "#%02x%02x%02x" % tuple(srgb_codes(np.array(BACKGROUND_LINEAR)))  # the ring picture's own background
@@ -96,7 +96,7 @@ class WindowViewer:
                       highlightthickness=0, bd=0, font=("Helvetica", 11), padx=10, pady=3)
         self.play_button = tk.Button(row, text="pause", width=6, command=self.source.toggle_pause, **button)
         self.speed_label = self._label(row, ("Helvetica", 11, "bold"), FG, width=6)
-        self.speed = tk.Scale(row, from_=0.0, to=math.log10(MAX_SPEED_X), resolution=0.005, orient="horizontal",
+        self.speed = tk.Scale(row, from_=0.0, to=math.log10(SLIDER_MAX_X), resolution=0.005, orient="horizontal",
                               showvalue=False, bg="#77705f", troughcolor=PANEL, highlightthickness=0, bd=0,
                               sliderrelief="flat", activebackground=ACCENT, length=150, width=10,
                               sliderlength=16, command=self._speed_moved)
@@ -107,7 +107,7 @@ class WindowViewer:
         if PAUSE in controls:
             self.play_button.pack(side="left")
         if SPEED in controls:
-            self.speed.set(math.log10(min(max(self.source.status().speed_x, MIN_SPEED_X), MAX_SPEED_X)))
+            self.speed.set(math.log10(min(max(self.source.status().speed_x, SLIDER_MIN_X), SLIDER_MAX_X)))
             self.speed.pack(side="left", padx=(14, 4))
         self.speed_label.pack(side="left")
         self.ideal.pack(side="right")

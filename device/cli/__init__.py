@@ -5,13 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 
-from device.cli import play_commands, sequence_commands
-from device.cli import sim_commands
-from device.cli import alarm_commands, service_commands
-from device.cli import bench_commands
+from importlib.metadata import entry_points
+
+from device.cli import alarm_commands, play_commands, sequence_commands, service_commands
 from device.clock import Clock, RealClock
 from device.config import ConfigError, load_config
 from device.paths import home_dir
+
+
+COMMANDS_GROUP = "emberwake.commands"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -25,12 +27,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", metavar="FILE", help="config file (default: config.toml in the state folder)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
-    sequence_commands.register(commands)
-    play_commands.register(commands)
-    sim_commands.register(commands)
-    alarm_commands.register(commands)
-    service_commands.register(commands)  # after sim_commands: adds --output to its `run`
-    bench_commands.register(commands)
+    for core in (sequence_commands, play_commands, alarm_commands, service_commands):
+        core.register(commands)
+    # Other packages' commands (the simulator's, the benchmark's), found by name as gpiozero finds
+    # pin factories; they come after the core ones, so they may extend them (`run --sim`).
+    for plugin in sorted(entry_points(group=COMMANDS_GROUP), key=lambda entry: entry.name):
+        plugin.load()(commands)
     return parser
 
 

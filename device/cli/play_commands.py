@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from device.cli.sequence_commands import _positive_seconds, _seconds, renderer_or_report
+from device.cli.sequence_commands import positive_seconds, _seconds, renderer_or_report
 from device.frame_loop import FrameLoop
 from device.output import OutputError
 from device.outputs import DEFAULT_OUTPUT, open_output
@@ -17,7 +17,7 @@ from device.signals import stop_on_signals
 def register(commands: argparse._SubParsersAction) -> None:
     play = commands.add_parser("play", help="play one sequence on the LEDs, then go dark")
     play.add_argument("sequence", metavar="NAME_OR_FILE")
-    play.add_argument("--duration", type=_positive_seconds, metavar="D", help="play length (default: the file's)")
+    play.add_argument("--duration", type=positive_seconds, metavar="D", help="play length (default: the file's)")
     play.add_argument("--from", dest="from_s", type=_seconds, default=0.0, metavar="T",
                       help="start this far into the sequence")
     play.add_argument("--output", default=DEFAULT_OUTPUT, metavar="NAME",

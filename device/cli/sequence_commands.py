@@ -28,8 +28,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     render.add_argument("sequence", metavar="NAME_OR_FILE")
     when = render.add_mutually_exclusive_group(required=True)
     when.add_argument("--at", type=_seconds, metavar="T", help="one frame at T (seconds, mm:ss, 90s, 30m)")
-    when.add_argument("--every", type=_positive_seconds, metavar="STEP", help="a frame every STEP, start to end")
-    render.add_argument("--duration", type=_positive_seconds, metavar="D", help="play length (default: the file's)")
+    when.add_argument("--every", type=positive_seconds, metavar="STEP", help="a frame every STEP, start to end")
+    render.add_argument("--duration", type=positive_seconds, metavar="D", help="play length (default: the file's)")
     render.add_argument("--pixels", type=_pixels, default=24, metavar="N", help="LEDs on the ring (default 24)")
     render.add_argument("--sequences", metavar="DIR", help="folder of user sequences (default: from the config)")
     render.set_defaults(run=run_render)
@@ -42,7 +42,7 @@ def _seconds(text: str) -> float:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
-def _positive_seconds(text: str) -> float:
+def positive_seconds(text: str) -> float:
     seconds = _seconds(text)
     if seconds <= 0:
         raise argparse.ArgumentTypeError(f"{text!r} must be longer than zero")
@@ -55,7 +55,7 @@ def _pixels(text: str) -> int:
     return int(text)
 
 
-def _sequence_dirs(args: argparse.Namespace) -> tuple[Path, ...]:
+def sequence_dirs(args: argparse.Namespace) -> tuple[Path, ...]:
     return (Path(args.sequences).expanduser(),) if args.sequences else args.settings.sequence_dirs
 
 
@@ -76,7 +76,7 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    rows = entries(_sequence_dirs(args))
+    rows = entries(sequence_dirs(args))
     width = max((len(e.name) for e in rows), default=4)
     for entry in rows:
         if entry.sequence is None:
@@ -93,7 +93,7 @@ def renderer_or_report(args: argparse.Namespace, name: str, pixels: int) -> Rend
     """The named sequence laid out for --duration on `pixels` LEDs, or None after printing
     its problems (one line each) on stderr."""
     try:
-        return Renderer(find(name, _sequence_dirs(args)), args.duration, pixels)
+        return Renderer(find(name, sequence_dirs(args)), args.duration, pixels)
     except SequenceLoadError as error:
         for problem in error.problems:
             print(problem, file=sys.stderr)

@@ -2,7 +2,8 @@
 
 Under systemd (Type=notify) it says READY=1 once running, feeds the watchdog while the light's
 thread is alive, and says STOPPING=1 on SIGTERM; then the ring goes dark and it exits 0.
-`run --sim` (the simulator's) is registered by sim_commands; this adds `--output` beside it.
+Another package may add a way to run: an option that stores a function in `run_mode` (the
+simulator's `--sim` does), which then runs instead of the service.
 """
 
 from __future__ import annotations
@@ -21,21 +22,15 @@ IDLE_CHECK_S = 5.0
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    run = commands.choices.get("run")
-    if run is None:
-        run = commands.add_parser("run", help="run the light: alarms, timers and the API, until stopped")
-        other = None
-    else:  # `run --sim` is already there: one `run` command, either way
-        other = run.get_default("run")
+    run = commands.add_parser("run", help="run the light: alarms, timers and the API, until stopped")
     run.add_argument("--output", default=DEFAULT_OUTPUT, metavar="NAME",
                      help="where the light goes: neopixel (the LEDs, the default), sim, terminal, null")
 
-    def dispatch(args: argparse.Namespace) -> int:
-        if getattr(args, "sim", False) and other is not None:
-            return other(args)
-        return run_service(args)
+    run.set_defaults(run=_dispatch, run_mode=None)
 
-    run.set_defaults(run=dispatch)
+
+def _dispatch(args: argparse.Namespace) -> int:
+    return args.run_mode(args) if args.run_mode is not None else run_service(args)
 
 
 def run_service(args: argparse.Namespace) -> int:

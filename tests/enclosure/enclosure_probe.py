@@ -14,7 +14,6 @@ from types import ModuleType
 from typing import Any
 
 import numpy as np
-import pytest
 import trimesh
 
 from tests.ci import skip_or_fail  # noqa: F401 - the enclosure tests import it from here

@@ -1,5 +1,7 @@
-"""`emberwake preview` (one sequence on the desktop simulator, or exported as GIF/PNG) and
-`emberwake run --sim` (the firmware on a virtual ring with an accelerated clock)."""
+"""The simulator's commands, found by the CLI through the `emberwake.commands` entry point:
+`emberwake preview` (one sequence on the desktop simulator, or exported as GIF/PNG) and
+`emberwake run --sim` (the firmware on a virtual ring with an accelerated clock: `--sim` fills
+the `run` command's `run_mode` seam)."""
 
 from __future__ import annotations
 
@@ -8,13 +10,12 @@ import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from device.cli.sequence_commands import _positive_seconds, _sequence_dirs, renderer_or_report
+from device.cli.sequence_commands import positive_seconds, sequence_dirs, renderer_or_report
 from device.signals import stop_on_signals
 from sequences.catalog import find
 from sequences.engine import Renderer
-
-MAX_SPEED_X = 10_000.0
-
+from sim.clock import MAX_SPEED_X, time_of_day, wall_start_at
+from sim.status import SLIDER_MAX_X
 
 def _speed(text: str) -> float:
     try:
@@ -27,7 +28,6 @@ def _speed(text: str) -> float:
 
 
 def _hh_mm(text: str):
-    from sim.clock import time_of_day
     try:
         return time_of_day(text)
     except ValueError as error:
@@ -43,7 +43,7 @@ def _size(text: str) -> int:
 def register(commands: argparse._SubParsersAction) -> None:
     preview = commands.add_parser("preview", help="watch a sequence on the desktop simulator, or export it")
     preview.add_argument("sequence", metavar="NAME_OR_FILE")
-    preview.add_argument("--duration", type=_positive_seconds, metavar="D", help="play length (default: the file's)")
+    preview.add_argument("--duration", type=positive_seconds, metavar="D", help="play length (default: the file's)")
     preview.add_argument("--speed", type=_speed, metavar="X",
                          help="times real time, 1-600 in the viewers (default 1; a GIF: the whole sequence in 6 s)")
     preview.add_argument("--terminal", action="store_true", help="draw in this terminal, not a window")
@@ -52,21 +52,21 @@ def register(commands: argparse._SubParsersAction) -> None:
     preview.add_argument("--sequences", metavar="DIR", help="folder of user sequences (default: from the config)")
     preview.set_defaults(run=run_preview)
 
-    run = commands.add_parser("run", help="run the light; --sim: on the desktop simulator")
-    run.add_argument("--sim", action="store_true", help="a virtual ring and a simulated clock instead of the LEDs")
+    run = commands.choices["run"]  # the service's command (device.cli.service_commands)
+    run.add_argument("--sim", dest="run_mode", action="store_const", const=run_run,
+                     help="a virtual ring and a simulated clock instead of the LEDs")
     run.add_argument("--clock-speed", type=_speed, default=1.0, metavar="X", help="simulated seconds a second")
     run.add_argument("--clock-start", type=_hh_mm, metavar="HH:MM", help="simulated time to start at (default: now)")
     run.add_argument("--play", metavar="NAME_OR_FILE", help="start this sequence at once")
-    run.add_argument("--duration", type=_positive_seconds, metavar="D", help="its play length (default: the file's)")
+    run.add_argument("--duration", type=positive_seconds, metavar="D", help="its play length (default: the file's)")
     run.add_argument("--terminal", action="store_true", help="draw in this terminal, not a window")
     run.add_argument("--demo", action="store_true",
                      help="with no alarms set, set one whose sunrise starts five simulated minutes from now")
     run.add_argument("--sequences", metavar="DIR", help="folder of user sequences (default: from the config)")
-    run.set_defaults(run=run_run)
 
 
 def _renderer(args: argparse.Namespace, name: str) -> Renderer:
-    return Renderer(find(name, _sequence_dirs(args)), args.duration, args.settings.ring.pixels)
+    return Renderer(find(name, sequence_dirs(args)), args.duration, args.settings.ring.pixels)
 
 
 def run_preview(args: argparse.Namespace) -> int:
@@ -83,10 +83,13 @@ def run_preview(args: argparse.Namespace) -> int:
         except (ExportError, OSError) as error:
             print(f"emberwake: {error}", file=sys.stderr)
             return 1
+        except ImportError as error:  # Pillow comes with the sim extra
+            print(f"emberwake: exports need the sim extra: pip install 'emberwake[sim]' ({error})", file=sys.stderr)
+            return 1
         return 0
     source = Path(renderer.sequence.source)
     watcher = SequenceWatcher(source, lambda: _renderer(args, str(source))) if source.is_file() else None
-    session = PreviewSession(renderer, args.settings, min(args.speed or 1.0, 600.0), watcher=watcher).start()
+    session = PreviewSession(renderer, args.settings, min(args.speed or 1.0, SLIDER_MAX_X), watcher=watcher).start()
     try:
         with stop_on_signals() as stopping:
             run_viewer(session, stopping, prefer_window=not args.terminal)
@@ -97,7 +100,6 @@ def run_preview(args: argparse.Namespace) -> int:
 
 def run_run(args: argparse.Namespace) -> int:
     from device.service import service_for_sim
-    from sim.clock import wall_start_at
     from sim.run import run_sim
 
     play = None

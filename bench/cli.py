@@ -1,10 +1,10 @@
-"""`emberwake bench`: frame cost, loop timing, CPU, ramp smoothness, flicker and colour, measured here."""
+"""`emberwake bench` (found by the CLI through the `emberwake.commands` entry point): frame cost,
+loop timing, CPU, ramp smoothness, flicker and colour, measured here."""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -14,30 +14,18 @@ def register(commands: argparse._SubParsersAction) -> None:
     bench.set_defaults(run=run_bench)
 
 
-def _import_bench():
-    """The `bench` package: installed, or beside `device/` in a source checkout."""
-    try:
-        import bench
-    except ImportError:
-        root = Path(__file__).resolve().parents[2]
-        if not (root / "bench" / "__init__.py").is_file():
-            raise
-        sys.path.insert(0, str(root))
-        import bench
-    return bench
-
-
 def run_bench(args: argparse.Namespace) -> int:
     try:
-        bench = _import_bench()
-    except ImportError as error:
-        print(f"emberwake: the benchmark is not installed here ({error})", file=sys.stderr)
+        import bench
+        from bench.runner import print_result
+    except ImportError as error:  # the bench extra (led-animation) is not installed
+        print(f"emberwake: the benchmark needs the bench extra: pip install 'emberwake[bench]' ({error})",
+              file=sys.stderr)
         return 1
     try:
         result = bench.run(quick=args.quick)
     except bench.BenchError as error:
         print(f"emberwake: {error}", file=sys.stderr)
         return 1
-    from bench.runner import print_result
     print_result(result, as_json=args.json)
     return 0
