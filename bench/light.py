@@ -15,7 +15,7 @@ import numpy as np
 
 from bench.stats import r, ring_light
 from device.pipeline import MAX_CODE, OutputSettings, Pipeline
-from sequences.color import LUMA_WEIGHTS, linear_rgb_to_oklab, luminance, luminance_to_lstar
+from sequences.colour import LUMA_WEIGHTS, linear_rgb_to_oklab, luminance, luminance_to_lstar
 from sequences.engine import Renderer, light_rgb
 from sequences.loader import load_text
 from sequences.palette import resolve_colour

@@ -7,7 +7,7 @@ from typing import Iterable
 
 import numpy as np
 
-from sequences.color import LUMA_WEIGHTS
+from sequences.colour import LUMA_WEIGHTS
 
 WIRE_US_PER_LED = 30.0  # 24 bits at 800 kbit/s
 WIRE_RESET_US = 280.0  # the latch gap a WS2812B needs after a frame

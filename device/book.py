@@ -18,7 +18,7 @@ from device.alarms import (KINDS, MAX_HOLD_S, MAX_RISE_S, Alarm, AlarmError, Day
 from device.controller import FALLBACK_SEQUENCE, Place
 from device.store import Store
 from device.clock import Clock
-from device.triggers import UTC, Occurrence, overlapping_rise, upcoming
+from device.occurrences import UTC, Occurrence, overlapping_rise, upcoming
 from sequences.catalog import find
 from sequences.loader import SequenceLoadError
 from sequences.units import format_seconds

@@ -47,7 +47,7 @@ from device.output import PIXEL_ORDERS
 from device.pipeline import OutputSettings
 from device.ring_drivers import RING_DRIVERS
 from device.spi_output import SPI_PINS
-from sequences.color import kelvin_to_linear_rgb
+from sequences.colour import kelvin_to_linear_rgb
 from sequences.sourcemap import SourceMap
 from sequences.tomlfile import FileProblems, TableReader, choice, integer, number, parse_toml, read_text_file
 

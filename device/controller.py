@@ -21,7 +21,7 @@ from device.clock import Clock
 from device.player import Player, Program
 from device.programs import DEFAULT_FADE_S, Dark, FadeOut
 from device.store import Store
-from device.triggers import Location, Occurrence, active_at, occurrences_between
+from device.occurrences import Location, Occurrence, active_at, occurrences_between
 from sequences.catalog import find
 from sequences.engine import Renderer
 from sequences.loader import SequenceLoadError

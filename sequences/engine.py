@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sequences.color import (LUMA_WEIGHTS, kelvin_to_linear_rgb, linear_rgb_to_oklab, lstar_to_luminance,
+from sequences.colour import (LUMA_WEIGHTS, kelvin_to_linear_rgb, linear_rgb_to_oklab, lstar_to_luminance,
                              oklab_to_linear_rgb)
 from sequences.easing import EASINGS
 from sequences.effects.base import FrameInputs, clip_ufunc, ring_positions

@@ -9,7 +9,7 @@ import math
 import re
 import tomllib
 
-from sequences.color import KELVIN_MAX, KELVIN_MIN, hex_to_linear_rgb, kelvin_to_linear_rgb
+from sequences.colour import KELVIN_MAX, KELVIN_MIN, hex_to_linear_rgb, kelvin_to_linear_rgb
 from sequences.model import Colour
 from sequences.units import show
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import importlib.resources
 import tomllib
 
-from sequences.color import linear_to_srgb
+from sequences.colour import linear_to_srgb
 from sequences.easing import EASING_DOCS
 from sequences.effects import EFFECTS
 from sequences.effects.base import Param

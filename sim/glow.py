@@ -14,7 +14,7 @@ from typing import Iterator
 
 import numpy as np
 
-from sequences.color import linear_to_srgb
+from sequences.colour import linear_to_srgb
 
 BACKGROUND_LINEAR = (0.0028, 0.0027, 0.0040)  # a dark blue-black room
 DIFFUSER_LINEAR = (0.0032, 0.0031, 0.0040)  # the unlit diffuser, so a dark ring is still an object

@@ -9,7 +9,7 @@ from typing import Protocol
 
 import numpy as np
 
-from sequences.color import luminance, luminance_to_lstar
+from sequences.colour import luminance, luminance_to_lstar
 from sequences.engine import Renderer
 from sim.glow import srgb_codes
 from sim.rings import LedAppearance, VirtualRing

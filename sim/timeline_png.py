@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from device.config import Config
-from sequences.color import correlated_colour_temperature, kelvin_to_linear_rgb, luminance, luminance_to_lstar
+from sequences.colour import correlated_colour_temperature, kelvin_to_linear_rgb, luminance, luminance_to_lstar
 from sequences.engine import Renderer
 from sim.export import averaged_codes
 from sim.glow import srgb_codes

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from sequences.catalog import builtin_names, load_builtin
-from sequences.color import correlated_colour_temperature, luminance
+from sequences.colour import correlated_colour_temperature, luminance
 from sequences.engine import Renderer
 
 STEP_S = 0.25

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sequences.color import luminance
+from sequences.colour import luminance
 from sequences.effects import EFFECTS
 from sequences.effects.base import MAX_CHANGE_PER_5MS, FrameInputs, NoiseTable, ring_positions
 from sequences.effects.pulses import heartbeat_shape

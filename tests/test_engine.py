@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from sequences.color import luminance, luminance_to_lstar, correlated_colour_temperature
+from sequences.colour import luminance, luminance_to_lstar, correlated_colour_temperature
 from sequences.engine import Renderer, layout
 from sequences.loader import SequenceLoadError, load_text
 

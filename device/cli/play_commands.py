@@ -8,7 +8,7 @@ import sys
 from device.cli.sequence_commands import positive_seconds, _seconds, renderer_or_report
 from device.frame_loop import FrameLoop
 from device.output import OutputError
-from device.outputs import DEFAULT_OUTPUT, open_output
+from device.output import DEFAULT_OUTPUT, open_output
 from device.pipeline import Pipeline
 from device.player import Player, Program
 from device.signals import stop_on_signals

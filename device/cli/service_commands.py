@@ -14,7 +14,7 @@ import sqlite3
 import sys
 
 from device.output import OutputError
-from device.outputs import DEFAULT_OUTPUT, open_output
+from device.output import DEFAULT_OUTPUT, open_output
 from device.sdnotify import Notifier
 from device.signals import stop_on_signals
 

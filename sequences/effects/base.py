@@ -13,7 +13,7 @@ from typing import Any, ClassVar, Mapping
 
 import numpy as np
 
-from sequences.color import LUMA_WEIGHTS, luminance
+from sequences.colour import LUMA_WEIGHTS, luminance
 
 try:  # np.clip's own ufunc: np.clip(a, lo, hi) is a Python wrapper (~4 us of checks) round it
     from numpy._core.umath import clip as clip_ufunc

@@ -13,7 +13,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from sequences.color import luminance, luminance_to_lstar
+from sequences.colour import luminance, luminance_to_lstar
 from sequences.effects.base import Effect, FrameInputs, Param, _constant, clip_ufunc, hash_unit, uniform
 from sequences.effects.shapes import (
     FADE_LOG_RANGE, LOG_RATE_BUDGET, EventTable, distribute_with_accent, fade_envelope, per_pixels, signed_turns,

@@ -10,7 +10,7 @@ import pytest
 
 from device.config import Config
 from device.output import NullOutput, OutputError
-from device.outputs import OUTPUT_GROUP, open_output, output_names
+from device.output import OUTPUT_GROUP, open_output, output_names
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,14 +33,14 @@ def test_an_unknown_output_is_one_line_listing_the_known_ones():
 
 def test_an_output_that_cannot_import_is_one_line(monkeypatch):
     broken = EntryPoint(name="broken", value="no_such_module:open_output", group=OUTPUT_GROUP)
-    monkeypatch.setattr("device.outputs.entry_points", lambda group, name=None: [broken] if name == "broken" else [])
+    monkeypatch.setattr("device.output.entry_points", lambda group, name=None: [broken] if name == "broken" else [])
     with pytest.raises(OutputError, match=r"^output 'broken' \(no_such_module:open_output\) cannot be loaded"):
         open_output("broken", Config(Path(".")))
 
 
 def test_opening_an_output_imports_only_that_one():
     code = ("import sys; from pathlib import Path; from device.config import Config; "
-            "from device.outputs import open_output; open_output('null', Config(Path('.'))).close(); "
+            "from device.output import open_output; open_output('null', Config(Path('.'))).close(); "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sim', 'bench', 'neopixel_spi', 'neopixel')))")
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr

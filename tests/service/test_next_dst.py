@@ -1,4 +1,4 @@
-"""`alarm next` across daylight-saving changes, by the rule in device/triggers.py: a wake time in
+"""`alarm next` across daylight-saving changes, by the rule in device/occurrences.py: a wake time in
 the spring gap happens that long after the gap begins (02:30 -> 03:30); one that happens twice in
 autumn happens at the first, in summer time."""
 

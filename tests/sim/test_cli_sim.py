@@ -17,8 +17,9 @@ EMBERWAKE = [sys.executable, "-c", "import sys; from device.cli import main; sys
 
 def run_for(args: list[str], seconds: float, environment: dict[str, str]) -> tuple[int, str, str]:
     """Run emberwake for a while, then stop it as systemd or Ctrl-C would."""
+    # errors="replace": a frame cut off mid-character by the signal must not hide what the test reads
     process = subprocess.Popen(EMBERWAKE + args, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True)
+                               text=True, errors="replace")
     time.sleep(seconds)
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=10)

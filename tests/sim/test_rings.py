@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from device.output import PixelOutput
-from device.outputs import open_output
+from device.output import open_output
 from device.pipeline import OutputSettings
 from sim.rings import LedAppearance, VirtualRing
 

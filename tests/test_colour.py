@@ -5,12 +5,12 @@ import importlib.resources
 import numpy as np
 import pytest
 
-from sequences import color
+from sequences import colour
 
 
 def _shipped_observer() -> tuple[np.ndarray, np.ndarray]:
     """Wavelengths (nm) and x, y, z bar of the CIE 1931 table shipped in the package, read here
-    independently of sequences.color so the tests below are not the code checking itself."""
+    independently of sequences.colour so the tests below are not the code checking itself."""
     text = importlib.resources.files("sequences").joinpath("cie1931_2deg.csv").read_text(encoding="utf-8")
     table = np.loadtxt(text.splitlines(), delimiter=",", comments=["#", "wavelength"])
     return table[:, 0], table[:, 1:]
@@ -32,11 +32,11 @@ def _uv(xyz) -> np.ndarray:
 
 
 def _linear_rgb_to_xyz(rgb) -> np.ndarray:
-    return np.asarray(rgb, dtype=float) @ color._LINEAR_SRGB_TO_XYZ.T
+    return np.asarray(rgb, dtype=float) @ colour._LINEAR_SRGB_TO_XYZ.T
 
 
 def _xyz_to_linear_rgb(xyz) -> np.ndarray:
-    return np.asarray(xyz, dtype=float) @ np.linalg.inv(color._LINEAR_SRGB_TO_XYZ).T
+    return np.asarray(xyz, dtype=float) @ np.linalg.inv(colour._LINEAR_SRGB_TO_XYZ).T
 
 
 # Below this the Planckian locus is outside the sRGB gamut: the blackbody's blue would be negative.
@@ -49,40 +49,40 @@ ROBERTSON_LOCUS = [(175, 0.20525, 0.31647), (200, 0.21142, 0.32312), (250, 0.225
 
 def test_srgb_transfer_round_trips_and_matches_reference_points():
     encoded = np.linspace(0, 1, 101)
-    assert np.allclose(color.linear_to_srgb(color.srgb_to_linear(encoded)), encoded, atol=1e-12)
-    assert color.srgb_to_linear(0.5) == pytest.approx(0.21404, abs=1e-5)  # IEC 61966-2-1
-    assert color.srgb_to_linear(0.04045) == pytest.approx(0.04045 / 12.92)
+    assert np.allclose(colour.linear_to_srgb(colour.srgb_to_linear(encoded)), encoded, atol=1e-12)
+    assert colour.srgb_to_linear(0.5) == pytest.approx(0.21404, abs=1e-5)  # IEC 61966-2-1
+    assert colour.srgb_to_linear(0.04045) == pytest.approx(0.04045 / 12.92)
 
 
 @pytest.mark.parametrize("lstar, luminance", [(0, 0.0), (8, 0.008856), (50, 0.18419), (100, 1.0)])
 def test_lstar_reference_values(lstar, luminance):
-    assert color.lstar_to_luminance(lstar) == pytest.approx(luminance, abs=2e-5)
-    assert color.luminance_to_lstar(luminance) == pytest.approx(lstar, abs=2e-3)
+    assert colour.lstar_to_luminance(lstar) == pytest.approx(luminance, abs=2e-5)
+    assert colour.luminance_to_lstar(luminance) == pytest.approx(lstar, abs=2e-3)
 
 
 def test_lstar_scalar_and_array_paths_agree():
     levels = np.linspace(0, 100, 1001)
-    scalar = [color.lstar_to_luminance(float(v)) for v in levels]
-    assert np.allclose(scalar, color.lstar_to_luminance(levels), atol=1e-15)
-    assert np.all(np.diff(color.lstar_to_luminance(levels)) > 0)  # strictly rising
+    scalar = [colour.lstar_to_luminance(float(v)) for v in levels]
+    assert np.allclose(scalar, colour.lstar_to_luminance(levels), atol=1e-15)
+    assert np.all(np.diff(colour.lstar_to_luminance(levels)) > 0)  # strictly rising
 
 
 def test_one_8bit_code_at_the_bottom_is_a_visible_step():
     # The fact the output pipeline is designed around: code 0 -> 1 is about 3.5 L*.
-    assert color.luminance_to_lstar(1 / 255) == pytest.approx(3.5, abs=0.1)
+    assert colour.luminance_to_lstar(1 / 255) == pytest.approx(3.5, abs=0.1)
 
 
 def test_oklab_reference_values():
     # Ottosson's published table: linear sRGB white and red.
-    assert np.allclose(color.linear_rgb_to_oklab([1, 1, 1]), [1.0, 0.0, 0.0], atol=1e-4)
-    assert np.allclose(color.linear_rgb_to_oklab([1, 0, 0]), [0.6279554, 0.2248631, 0.1258463], atol=1e-4)
+    assert np.allclose(colour.linear_rgb_to_oklab([1, 1, 1]), [1.0, 0.0, 0.0], atol=1e-4)
+    assert np.allclose(colour.linear_rgb_to_oklab([1, 0, 0]), [0.6279554, 0.2248631, 0.1258463], atol=1e-4)
     rgb = np.random.default_rng(1).random((500, 3))
-    assert np.allclose(color.oklab_to_linear_rgb(color.linear_rgb_to_oklab(rgb)), rgb, atol=1e-4)
+    assert np.allclose(colour.oklab_to_linear_rgb(colour.linear_rgb_to_oklab(rgb)), rgb, atol=1e-4)
 
 
 def test_blackbody_gets_warmer_as_temperature_falls():
     kelvins = np.arange(1000, 6501, 100)
-    rgb = np.array([color.kelvin_to_linear_rgb(k) for k in kelvins])
+    rgb = np.array([colour.kelvin_to_linear_rgb(k) for k in kelvins])
     assert np.allclose(rgb.max(axis=1), 1.0)
     assert np.all(np.diff(rgb[:, 2] / rgb[:, 0]) >= 0)  # blue per red rises with temperature
     assert rgb[0, 2] == 0.0 and rgb[-1, 2] > 0.9  # 1000 K has no blue; 6500 K is near white
@@ -93,17 +93,17 @@ def test_correlated_colour_temperature_inverts_blackbody(kelvin):
     # Below ~1900 K the blackbody's blue is clipped to the gamut, which warms the colour a little
     # and so moves its nearest temperature by up to ~3%.
     tolerance = 0.03 if kelvin < 1900 else 0.005
-    found = color.correlated_colour_temperature(np.array(color.kelvin_to_linear_rgb(kelvin)))
+    found = colour.correlated_colour_temperature(np.array(colour.kelvin_to_linear_rgb(kelvin)))
     assert found == pytest.approx(kelvin, rel=tolerance)
 
 
 def test_d65_white_is_6504k_illuminant_a_2856k_and_black_has_none():
     # CIE 015: D65 (sRGB's white) has a CCT of 6504 K; illuminant A, xy (0.44757, 0.40745), 2856 K.
-    assert color.correlated_colour_temperature(np.array([1.0, 1.0, 1.0])) == pytest.approx(6504, rel=1e-3)
+    assert colour.correlated_colour_temperature(np.array([1.0, 1.0, 1.0])) == pytest.approx(6504, rel=1e-3)
     x, y = 0.44757, 0.40745
     illuminant_a = _xyz_to_linear_rgb([x / y, 1.0, (1 - x - y) / y])
-    assert color.correlated_colour_temperature(illuminant_a) == pytest.approx(2856, rel=1e-3)
-    assert np.isnan(color.correlated_colour_temperature(np.zeros(3)))
+    assert colour.correlated_colour_temperature(illuminant_a) == pytest.approx(2856, rel=1e-3)
+    assert np.isnan(colour.correlated_colour_temperature(np.zeros(3)))
 
 
 def test_shipped_observer_is_the_cie_1931_table():
@@ -119,24 +119,24 @@ def test_shipped_observer_is_the_cie_1931_table():
 
 @pytest.mark.parametrize("mired, u, v", ROBERTSON_LOCUS)
 def test_blackbody_colours_match_the_published_planckian_locus(mired, u, v):
-    rgb = color.kelvin_to_linear_rgb(1e6 / mired)
+    rgb = colour.kelvin_to_linear_rgb(1e6 / mired)
     assert _uv(_linear_rgb_to_xyz(rgb)) == pytest.approx([u, v], abs=2e-5)
 
 
 def test_blackbody_colours_lie_on_the_planckian_locus_wherever_srgb_can_show_them():
     # Off the tabulated grid too. 0.001 in uv is about one just-noticeable step; stay far inside it.
-    kelvins = np.geomspace(color.KELVIN_MIN, color.KELVIN_MAX, 397)
+    kelvins = np.geomspace(colour.KELVIN_MIN, colour.KELVIN_MAX, 397)
     true_xyz = _true_blackbody_xyz(kelvins)
     shown = (_xyz_to_linear_rgb(true_xyz) >= 0).all(axis=-1)
     assert kelvins[shown].min() == pytest.approx(SRGB_LOCUS_EDGE_K, rel=0.01)
-    rgb = np.array([color.kelvin_to_linear_rgb(k) for k in kelvins[shown]])
+    rgb = np.array([colour.kelvin_to_linear_rgb(k) for k in kelvins[shown]])
     distance_uv = np.linalg.norm(_uv(_linear_rgb_to_xyz(rgb)) - _uv(true_xyz[shown]), axis=-1)
     assert distance_uv.max() < 1e-4
 
 
 @pytest.mark.parametrize("kelvin", [1000, 1400, 1800])
 def test_blackbody_below_the_srgb_gamut_keeps_its_red_to_green_and_drops_blue(kelvin):
-    r, g, b = color.kelvin_to_linear_rgb(kelvin)
+    r, g, b = colour.kelvin_to_linear_rgb(kelvin)
     true_r, true_g, true_b = _xyz_to_linear_rgb(_true_blackbody_xyz(kelvin))
     assert true_b < 0 and b == 0.0
     assert (r, g) == pytest.approx((1.0, true_g / true_r), abs=1e-4)
@@ -146,7 +146,7 @@ def test_correlated_colour_temperature_reads_true_blackbodies_back():
     # Outside the sRGB gamut too (blue below zero, below about 1900 K). Asked for 1%; kept to 0.01%,
     # which also catches projecting to the wrong side where the locus grid's step changes (6500 K).
     kelvins = np.geomspace(1000, 20000, 1001)
-    found = color.correlated_colour_temperature(_xyz_to_linear_rgb(_true_blackbody_xyz(kelvins)))
+    found = colour.correlated_colour_temperature(_xyz_to_linear_rgb(_true_blackbody_xyz(kelvins)))
     assert np.abs(found / kelvins - 1).max() < 1e-4
 
 
@@ -158,12 +158,12 @@ def test_correlated_colour_temperature_is_the_nearest_point_on_the_locus(kelvin,
     du, dv = _uv(_true_blackbody_xyz(kelvin * 1.001)) - _uv(_true_blackbody_xyz(kelvin / 1.001))
     u, v = np.array([u0, v0]) + offset_uv * np.array([-dv, du]) / np.hypot(du, dv)
     xyz = [1.5 * u / v, 1.0, (4 - u - 10 * v) / (2 * v)]  # CIE 1960 uv -> XYZ at Y = 1
-    assert color.correlated_colour_temperature(_xyz_to_linear_rgb(xyz)) == pytest.approx(kelvin, rel=2e-3)
+    assert colour.correlated_colour_temperature(_xyz_to_linear_rgb(xyz)) == pytest.approx(kelvin, rel=2e-3)
 
 
 def test_hex_colours():
-    assert color.hex_to_linear_rgb("#ffffff") == pytest.approx((1, 1, 1))
-    assert color.hex_to_linear_rgb("#000000") == pytest.approx((0, 0, 0))
+    assert colour.hex_to_linear_rgb("#ffffff") == pytest.approx((1, 1, 1))
+    assert colour.hex_to_linear_rgb("#000000") == pytest.approx((0, 0, 0))
     for bad in ("ffffff", "#fff", "#gg0000", "#ff00000"):
         with pytest.raises(ValueError, match="#rrggbb"):
-            color.hex_to_linear_rgb(bad)
+            colour.hex_to_linear_rgb(bad)

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from device.alarms import Alarm, AlarmError, parse_days, parse_sunset_offset, parse_time
-from device.triggers import UTC, Location, local_instant, occurrence_on, overlapping_rise, upcoming
+from device.occurrences import UTC, Location, local_instant, occurrence_on, overlapping_rise, upcoming
 
 
 def alarm(time="06:00", days="daily", rise_s=1800.0, alarm_id=1, kind="wake", after_sunset=None):
