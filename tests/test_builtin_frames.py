@@ -45,11 +45,13 @@ def frame_times(renderer: Renderer, seed: int) -> np.ndarray:
     return np.concatenate(runs + [scattered])
 
 
-def render(name: str) -> tuple[np.ndarray, np.ndarray]:
-    """(times, frames) of a built-in at its default length, drawn in order by one renderer."""
+def render(name: str, own_memory: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """(times, frames) of a built-in at its default length, drawn in order by one caller: in memory
+    of its own (renderer.frames(), whose effects keep lookups between frames) or each in fresh memory."""
     renderer = Renderer(load_builtin(name), None, PIXELS)
     times = frame_times(renderer, seed=sum(name.encode()))
-    return times, np.array([renderer.frame(float(t_s)) for t_s in times])
+    draw = renderer.frames().frame if own_memory else renderer.frame
+    return times, np.array([draw(float(t_s)) for t_s in times])
 
 
 def digest(frame: np.ndarray) -> str:
@@ -71,9 +73,10 @@ def test_every_built_in_has_recorded_frames(stored):
     assert sorted(str(n) for n in stored["names"]) == builtin_names()
 
 
+@pytest.mark.parametrize("own_memory", [True, False], ids=["frames", "fresh"])
 @pytest.mark.parametrize("name", builtin_names())
-def test_frames_match_the_recorded_ones(name, stored):
-    times, frames = render(name)
+def test_frames_match_the_recorded_ones(name, own_memory, stored):
+    times, frames = render(name, own_memory)
     assert np.array_equal(times, stored[f"{name}/times"])
     if recorded_here(stored):
         digests = [digest(f) for f in frames]

@@ -124,10 +124,13 @@ def test_output_shape_and_range(case, pixels, rgb, t, progress):
 def test_deterministic(case, pixels, rgb, t):
     name, params, seed = case
     effect = EFFECTS[name](params, seed=seed)
-    first = effect.draw(frame(t, pixels, rgb)).copy()
-    effect.draw(frame(t + 1.0, 12 if pixels != 12 else 144, rgb))  # another size in between: caches
-    assert np.array_equal(effect.draw(frame(t, pixels, rgb)), first)
-    assert np.array_equal(EFFECTS[name](params, seed=seed).draw(frame(t, pixels, rgb)), first)
+    inputs = frame(t, pixels, rgb)
+    scratch = effect.new_scratch(inputs.positions)
+    first = effect.draw(inputs, scratch).copy()
+    effect.draw(frame(t + 1.0, 12 if pixels != 12 else 144, rgb))  # another size in between: its own tables
+    effect.draw(frame(t + 37.0, pixels, rgb), scratch)  # the scratch's lookups move on, and its buffers change
+    assert np.array_equal(effect.draw(inputs, scratch), first)
+    assert np.array_equal(EFFECTS[name](params, seed=seed).draw(inputs), first)  # in fresh memory
 
 
 @settings(max_examples=100, **SETTINGS)
