@@ -108,7 +108,8 @@ class Controller:
     def _start(self, occurrence: Occurrence, now: dt.datetime) -> None:
         alarm = occurrence.alarm
         renderer = Renderer(self._sequence(alarm.sequence, alarm.kind), alarm.rise_s, self.pixels)
-        source = FadeOut(renderer, alarm.rise_s + alarm.hold_s, DEFAULT_FADE_S) if alarm.kind == "wake" else renderer
+        frames = renderer.frames()  # the light's thread draws in memory of its own
+        source = FadeOut(frames, alarm.rise_s + alarm.hold_s, DEFAULT_FADE_S) if alarm.kind == "wake" else frames
         from_s = max(0.0, occurrence.offset_s(now))
         # Remember before lighting up: a crash from here on resumes, never restarts.
         self.store.set_occurrence_state(occurrence.key, "started")
@@ -131,7 +132,7 @@ class Controller:
         if self.store.meta("light_on") == "1":
             self.current = ("light",)
             renderer = Renderer(self._sequence(NIGHT_LIGHT, "ambient"), None, self.pixels)
-            self.player.play(Program(renderer, 0.0, until_s=float("inf"), label="night light"))
+            self.player.play(Program(renderer.frames(), 0.0, until_s=float("inf"), label="night light"))
         else:
             self.current = ()
             self.player.stop()
@@ -197,7 +198,7 @@ class Controller:
         with self._lock:
             renderer = Renderer(find(name, self.sequence_dirs), duration_s, self.pixels)
             self.current = ("manual", renderer.sequence.name)
-            self.player.play(Program(renderer, label=renderer.sequence.name, on_end=self._manual_ended))
+            self.player.play(Program(renderer.frames(), label=renderer.sequence.name, on_end=self._manual_ended))
             return f"playing {renderer.sequence.name}"
 
     def _manual_ended(self) -> None:

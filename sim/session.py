@@ -124,7 +124,7 @@ class PreviewSession:
                 loop = FrameLoop(self.ring, self.pipeline, loop_fps(self.config.fps, self.clock.speed_x),
                                  clock=self.clock.monotonic, sleep=self.clock.sleep)
                 self._started_clock_s = self.clock.monotonic()
-            loop.play(renderer, self._interrupt, from_s)
+            loop.play(renderer.frames(), self._interrupt, from_s)
             with self._changed:
                 if not self._interrupt.is_set() and not self._restart:
                     # The end: hold the last frame, as the LEDs would, with the clock stopped there.
@@ -209,6 +209,7 @@ class PreviewSession:
 
     def ideal_codes(self) -> np.ndarray:
         """The light now as float codes before quantising and dithering (the pipeline's ideal)."""
+        # In fresh memory: the frame loop's thread draws this renderer at the same time, in its own.
         return self.pipeline.codes(self._renderer.frame(self.position_s()))
 
     def timeline(self) -> TimelineStrip:
