@@ -12,6 +12,8 @@ import pytest
 
 import sequences
 from sequences.catalog import builtin_names, load_builtin
+from sequences.effects import EFFECTS, FrameInputs
+from sequences.effects.base import ring_positions
 from sequences.engine import Renderer
 
 SEQUENCES_DIR = str(Path(sequences.__file__).parent)
@@ -118,3 +120,26 @@ def test_two_threads_rendering_one_renderer_get_the_frames_of_one_thread(name, o
     wrong = np.any(got_a != want_a, axis=(1, 2)) | np.any(got_b != want_b, axis=(1, 2))
     worst = max(np.abs(got_a - want_a).max(), np.abs(got_b - want_b).max())
     assert not wrong.any(), f"{name}: {int(wrong.sum())} of {len(times_a)} frame pairs wrong, by up to {worst:.3g}"
+
+
+@pytest.mark.parametrize("own_memory", [True, False], ids=["scratch-each", "fresh"])
+@pytest.mark.parametrize("name", sorted(EFFECTS))
+def test_two_threads_drawing_one_effect_get_the_frames_of_one_thread(name, own_memory):
+    """Every registered effect (built-in sequences or not), as the renderer draws it."""
+    effect = EFFECTS[name]({}, seed=7)
+    pixels, rgb = 24, np.array([0.8, 0.5, 0.3])
+
+    def inputs(t_s: float) -> FrameInputs:
+        return FrameInputs(t_s, t_s - 100.0, 0.5, rgb, ring_positions(pixels))
+
+    def drawer():
+        scratch = effect.new_scratch(ring_positions(pixels)) if own_memory else None
+        return lambda t_s: effect.draw(inputs(t_s), scratch)
+
+    times_a = 100.0 + np.arange(24) * 0.37  # crossing noise cells, rain and firefly slots
+    times_b = times_a + 31.0  # and lightning's
+    got_a, got_b = two_threads(drawer(), drawer(), times_a, times_b)
+    reference = EFFECTS[name]({}, seed=7)
+    want_a = alone(lambda t_s: reference.draw(inputs(t_s)), times_a)
+    want_b = alone(lambda t_s: reference.draw(inputs(t_s)), times_b)
+    assert np.array_equal(got_a, want_a) and np.array_equal(got_b, want_b)
