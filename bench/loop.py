@@ -16,6 +16,7 @@ import time
 import numpy as np
 
 from bench.stats import percentile, r
+from device.clock import RealClock
 from device.frame_loop import FrameLoop
 from device.output import NullOutput
 from device.pipeline import OutputSettings, Pipeline
@@ -119,7 +120,7 @@ def measure(quick: bool) -> dict:
     constant = _ConstantFrame(renderer.frame(starts[-1]), baseline_s)
 
     output = _TimedNullOutput(PIXELS)
-    player = Player(_LatenessLoop(output, Pipeline(OutputSettings(), PIXELS), FPS)).start()
+    player = Player(_LatenessLoop(output, Pipeline(OutputSettings(), PIXELS), RealClock(), FPS)).start()
     try:
         deadline = time.monotonic() + 10.0
         while output.frames == 0 and time.monotonic() < deadline:  # the player's first act: blank the ring

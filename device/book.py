@@ -17,7 +17,8 @@ from device.alarms import (KINDS, MAX_HOLD_S, MAX_RISE_S, Alarm, AlarmError, Day
                            parse_span, parse_sunset_offset, parse_time)
 from device.controller import FALLBACK_SEQUENCE, Place
 from device.store import Store
-from device.triggers import UTC, Occurrence, overlapping_rise, upcoming, utc_now
+from device.clock import Clock
+from device.triggers import UTC, Occurrence, overlapping_rise, upcoming
 from sequences.catalog import find
 from sequences.loader import SequenceLoadError
 from sequences.units import format_seconds
@@ -53,12 +54,12 @@ def _serialised(method):
 class AlarmBook:
     """Validates and applies changes to the alarms in a Store. Thread-safe as the Store is."""
 
-    def __init__(self, store: Store, place: Place, sequence_dirs: tuple[Path, ...] = (),
-                 now: Callable[[], dt.datetime] = utc_now, on_change: Callable[[], None] | None = None):
+    def __init__(self, store: Store, place: Place, clock: Clock, sequence_dirs: tuple[Path, ...] = (),
+                 on_change: Callable[[], None] | None = None):
         self.store = store
         self.place = place
         self.sequence_dirs = tuple(sequence_dirs)
-        self.now = now
+        self.clock = clock
         self.on_change = on_change
         self._writing = threading.RLock()  # a check and the write it allows happen together
 
@@ -80,7 +81,7 @@ class AlarmBook:
     def upcoming(self, count: int = 5, after: dt.datetime | None = None, kind: str | None = None) -> list[Occurrence]:
         if not 1 <= count <= MAX_COUNT:
             raise AlarmError(f"count {count} is outside 1-{MAX_COUNT}")
-        return upcoming(self.alarms(kind), self.place.zone, self.place.location, after or self.now(), count)
+        return upcoming(self.alarms(kind), self.place.zone, self.place.location, after or self.clock.now(), count)
 
     def next_one(self, kind: str | None = None) -> Occurrence | None:
         """The next occurrence that will light up (skipped ones passed over)."""
@@ -124,7 +125,7 @@ class AlarmBook:
         candidate = Alarm(0, kind, at, day_set, name, rise_s, hold_s, check_label(_text(label or "", "label")),
                           enabled, after_sunset)
         ever = candidate.with_changes(enabled=True)
-        if day_set.date is not None and not upcoming([ever], self.place.zone, self.place.location, self.now(), 1):
+        if day_set.date is not None and not upcoming([ever], self.place.zone, self.place.location, self.clock.now(), 1):
             raise AlarmError(f"{day_set.date.isoformat()} at {candidate.describe_time()} is already past")
         self._check_overlap(candidate)
         alarm = self.store.add(candidate)
@@ -156,7 +157,7 @@ class AlarmBook:
         alarm = self.get(alarm_id, kind)
         if not alarm.enabled:
             raise AlarmError(f"{_NOUN[alarm.kind]} {alarm.id} is disabled: there is nothing to skip")
-        coming = upcoming([alarm], self.place.zone, self.place.location, self.now(), 1)
+        coming = upcoming([alarm], self.place.zone, self.place.location, self.clock.now(), 1)
         if not coming:
             raise AlarmError(f"{_NOUN[alarm.kind]} {alarm.id} has no coming occurrence to skip")
         occurrence = coming[0]
@@ -178,7 +179,7 @@ class AlarmBook:
     # JSON (the API's answers; the CLI prints them)
 
     def alarm_json(self, alarm: Alarm) -> dict:
-        coming = upcoming([alarm], self.place.zone, self.place.location, self.now(), 2) if alarm.enabled else []
+        coming = upcoming([alarm], self.place.zone, self.place.location, self.clock.now(), 2) if alarm.enabled else []
         skipped = bool(coming) and self.is_skipped(coming[0])
         following = coming[1] if skipped and len(coming) > 1 else (coming[0] if coming and not skipped else None)
         return {"id": alarm.id, "kind": alarm.kind, "time": alarm.describe_time(), "days": str(alarm.days),
@@ -214,7 +215,7 @@ class AlarmBook:
         return name
 
     def _check_overlap(self, candidate: Alarm) -> None:
-        now = self.now()
+        now = self.clock.now()
         today = now.astimezone(self.place.zone).date()
         dated = [a.days.date for a in (candidate, *self.store.alarms()) if a.days.date]
         days = min(400, max([14] + [(d - today).days + 2 for d in dated]))

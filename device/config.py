@@ -5,7 +5,8 @@ keeps the defaults (or, in a running service, the last good config): bad input l
 
     [ring]
     pixels = 24            # LEDs on the ring, 1-1024
-    pin = "D18"            # board pin name; default D18 (or the board's NEOPIXEL pin)
+    driver = "auto"        # auto, pwm (GPIO18, root), spi (GPIO10, no root), pio (Pi 5); see device/ring_drivers.py
+    pin = "D18"            # board pin name for pwm and pio; default D18 (or the board's NEOPIXEL pin)
     led_type = "ws2812b"   # see device/led_types.toml
     order = "GRB"          # byte order on the wire; default from the LED type
     white_balance = [1.0, 0.86, 0.74]   # default from the LED type
@@ -44,13 +45,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from device import paths
 from device.output import PIXEL_ORDERS
 from device.pipeline import OutputSettings
+from device.ring_drivers import RING_DRIVERS
+from device.spi_output import SPI_PINS
 from sequences.color import kelvin_to_linear_rgb
 from sequences.sourcemap import SourceMap
 from sequences.tomlfile import FileProblems, TableReader, choice, integer, number, parse_toml, read_text_file
 
 MAX_CONFIG_BYTES = 64_000
 _SECTIONS = ("ring", "output", "sequences", "clock", "location", "service")
-_RING_KEYS = ("pixels", "pin", "led_type", "order", "white_balance")
+_RING_KEYS = ("pixels", "driver", "pin", "led_type", "order", "white_balance")
 _OUTPUT_KEYS = ("fps", "budget_mA", "brightness")
 _SEQUENCE_KEYS = ("folder",)
 _CLOCK_KEYS = ("timezone", "require_sync")
@@ -72,12 +75,13 @@ def led_types() -> dict[str, dict[str, Any]]:
 
 @dataclass(frozen=True)
 class RingSettings:
-    """The physical ring: how many LEDs, on which pin, of what type, in what byte order."""
+    """The physical ring: how many LEDs, on which pin, of what type, in what byte order, sent by which driver."""
 
     pixels: int = 24
     pin: str | None = None  # None: the board's default (see device.neopixel_output)
     led_type: str = "ws2812b"
     order: str = "GRB"
+    driver: str = "auto"  # one of device.ring_drivers.RING_DRIVERS
 
 
 @dataclass(frozen=True)
@@ -190,7 +194,11 @@ class _ConfigReader(TableReader):
         seqs = self.section(data, "sequences", _SEQUENCE_KEYS)
         read = functools.partial(self.field, where="")
         pixels = read(ring, ("ring",), key="pixels", read=integer(1, 1024), default=24, prefix="ring.")
+        driver = read(ring, ("ring",), key="driver", read=choice(RING_DRIVERS), default="auto", prefix="ring.")
         pin = read(ring, ("ring",), key="pin", read=_pin, prefix="ring.")
+        if driver == "spi" and pin is not None and pin.upper() not in SPI_PINS:
+            self.problem(("ring", "pin"), "", "ring.pin", f"{pin} cannot carry SPI: the spi driver sends on D10 "
+                         f"(GPIO10, MOSI); leave pin out or set driver = \"pwm\"")
         led_type = read(ring, ("ring",), key="led_type", read=choice(tuple(led_types())), default="ws2812b",
                         prefix="ring.")
         order = read(ring, ("ring",), key="order", read=lambda v: choice(PIXEL_ORDERS)(str(v).upper()),
@@ -220,7 +228,7 @@ class _ConfigReader(TableReader):
                     prefix="service.")
         if self.problems:
             self.raise_problems()
-        return Config(home=home, ring=RingSettings(pixels, pin, led_type, order),
+        return Config(home=home, ring=RingSettings(pixels, pin, led_type, order, driver),
                       output=_output_settings(led_type, white_balance, brightness, budget_mA), fps=fps,
                       sequence_dirs=(folder,) if folder else (paths.user_sequences_dir(home),),
                       timezone=timezone or system_timezone(), require_sync=require_sync,

@@ -14,13 +14,13 @@ import logging
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 from zoneinfo import ZoneInfo
 
+from device.clock import Clock
 from device.player import Player, Program
 from device.programs import DEFAULT_FADE_S, Dark, FadeOut
 from device.store import Store
-from device.triggers import Location, Occurrence, active_at, upcoming
+from device.triggers import Location, Occurrence, active_at, occurrences_between, upcoming
 from sequences.catalog import find
 from sequences.engine import Renderer
 from sequences.loader import SequenceLoadError
@@ -29,6 +29,7 @@ FALLBACK_SEQUENCE = {"wake": "storm-to-firelight", "bedtime": "tend-the-flame"}
 NIGHT_LIGHT = "nightlight"
 SNOOZE_FADE_S = 10.0
 DISMISS_FADE_S = 5.0
+FADE_SLACK_S = 2.0  # the light's position may trail the wall clock by the time it took to start
 _LIVE_STATES = (None, "started")
 
 
@@ -40,35 +41,39 @@ class Place:
     location: Location | None = None
     require_sync: bool = True
 
+    @classmethod
+    def of(cls, config) -> "Place":
+        """The place a device.config.Config describes."""
+        return cls(config.zone, Location(*config.location) if config.location else None, config.require_sync)
+
 
 class Controller:
     """The alarm clock's brain. Thread-safe; all times are aware datetimes in UTC."""
 
     def __init__(self, store: Store, player: Player, pixels: int, sequence_dirs: tuple[Path, ...], place: Place,
-                 now: Callable[[], dt.datetime], synchronized: Callable[[], bool],
-                 log: logging.Logger | None = None):
+                 clock: Clock, log: logging.Logger | None = None):
         self.store = store
         self.player = player
         self.pixels = pixels
         self.sequence_dirs = sequence_dirs
         self.place = place
-        self.now = now
-        self.synchronized = synchronized
+        self.clock = clock
         self.log = log or logging.getLogger("emberwake")
         self._lock = threading.RLock()
         self.current: tuple = ()  # ("alarm", key) | ("snooze", key) | ("manual", label) | ("light",) | ()
+        self._fade_from_s = float("inf")  # where the alarm playing starts its closing fade
         self._warned_untrusted = False
 
     # What should be showing
 
     def clock_trusted(self) -> bool:
-        return not self.place.require_sync or self.synchronized()
+        return not self.place.require_sync or self.clock.synchronized()
 
     def tick(self, resync: bool = False) -> None:
         """Make the ring show what it should at this moment. With `resync` (after a clock
         jump) an alarm already playing restarts at the point the new time says it has reached."""
         with self._lock:
-            now = self.now()
+            now = self.clock.now()
             if not self.clock_trusted():
                 if not self._warned_untrusted:
                     self.log.warning("the system clock is not synchronised yet: no alarm fires until it is")
@@ -79,8 +84,7 @@ class Controller:
             occurrence = self._active(now)
             if occurrence is None:
                 if self.current[:1] in (("alarm",), ("snooze",)):
-                    self.log.info("alarm window over: light off")
-                    self._show_idle()
+                    self._window_over()
                 return
             state, until = self.store.occurrence_state(occurrence.key)
             if state == "snoozed":
@@ -96,6 +100,17 @@ class Controller:
             if self.current != ("alarm", occurrence.key) or resync:
                 self._start(occurrence, now)
 
+    def _window_over(self) -> None:
+        """The alarm showing has reached the end of its window: it is done for the day. A wake
+        light in its closing fade plays it out (and ends by itself); anything else goes dark now."""
+        kind, key = self.current
+        self.store.set_occurrence_state(key, "done")
+        position_s = self.player.position_s()
+        if kind == "alarm" and position_s is not None and position_s >= self._fade_from_s - FADE_SLACK_S:
+            return
+        self.log.info("alarm window over: light off")
+        self._show_idle()
+
     def _active(self, now: dt.datetime) -> Occurrence | None:
         """The occurrence to show now: wake alarms before bedtimes, then the one started last."""
         active = [o for alarm in self.store.alarms() if alarm.enabled
@@ -108,8 +123,9 @@ class Controller:
     def _start(self, occurrence: Occurrence, now: dt.datetime) -> None:
         alarm = occurrence.alarm
         renderer = Renderer(self._sequence(alarm.sequence, alarm.kind), alarm.rise_s, self.pixels)
+        self._fade_from_s = alarm.rise_s + alarm.hold_s if alarm.kind == "wake" else float("inf")
         frames = renderer.frames()  # the light's thread draws in memory of its own
-        source = FadeOut(frames, alarm.rise_s + alarm.hold_s, DEFAULT_FADE_S) if alarm.kind == "wake" else frames
+        source = FadeOut(frames, self._fade_from_s, DEFAULT_FADE_S) if alarm.kind == "wake" else frames
         from_s = max(0.0, occurrence.offset_s(now))
         # Remember before lighting up: a crash from here on resumes, never restarts.
         self.store.set_occurrence_state(occurrence.key, "started")
@@ -151,7 +167,7 @@ class Controller:
     def _current_occurrence(self) -> Occurrence | None:
         if self.current[:1] not in (("alarm",), ("snooze",)):
             return None
-        return self._active(self.now())
+        return self._active(self.clock.now())
 
     def snooze(self, minutes: float = 9.0) -> str:
         """Dim an alarm that is on, and bring it back (at full wake light) after `minutes`."""
@@ -159,7 +175,7 @@ class Controller:
             occurrence = self._current_occurrence()
             if occurrence is None or self.current[0] != "alarm":
                 return "no alarm is on"
-            until = self.now() + dt.timedelta(minutes=minutes)
+            until = self.clock.now() + dt.timedelta(minutes=minutes)
             self.store.set_occurrence_state(occurrence.key, "snoozed", until)
             self._fade_current(SNOOZE_FADE_S)
             self.current = ("snooze", occurrence.key)
@@ -207,34 +223,36 @@ class Controller:
                 self._show_idle()
 
     def _fade_current(self, fade_s: float) -> None:
-        state = self.player.state
-        program = self.player.program
-        if program is None:
+        program, at_s = self.player.program, self.player.position_s()
+        if program is None or at_s is None:
             self.player.stop()
             return
-        at_s = program.from_s + (self.player.clock() - state.started_at)
         self.player.play(Program(FadeOut(program.source, at_s, fade_s, keep_moving=False), at_s, label="fade"))
 
     # For the timers and the API
 
     def due_times(self, horizon: dt.timedelta = dt.timedelta(hours=36)) -> list[dt.datetime]:
-        """Instants at which tick() must run: occurrence starts and ends, snooze ends."""
-        now = self.now()
-        coming = upcoming(self.store.alarms(), self.place.zone, self.place.location, now - dt.timedelta(days=1), 64)
-        times = {t for o in coming for t in (o.start, o.end) if now < t <= now + horizon}
-        for occurrence in coming:
-            state, until = self.store.occurrence_state(occurrence.key)
-            if state == "snoozed" and until and until > now:
-                times.add(until)
+        """Instants in the next `horizon` at which tick() must run: occurrence starts and ends,
+        snooze ends (every enabled alarm's, however many there are)."""
+        now = self.clock.now()
+        times = set()
+        for alarm in self.store.alarms():
+            if not alarm.enabled:
+                continue
+            for occurrence in occurrences_between(alarm, self.place.zone, self.place.location, now, now + horizon):
+                times.update(t for t in (occurrence.start, occurrence.end) if now < t <= now + horizon)
+                state, until = self.store.occurrence_state(occurrence.key)
+                if state == "snoozed" and until and now < until:
+                    times.add(until)
         return sorted(times)
 
     def status(self) -> dict:
         with self._lock:
             state = self.player.state
-            now = self.now()
+            now = self.clock.now()
             return {"mode": self.current[0] if self.current else "idle", "playing": state.label,
                     "clock_trusted": self.clock_trusted(), "now": now.astimezone(self.place.zone).isoformat(),
                     "night_light": self.store.meta("light_on") == "1"}
 
     def next_wakes(self, count: int, after: dt.datetime | None = None) -> list[Occurrence]:
-        return upcoming(self.store.alarms(), self.place.zone, self.place.location, after or self.now(), count)
+        return upcoming(self.store.alarms(), self.place.zone, self.place.location, after or self.clock.now(), count)

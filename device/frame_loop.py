@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import math
 import threading
-import time
 from dataclasses import dataclass, field
-from typing import Callable, Protocol
+from typing import Protocol
 
 import numpy as np
 
+from device.clock import Clock
 from device.output import PixelOutput
 from device.pipeline import Pipeline
 
 DEFAULT_FPS = 200.0
-MAX_FPS = 400.0
-LONG_WAIT_S = 0.02  # waits longer than this can be interrupted at once  # a WS2812B refreshes its PWM at about 400 Hz: faster frames buy nothing
+MAX_FPS = 400.0  # a WS2812B refreshes its PWM at about 400 Hz: faster frames buy nothing
 
 
 class FrameSource(Protocol):
@@ -44,18 +43,14 @@ class PlayStats:
 class FrameLoop:
     """Paces frames from a source through the pipeline to an output."""
 
-    def __init__(self, output: PixelOutput, pipeline: Pipeline, fps: float = DEFAULT_FPS,
-                 clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] | None = None):
-        """`clock` and `sleep` are for tests and the simulator's fast clock; by default the loop
-        waits on the real monotonic clock and wakes at once when interrupted."""
+    def __init__(self, output: PixelOutput, pipeline: Pipeline, clock: Clock, fps: float = DEFAULT_FPS):
+        """Frames at `fps` on `clock`'s monotonic time (the real clock, the simulator's, a test's)."""
         if not 1.0 <= fps <= MAX_FPS:
             raise ValueError(f"fps {fps:g} is outside 1-{MAX_FPS:g}")
         self.output = output
         self.pipeline = pipeline
         self.period_s = 1.0 / fps
         self.clock = clock
-        self.sleep = sleep
         self._blank = np.zeros((output.pixel_count, output.channels), dtype=np.uint8)
 
     def blank(self) -> None:
@@ -69,10 +64,10 @@ class FrameLoop:
         `interrupt` is set. The last frame shown is the one at until_s itself."""
         end_s = source.duration_s if until_s is None else until_s
         stats = PlayStats()
-        start = self.clock()
+        start = self.clock.monotonic()
         k = 0
         while True:
-            now = self.clock()
+            now = self.clock.monotonic()
             if now > start + (k + 1) * self.period_s:
                 # Deadlines already passed are dropped, not caught up: go to the next one ahead.
                 next_k = math.floor((now - start) / self.period_s) + 1
@@ -80,8 +75,8 @@ class FrameLoop:
                 k = next_k
             t_s = min(from_s + k * self.period_s, end_s)
             frame = self.pipeline.process(source.frame(t_s))
-            deadline = start + k * self.period_s
-            if self.clock() < deadline and self._wait_until(deadline, interrupt):
+            deadline = start + min(k * self.period_s, end_s - from_s)  # the last frame is due at the end itself
+            if self.clock.monotonic() < deadline and self._wait_until(deadline, interrupt):
                 break
             if interrupt.is_set():
                 break
@@ -89,7 +84,7 @@ class FrameLoop:
             # too would let a slow renderer show nothing at all.
             self.output.show(frame)
             if record_lateness:
-                stats.lateness_s.append(self.clock() - deadline)
+                stats.lateness_s.append(self.clock.monotonic() - deadline)
             stats.shown += 1
             stats.last_t_s = t_s
             if t_s >= end_s:
@@ -98,18 +93,11 @@ class FrameLoop:
         return stats
 
     def _wait_until(self, deadline: float, interrupt: threading.Event) -> bool:
-        """Sleep until `deadline` on the loop's clock; True if interrupted first."""
-        if self.sleep is not None:
-            self.sleep(deadline - self.clock())
-            return interrupt.is_set()
-        # Each wake-up costs far more CPU than the frame itself, so a wait of a few frames is one
-        # time.sleep (clock_nanosleep on Linux, precise); an interrupt is then seen within that
-        # wait. Only long waits (a low frame rate) wait on the event, to stop at once, and sleep
-        # the last millisecond precisely.
-        remaining = deadline - self.clock()
-        if remaining > LONG_WAIT_S and interrupt.wait(remaining - 0.001):
-            return True
-        remaining = deadline - self.clock()
-        if remaining > 0:
-            time.sleep(remaining)
-        return interrupt.is_set()
+        """Sleep until `deadline` on the loop's clock; True if interrupted first. Whoever sets
+        `interrupt` wakes the clock, so the wait ends at once."""
+        while not interrupt.is_set():
+            left_s = deadline - self.clock.monotonic()
+            if left_s <= 0:
+                return False
+            self.clock.sleep(left_s, until=interrupt.is_set)
+        return True

@@ -1,21 +1,18 @@
-"""The real ring: WS2812/SK6812 LEDs through Adafruit Blinka's `neopixel` driver.
+"""The `pwm` and `pio` drivers: WS2812/SK6812 LEDs through Adafruit Blinka's `neopixel`.
 
-Whole frames go to the library's buffer in wire order and out through its `show()`, which ends
-in `neopixel_write`; no per-pixel Python on the way. With BLINKA_OS_AGNOSTIC=1 on a desktop,
-Blinka's generic board stands in, so this same path runs in the tests.
+Blinka's `neopixel` ends in `neopixel_write`, which Blinka points at the board's own driver:
+rpi_ws281x on a Raspberry Pi 1-4/Zero (PWM and DMA through /dev/mem, so root only: `pwm`), the
+Adafruit-Blinka-Raspberry-Pi5-Neopixel PIO program on a Pi 5 (/dev/pio0, the gpio group: `pio`).
+With BLINKA_OS_AGNOSTIC=1 on a desktop, Blinka's generic board stands in, so this same path runs
+in the tests.
 """
 
 from __future__ import annotations
 
-import numpy as np
-
-from device.output import check_pixel_order, wire_bytes
+from device.output import OutputError
+from device.pixelbuf_output import PixelBufOutput, load_driver_error
 
 DEFAULT_PIN = "D18"  # PWM0 on a Raspberry Pi: the pin the rpi_ws281x driver wants
-
-
-class OutputError(Exception):
-    """One line: why the LEDs cannot be driven, and what to do about it."""
 
 
 def default_pin_name() -> str:
@@ -27,25 +24,21 @@ def default_pin_name() -> str:
     return "NEOPIXEL" if hasattr(board, "NEOPIXEL") and not hasattr(board, DEFAULT_PIN) else DEFAULT_PIN
 
 
-class NeoPixelOutput:
-    """A NeoPixel ring on a board pin (by its `board` name, e.g. "D18")."""
+class NeoPixelOutput(PixelBufOutput):
+    """A NeoPixel ring on a board pin (by its `board` name, e.g. "D18"), sent by `driver` ("pwm" or "pio")."""
 
-    def __init__(self, pixel_count: int, pin_name: str | None = None, pixel_order: str = "GRB"):
-        self.pixel_count = pixel_count
-        self.pixel_order = check_pixel_order(pixel_order)
-        self.channels = len(self.pixel_order)
+    def __init__(self, pixel_count: int, pin_name: str | None = None, pixel_order: str = "GRB",
+                 driver: str = "pwm"):
         self.pin_name = pin_name or default_pin_name()
-        self.strip = self._open()
-        self._buffer = self.strip._post_brightness_buffer  # brightness stays 1.0: this is what is sent
-        self.closed = False
+        self.driver = driver
+        super().__init__(pixel_count, pixel_order)
 
     def _open(self):
         try:
             import board
             import neopixel
         except Exception as error:  # noqa: BLE001 - Blinka raises many kinds when it finds no board
-            raise OutputError(f"cannot load the NeoPixel driver ({error}); on a Raspberry Pi install "
-                              f"emberwake[pi], elsewhere use --output sim or null") from None
+            raise load_driver_error("neopixel", error) from None
         pin = getattr(board, self.pin_name, None)
         if pin is None:
             pins = ", ".join(name for name in dir(board) if name[:1] == "D" and name[1:].isdigit()) or "none"
@@ -54,35 +47,18 @@ class NeoPixelOutput:
         try:
             return neopixel.NeoPixel(pin, self.pixel_count, bpp=self.channels, brightness=1.0,
                                      auto_write=False, pixel_order=self.pixel_order)
-        except PermissionError:
-            raise _permission_error(self.pin_name) from None
         except (RuntimeError, OSError, ValueError) as error:
-            if "permission" in str(error).lower() or "mmap" in str(error).lower() or "/dev/mem" in str(error):
-                raise _permission_error(self.pin_name) from None
-            raise OutputError(f"cannot drive the LEDs on pin {self.pin_name}: {error}") from None
+            raise self._explain(error) or OutputError(
+                f"cannot drive the LEDs on pin {self.pin_name}: {error}") from None
 
-    def show(self, codes: np.ndarray) -> None:
-        if self.closed:
-            raise RuntimeError("the output is closed")
-        self._buffer[:] = wire_bytes(codes, self.pixel_order)
-        try:
-            self.strip.show()
-        except (RuntimeError, OSError) as error:
-            if "permission" in str(error).lower() or "mmap" in str(error).lower():
-                raise _permission_error(self.pin_name) from None
-            raise
-
-    def close(self) -> None:
-        """Blank the ring and release the pin (safe to call twice)."""
-        if self.closed:
-            return
-        self.closed = True
-        self._buffer[:] = bytes(len(self._buffer))
-        self.strip.show()
-        self.strip.deinit()
-
-
-def _permission_error(pin_name: str) -> OutputError:
-    return OutputError(f"no permission to drive the LEDs on {pin_name}: the PWM driver needs root "
-                       f"(run the service as root, or `sudo emberwake ...`), or wire the ring to "
-                       f"D10 (SPI MOSI) and enable SPI, which needs no root")
+    def _explain(self, error: Exception) -> OutputError | None:
+        text = str(error).lower()
+        if self.driver == "pio" and ("pio" in text or isinstance(error, PermissionError)):
+            return OutputError(f"cannot open /dev/pio0 for the LEDs on {self.pin_name} ({error}): install "
+                               f"deploy/99-emberwake-pio.rules (group gpio) and update the Pi 5's firmware "
+                               f"and kernel (sudo apt full-upgrade)")
+        if isinstance(error, PermissionError) or "permission" in text or "mmap" in text or "/dev/mem" in text:
+            return OutputError(f"no permission to drive the LEDs on {self.pin_name}: the pwm driver needs root "
+                               f"(run the service as root, or `sudo emberwake ...`), or wire the ring to "
+                               f"D10 (SPI MOSI), enable SPI and set [ring] driver = \"spi\", which needs no root")
+        return None

@@ -1,6 +1,6 @@
 """The pixel output seam: the one small protocol every ring satisfies.
 
-The NeoPixel driver, the simulator's ring and the tests' capture all take whole frames of
+The LED drivers, the simulator's ring and the tests' capture all take whole frames of
 8-bit codes in logical R, G, B(, W) order; each maps them to its own wire order itself.
 """
 
@@ -8,11 +8,18 @@ from __future__ import annotations
 
 import functools
 import threading
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
 
+if TYPE_CHECKING:
+    from device.config import Config
+
 PIXEL_ORDERS = ("RGB", "RBG", "GRB", "GBR", "BRG", "BGR", "RGBW", "GRBW", "RBGW", "GBRW", "BRGW", "BGRW")
+
+
+class OutputError(Exception):
+    """One line: why the LEDs cannot be driven, and what to do about it."""
 
 
 @runtime_checkable
@@ -67,6 +74,11 @@ class NullOutput:
 
     def close(self) -> None:
         self.closed = True
+
+
+def open_null_output(config: Config, title: str = "Emberwake") -> NullOutput:
+    """The `null` output (entry point): the configured ring's shape, and no light."""
+    return NullOutput(config.ring.pixels, len(config.ring.order), config.ring.order)
 
 
 class CaptureOutput(NullOutput):

@@ -8,10 +8,10 @@ blocks on a condition: no polling, no CPU.
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import dataclass, field
 from typing import Callable
 
+from device.clock import Clock
 from device.frame_loop import FrameLoop, FrameSource, PlayStats
 
 _IDLE = "idle"
@@ -46,9 +46,8 @@ class PlayerState:
 class Player:
     """Owns the frame loop's thread. Thread-safe: call play/stop/shutdown from anywhere."""
 
-    def __init__(self, loop: FrameLoop, clock: Callable[[], float] = time.monotonic):
+    def __init__(self, loop: FrameLoop):
         self.loop = loop
-        self.clock = clock
         self._lock = threading.Condition()
         self._pending: Program | None = None
         self._interrupt = threading.Event()
@@ -57,6 +56,18 @@ class Player:
         self._program: Program | None = None
         self.last_stats: PlayStats | None = None
         self._thread = threading.Thread(target=self._run, name="emberwake-light", daemon=True)
+
+    @property
+    def clock(self) -> Clock:
+        """The clock the light runs on (its frame loop's)."""
+        return self.loop.clock
+
+    def position_s(self) -> float | None:
+        """Where the program playing now has got to, in sequence seconds; None when idle."""
+        state = self._state
+        if state.mode != _PLAYING:
+            return None
+        return state.from_s + self.clock.monotonic() - state.started_at
 
     def start(self) -> "Player":
         self._thread.start()
@@ -77,37 +88,39 @@ class Player:
         return self._program
 
     def play(self, program: Program) -> None:
-        """Play `program` now, replacing whatever is playing."""
-        with self._lock:
-            self._pending = program
-            self._interrupt.set()
-            self._lock.notify_all()
+        """Play `program` now, replacing whatever is playing (nothing, once shut down)."""
+        self._hand_over(program)
 
     def stop(self) -> None:
         """Stop what is playing; the ring goes dark."""
-        with self._lock:
-            self._pending = None
-            self._interrupt.set()
-            self._lock.notify_all()
+        self._hand_over(None)
 
-    def shutdown(self, timeout_s: float = 5.0) -> None:
-        """Stop, blank the ring, close the output and end the thread."""
+    def _hand_over(self, program: Program | None, closing: bool = False) -> None:
         with self._lock:
-            self._closing = True
-            self._pending = None
+            if self._closing:
+                return
+            self._closing = closing
+            self._pending = program
             self._interrupt.set()
             self._lock.notify_all()
+        self.clock.wake()  # the frame loop may be asleep on the clock until its next frame
+
+    def shutdown(self, timeout_s: float = 1.0) -> None:
+        """Stop, blank the ring, close the output and end the thread. Bounded: the thread ends
+        within a frame; if it is stuck (an output that blocks) it is left after `timeout_s`."""
+        self._hand_over(None, closing=True)
         if self._thread.is_alive():
             self._thread.join(timeout_s)
         else:
             self.loop.blank()
         self.loop.output.close()
 
-    def wait_idle(self, timeout_s: float | None = None) -> bool:
-        """Block until nothing is playing (for the CLI's `play`); True if idle."""
+    def wait_for(self, condition: Callable[[PlayerState], bool], timeout_s: float = 5.0) -> bool:
+        """Block until `condition(state)` holds with nothing pending (tests, and anyone who must know
+        the light has taken a program); False on timeout or shutdown."""
         with self._lock:
-            return self._lock.wait_for(lambda: self._state.mode == _IDLE and self._pending is None or self._closing,
-                                       timeout_s)
+            return self._lock.wait_for(lambda: self._closing or (self._pending is None and condition(self._state)),
+                                       timeout_s) and not self._closing
 
     def _run(self) -> None:
         blanked = False
@@ -126,7 +139,8 @@ class Player:
                 program, self._pending = self._pending, None
                 self._program = program
                 self._interrupt.clear()
-                self._state = PlayerState(_PLAYING, program.label, self.clock(), program.from_s)
+                self._state = PlayerState(_PLAYING, program.label, self.clock.monotonic(), program.from_s)
+                self._lock.notify_all()
             blanked = False
             stats = self.loop.play(program.source, self._interrupt, program.from_s, program.until_s)
             self.last_stats = stats

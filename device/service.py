@@ -1,9 +1,23 @@
-"""The running light: config, store, controller, timers, clock watcher, player and API wired together.
+"""The running light: config, store, controller, timers, player and API wired together on one Clock.
 
-`emberwake run` builds one with build_service() on the real clock; the desktop simulator builds
-one on its accelerated clock (service_for_sim). Every time source is injectable: `now` (the
-wall clock, aware datetimes), `monotonic` and `sleep` (the frame loop's and, when given, the
-timers' clock), `synchronized` (is the wall clock trustworthy yet).
+`emberwake run` builds one with build_service() on the RealClock; the desktop simulator builds one
+on its SimClock (service_for_sim); tests build one on a ManualClock. Every part takes its time from
+that one clock, so the code that fires alarms on the Pi is the code the simulator and tests run.
+
+Threads, and who holds which lock:
+- main: waits for SIGTERM/SIGINT, then shutdown(). Holds no lock while it waits for anything.
+- emberwake-light (Player): plays programs. Takes Player._lock only to pick up the next program,
+  never while rendering or calling a program's on_end (which takes Controller._lock).
+- emberwake-timers (Timers): calls Controller.tick() and the clock callbacks with no lock of its
+  own held; Timers._lock guards only its plan.
+- emberwake-api and its request threads: call the controls (Service/AlarmBook -> Controller).
+Lock order: AlarmBook._writing -> Controller._lock -> Store._lock; Controller._lock -> Player._lock.
+Player._lock, Timers._lock, Store._lock and each clock's condition are leaves: nothing is called
+while they are held (Player and Timers wake the clock after releasing their own lock).
+
+Shutdown is bounded and darkens the ring first: the player blanks the ring and stops (its thread
+ends within a frame), then the API and the timers stop (a tick under way finishes; no tick waits on
+anything shutdown holds, because shutdown holds nothing while it joins), then the store closes.
 """
 
 from __future__ import annotations
@@ -11,13 +25,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import sys
-import time
 from dataclasses import dataclass, field
 from typing import IO, Callable
 
 from device.api import Api, ApiServer
 from device.book import AlarmBook, store_path
-from device.clocksync import JumpWatcher, clock_synchronized
+from device.clock import Clock, RealClock
 from device.config import Config
 from device.controller import Controller, Place
 from device.frame_loop import FrameLoop
@@ -25,8 +38,7 @@ from device.output import PixelOutput
 from device.pipeline import Pipeline
 from device.player import Player
 from device.store import Store
-from device.timers import KEEP_OCCURRENCES_DAYS, ClockTimers, SchedulerTimers
-from device.triggers import UTC, Location, utc_now
+from device.timers import KEEP_OCCURRENCES_DAYS, Timers
 
 LOG = logging.getLogger("emberwake")
 
@@ -41,9 +53,8 @@ class Service:
     player: Player
     controller: Controller
     book: AlarmBook
-    timers: SchedulerTimers | ClockTimers
+    timers: Timers
     owns_player: bool = True
-    watcher: JumpWatcher | None = None  # set by build_service (it calls back into the service)
     api_server: ApiServer | None = None
     log: logging.Logger = field(default=LOG)
     _started: bool = False
@@ -59,12 +70,10 @@ class Service:
             self.player.start()
         place = self.controller.place
         self.log.info("emberwake starts: %d alarms, zone %s, clock %s%s", len(self.store.alarms()), place.zone.key,
-                      "synchronised" if self.controller.synchronized() else "NOT synchronised",
+                      "synchronised" if self.controller.clock.synchronized() else "NOT synchronised",
                       "" if place.require_sync else " (not required)")
         self.controller.tick()  # inside a rise window: resumes where it would be by now
         self.timers.start()
-        if self.watcher is not None:
-            self.watcher.start()
         if self.api_server is not None:
             self.api_server.start()
             self.log.info("API on http://127.0.0.1:%d/api/status", self.api_server.port)
@@ -78,7 +87,7 @@ class Service:
         self.timers.rebuild()
         self._log_next()
 
-    def clock_jumped(self, jump_s: float = 0.0) -> None:  # noqa: ARG002 - JumpWatcher's callback
+    def clock_jumped(self, jump_s: float = 0.0) -> None:  # noqa: ARG002 - the timers' on_jump
         self.controller.tick(resync=True)
         self.timers.rebuild()
         self._log_next()
@@ -98,7 +107,7 @@ class Service:
                       occurrence.start.astimezone(zone).strftime("%H:%M"))
 
     def replan(self) -> None:
-        today = self.controller.now().astimezone(self.controller.place.zone).date()
+        today = self.controller.clock.now().astimezone(self.controller.place.zone).date()
         self.store.forget_occurrences_before(today - dt.timedelta(days=KEEP_OCCURRENCES_DAYS))
 
     def healthy(self) -> bool:
@@ -133,59 +142,49 @@ class Service:
         return message
 
     def shutdown(self) -> None:
-        """Stop taking requests and timers, blank the ring (if the player is ours), close the store."""
-        if self.api_server is not None:
-            self.api_server.close()
-        if self.watcher is not None:
-            self.watcher.stop()
-        self.timers.shutdown()
+        """Dark first, then stop taking requests and timers, then close the store (see the module
+        docstring for why this cannot deadlock, and its bounds)."""
         if self.owns_player:
             self.player.shutdown()  # blanks the ring and closes the output
         else:
             self.player.stop()
+        if self.api_server is not None:
+            self.api_server.close()
+        self.timers.stop()
         self.store.close()
         self.log.info("emberwake stopped")
 
 
-def build_service(config: Config, output: PixelOutput | None = None, *, player: Player | None = None,
-                  now: Callable[[], dt.datetime] = utc_now, monotonic: Callable[[], float] = time.monotonic,
-                  sleep: Callable[[float], None] | None = None, synchronized: Callable[[], bool] | None = None,
-                  port: int | None = None, serve_api: bool = True, jump_check_s: float = 2.0,
+def build_service(config: Config, output: PixelOutput | None = None, *, clock: Clock | None = None,
+                  player: Player | None = None, port: int | None = None, serve_api: bool = True,
                   log: logging.Logger | None = None) -> Service:
-    """Wire a service for `config`, showing light on `output` (or through an existing `player`,
-    which the service then neither starts nor shuts down).
+    """Wire a service for `config` on `clock` (default: the RealClock), showing light on `output`
+    (or through an existing `player` on the same clock, which the service then neither starts
+    nor shuts down).
 
-    now: the wall clock (aware); monotonic/sleep: the frame loop's clock; with `sleep` given the
-    timers also run on now/sleep instead of APScheduler (which only knows the real clock);
-    synchronized: is the wall clock trusted (default: the kernel's word; config.require_sync=false
-    skips asking); port: the API's port (default config.port; 0 picks a free one);
-    serve_api=False: no API. Raises OSError if the port is taken, sqlite3.Error if the store
-    cannot open.
+    port: the API's port (default config.port; 0 picks a free one); serve_api=False: no API.
+    Raises OSError if the port is taken, sqlite3.Error if the store cannot open.
     """
     log = log or LOG
     if player is None:
         if output is None:
             raise ValueError("build_service needs an output or a player")
         pipeline = Pipeline(config.output, output.pixel_count, output.channels)
-        player = Player(FrameLoop(output, pipeline, config.fps, clock=monotonic, sleep=sleep), clock=monotonic)
+        player = Player(FrameLoop(output, pipeline, clock or RealClock(), config.fps))
         owns_player = True
     else:
         owns_player = False
-    synchronized = synchronized or clock_synchronized
-    place = Place(config.zone, Location(*config.location) if config.location else None, config.require_sync)
+    clock = player.clock
+    place = Place.of(config)
     store = Store(store_path(config.home))
     try:
-        controller = Controller(store, player, player.loop.output.pixel_count, config.sequence_dirs, place, now=now,
-                                synchronized=synchronized, log=log)
-        book = AlarmBook(store, place, config.sequence_dirs, now=now)
-        timers = (ClockTimers(controller, now, sleep, log=log) if sleep is not None
-                  else SchedulerTimers(controller, now, log=log))
+        controller = Controller(store, player, player.loop.output.pixel_count, config.sequence_dirs, place, clock,
+                                log=log)
+        book = AlarmBook(store, place, clock, config.sequence_dirs)
+        timers = Timers(controller, clock, zone=place.zone, log=log)
         service = Service(config, store, player, controller, book, timers, owns_player, log=log)
-        service.watcher = JumpWatcher(service.clock_jumped, now, monotonic, synchronized=synchronized,
-                                      on_synced=service.clock_jumped, interval_s=jump_check_s, log=log)
         book.on_change = service.changed
-        timers.on_replan = service.replan
-        timers.zone = place.zone
+        timers.on_replan, timers.on_jump, timers.on_synced = service.replan, service.clock_jumped, service.clock_jumped
         if serve_api:
             service.api_server = ApiServer(Api(book, service), config.port if port is None else port, log)
         return service
@@ -198,14 +197,11 @@ def service_for_sim(runtime) -> Callable[[], None]:
     """The simulator's seam (sim.run.run_sim(services=[service_for_sim])): the service on the
     simulated clock, lighting the simulator's player; returns its shutdown. The API is served
     on the configured port if it is free (so the CLI can set alarms on the simulated light)."""
-    clock = runtime.clock
-    options = dict(player=runtime.player, now=lambda: clock.now().astimezone(UTC), monotonic=clock.monotonic,
-                   sleep=clock.sleep, synchronized=lambda: True)
     try:
-        service = build_service(runtime.config, **options)
+        service = build_service(runtime.config, player=runtime.player)
     except OSError as error:
         LOG.warning("no API for the simulated light (port %d: %s)", runtime.config.port, error.strerror)
-        service = build_service(runtime.config, serve_api=False, **options)
+        service = build_service(runtime.config, player=runtime.player, serve_api=False)
     service.start()
     return service.shutdown
 

@@ -16,13 +16,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from device.alarms import Alarm
-
-UTC = dt.timezone.utc
-
-
-def utc_now() -> dt.datetime:
-    """The wall clock as an aware UTC datetime (the default `now` everywhere)."""
-    return dt.datetime.now(UTC)
+from device.clock import UTC
 
 
 @dataclass(frozen=True)

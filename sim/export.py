@@ -14,10 +14,12 @@ from pathlib import Path
 
 import numpy as np
 
+from device.clock import ManualClock
 from device.config import Config
 from device.frame_loop import MAX_FPS, FrameLoop
 from device.pipeline import Pipeline
 from sequences.engine import Renderer
+from sim.clock import PREVIEW_DAY
 from sim.glow import RingPainter
 from sim.rings import LedAppearance, VirtualRing
 
@@ -30,17 +32,14 @@ class ExportError(ValueError):
     """An export that cannot be made as asked; the message is one line for the user."""
 
 
-class _InstantClock:
-    """Simulated time that passes only when slept."""
+class _InstantClock(ManualClock):
+    """Time that passes only when slept: the loop plays as fast as it can render."""
 
     def __init__(self):
-        self.now_s = 0.0
+        super().__init__(PREVIEW_DAY)
 
-    def monotonic(self) -> float:
-        return self.now_s
-
-    def sleep(self, duration_s: float) -> None:
-        self.now_s += max(0.0, duration_s)
+    def sleep(self, duration_s: float, until=None) -> None:  # noqa: ARG002 - nothing interrupts an export
+        self.advance(max(0.0, duration_s))
 
 
 class _BinningRing(VirtualRing):
@@ -69,7 +68,7 @@ def averaged_codes(renderer: Renderer, config: Config, bins: int) -> np.ndarray:
     clock = _InstantClock()
     ring = _BinningRing(config.ring.pixels, len(config.ring.order), config.ring.order, clock, bin_s, bins)
     pipeline = Pipeline(config.output, ring.pixel_count, ring.channels)
-    FrameLoop(ring, pipeline, fps, clock=clock.monotonic, sleep=clock.sleep).play(renderer.frames(), threading.Event())
+    FrameLoop(ring, pipeline, clock, fps).play(renderer.frames(), threading.Event())
     means = np.zeros_like(ring.sums)
     for index in range(bins):
         if ring.counts[index]:

@@ -102,15 +102,24 @@ class VirtualRing:
             callback()
 
 
-def open_sim_output(kind: str, config: Config, title: str = "Emberwake") -> VirtualRing:
-    """A virtual ring with a viewer of its own ("sim": a window, else the terminal; "terminal"),
-    for commands such as `play --output sim` that drive an output without knowing it is simulated.
-    The viewer runs in its own thread and ends when the ring is closed."""
+def open_sim_output(config: Config, title: str = "Emberwake") -> VirtualRing:
+    """The `sim` output (entry point): a virtual ring drawn in a window, else in the terminal, for
+    commands such as `play --output sim` that drive an output without knowing it is simulated."""
+    return _open_viewed_ring(config, title, prefer_window=True)
+
+
+def open_terminal_output(config: Config, title: str = "Emberwake") -> VirtualRing:
+    """The `terminal` output (entry point): a virtual ring drawn in the terminal."""
+    return _open_viewed_ring(config, title, prefer_window=False)
+
+
+def _open_viewed_ring(config: Config, title: str, prefer_window: bool) -> VirtualRing:
+    """A virtual ring with a viewer of its own, in its own thread, which ends when the ring is closed."""
     from sim.status import RingOnlySource  # these import this module: import them when used
     from sim.viewers import start_viewer_thread
 
     ring = VirtualRing.for_config(config)
     source = RingOnlySource(ring, LedAppearance(config.output, ring.channels), title)
-    stop = start_viewer_thread(source, prefer_window=kind == "sim")
+    stop = start_viewer_thread(source, prefer_window=prefer_window)
     ring.when_closed(stop)
     return ring

@@ -31,8 +31,7 @@ IDLE_CAPTION = "The ring is dark; nothing is playing."
 class SimRuntime:
     """The running simulated device, as handed to services.
 
-    clock: the simulated time every part must use (clock.now() for the wall clock,
-    clock.monotonic() and clock.sleep() for waits); player: the light's thread;
+    clock: the simulated time every part must use (a device.clock.Clock); player: the light's thread;
     stopping: set when the simulator ends.
     """
 
@@ -72,22 +71,23 @@ class RunSource:
 
     def _playing(self) -> tuple[Renderer, float] | None:
         """The sequence the player is showing (whoever started it) and how far in it is."""
-        state, program = self.runtime.player.state, self.runtime.player.program
+        player = self.runtime.player
+        program, position_s = player.program, player.position_s()
         renderer = _renderer_of(program.source) if program is not None else None
-        if state.mode != "playing" or renderer is None:
+        if position_s is None or renderer is None:
             return None
-        position_s = state.from_s + self.runtime.clock.monotonic() - state.started_at
         return renderer, min(max(position_s, 0.0), renderer.duration_s)
 
     def status(self) -> Status:
         clock = self.runtime.clock
         playing = self._playing()
+        wall = clock.now().astimezone(self.runtime.config.zone)
         if playing is None:
-            return Status("Emberwake (simulated)", "idle", IDLE_CAPTION, wall=clock.now(), speed_x=clock.speed_x,
+            return Status("Emberwake (simulated)", "idle", IDLE_CAPTION, wall=wall, speed_x=clock.speed_x,
                           paused=clock.paused)
         renderer, t_s = playing
         phase = renderer.phase_at(t_s)
-        return Status(renderer.sequence.title, phase.name, phase.caption, t_s, renderer.duration_s, clock.now(),
+        return Status(renderer.sequence.title, phase.name, phase.caption, t_s, renderer.duration_s, wall,
                       clock.speed_x, clock.paused)
 
     def ideal_codes(self) -> np.ndarray:
@@ -122,7 +122,7 @@ class RunSource:
 Service = Callable[[SimRuntime], "Callable[[], None] | None"]
 
 
-def run_sim(config: Config, clock_speed_x: float = 1.0, clock_start: datetime | None = None, *,
+def run_sim(config: Config, clock_speed_x: float, clock_start: datetime, *,
             play: Renderer | None = None, services: Sequence[Service] = (), prefer_window: bool = True,
             stopping: threading.Event | None = None, notices: IO[str] | None = None,
             out: IO[str] | None = None) -> None:
@@ -130,11 +130,11 @@ def run_sim(config: Config, clock_speed_x: float = 1.0, clock_start: datetime | 
     is closed. Blocks; call it from the main thread (the window's Tk lives there).
 
     clock_speed_x: simulated seconds per real second; clock_start: the simulated wall clock's
-    start (default: now); play: a sequence to start at once (then the ring goes dark again).
+    start (aware); play: a sequence to start at once (then the ring goes dark again).
 
     The seam for the service (alarms, scheduler, API): each of `services` is called with the
     SimRuntime once the light is running, and may return a function to call at shutdown. A
-    service must take all time from runtime.clock (now(), monotonic(), sleep()) so that it runs
+    service must take all time from runtime.clock (a device.clock.Clock) so that it runs
     at the simulated speed, start light with runtime.play(...) (or runtime.player), and run its
     own work in its own threads; when `stopping` is set, everything is shut down in reverse order.
     """
@@ -142,8 +142,7 @@ def run_sim(config: Config, clock_speed_x: float = 1.0, clock_start: datetime | 
     clock = SimClock(clock_speed_x, clock_start)
     ring = VirtualRing.for_config(config)
     pipeline = Pipeline(config.output, ring.pixel_count, ring.channels)
-    loop = FrameLoop(ring, pipeline, loop_fps(config.fps, clock_speed_x), clock=clock.monotonic, sleep=clock.sleep)
-    player = Player(loop, clock=clock.monotonic).start()
+    player = Player(FrameLoop(ring, pipeline, clock, loop_fps(config.fps, clock_speed_x))).start()
     runtime = SimRuntime(config, clock, ring, player, stopping)
     shutdowns: list[Callable[[], None]] = []
     try:
@@ -159,5 +158,4 @@ def run_sim(config: Config, clock_speed_x: float = 1.0, clock_start: datetime | 
         for shutdown in reversed(shutdowns):
             shutdown()
         clock.resume()  # a paused clock would hold the player's last sleep
-        clock.wake()
         player.shutdown()

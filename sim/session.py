@@ -17,9 +17,9 @@ from device.frame_loop import MAX_FPS, FrameLoop
 from device.pipeline import Pipeline
 from sequences.engine import Renderer
 from sequences.loader import SequenceLoadError
-from sim.clock import SimClock
+from sim.clock import PREVIEW_DAY, SimClock
 from sim.rings import LedAppearance, VirtualRing
-from sim.status import PAUSE, SEEK, SPEED, Status, TimelineStrip, timeline_strip
+from sim.status import PAUSE, SEEK, SPEED, Status, TimelineStrip, clock_text, timeline_strip
 
 # The frame loop runs at the configured rate on the simulated clock, but fast-forwarding would
 # need hundreds of thousands of frames a real second; past this many it steps the simulated
@@ -80,7 +80,7 @@ class PreviewSession:
         self.ring = ring or VirtualRing.for_config(config)
         self.appearance = LedAppearance(config.output, self.ring.channels)
         self.pipeline = Pipeline(config.output, self.ring.pixel_count, self.ring.channels)
-        self.clock = SimClock(speed_x)
+        self.clock = SimClock(speed_x, PREVIEW_DAY)
         self.watcher = watcher
         self.notice = ""
         self._renderer = renderer
@@ -121,8 +121,7 @@ class PreviewSession:
                 self._restart = False
                 self._interrupt.clear()
                 renderer, from_s = self._renderer, self._from_s
-                loop = FrameLoop(self.ring, self.pipeline, loop_fps(self.config.fps, self.clock.speed_x),
-                                 clock=self.clock.monotonic, sleep=self.clock.sleep)
+                loop = FrameLoop(self.ring, self.pipeline, self.clock, loop_fps(self.config.fps, self.clock.speed_x))
                 self._started_clock_s = self.clock.monotonic()
             loop.play(renderer.frames(), self._interrupt, from_s)
             with self._changed:
@@ -169,7 +168,7 @@ class PreviewSession:
 
     def poll(self) -> None:
         """Reload the file if it changed (called from the viewer's loop, a few times a second)."""
-        now_s = time.monotonic()
+        now_s = time.monotonic()  # the viewer's real time: a paused preview still reloads
         if self.watcher is None or now_s < self._next_check_s:
             return
         self._next_check_s = now_s + RELOAD_CHECK_S
@@ -178,7 +177,7 @@ class PreviewSession:
             self.notice = f"{one_line(result)}; showing the last good version"
         elif result is not None:
             self.replace(result)
-            self.notice = f"reloaded {self.watcher.path.name} at {datetime.now():%H:%M:%S}"
+            self.notice = f"reloaded {self.watcher.path.name} at {clock_text(self.position_s())} into the sequence"
 
     def close(self) -> None:
         with self._changed:
@@ -193,7 +192,7 @@ class PreviewSession:
     def wall_at(self, t_s: float) -> datetime:
         """The wall clock a preview shows: a wake sequence ends at 07:00, anything else starts at 22:00."""
         sequence = self._renderer.sequence
-        midnight = datetime.now().replace(hour=0, minute=0, second=0, microsecond=0)
+        midnight = PREVIEW_DAY.replace(tzinfo=None)
         if sequence.kind == "wake":
             start = midnight + timedelta(hours=WAKE_TIME[0], minutes=WAKE_TIME[1], seconds=-self._renderer.duration_s)
         else:

@@ -9,6 +9,7 @@ from device.cli import play_commands, sequence_commands
 from device.cli import sim_commands
 from device.cli import alarm_commands, service_commands
 from device.cli import bench_commands
+from device.clock import Clock, RealClock
 from device.config import ConfigError, load_config
 from device.paths import home_dir
 
@@ -33,9 +34,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, clock: Clock | None = None) -> int:
+    """Run one command; `clock` is the time it runs on (default: the real clock; tests give theirs)."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.clock = clock or RealClock()
     try:
         home = home_dir(args.home)
         args.settings = load_config(home, None if args.config is None else _path(args.config))

@@ -20,7 +20,6 @@ from device.api import Api, ApiError, HttpClient, LocalClient, service_running
 from device.book import AlarmBook, store_path
 from device.controller import FALLBACK_SEQUENCE, Place
 from device.store import Store
-from device.triggers import Location
 
 _NOUNS = {"wake": "alarm", "bedtime": "bedtime"}
 
@@ -94,8 +93,8 @@ class _Session:
         else:
             config = self.config
             self.store = Store(store_path(config.home))
-            place = Place(config.zone, Location(*config.location) if config.location else None, config.require_sync)
-            self.client = LocalClient(Api(AlarmBook(self.store, place, config.sequence_dirs)))
+            book = AlarmBook(self.store, Place.of(config), args.clock, config.sequence_dirs)
+            self.client = LocalClient(Api(book))
 
     def __enter__(self) -> "_Session":
         return self

@@ -7,8 +7,8 @@ import sys
 
 from device.cli.sequence_commands import _positive_seconds, _seconds, renderer_or_report
 from device.frame_loop import FrameLoop
-from device.neopixel_output import OutputError
-from device.outputs import OUTPUT_KINDS, open_output
+from device.output import OutputError
+from device.outputs import DEFAULT_OUTPUT, open_output
 from device.pipeline import Pipeline
 from device.player import Player, Program
 from device.signals import stop_on_signals
@@ -20,7 +20,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     play.add_argument("--duration", type=_positive_seconds, metavar="D", help="play length (default: the file's)")
     play.add_argument("--from", dest="from_s", type=_seconds, default=0.0, metavar="T",
                       help="start this far into the sequence")
-    play.add_argument("--output", choices=OUTPUT_KINDS, default="neopixel", help="where the light goes")
+    play.add_argument("--output", default=DEFAULT_OUTPUT, metavar="NAME",
+                      help="where the light goes: neopixel (the LEDs, the default), sim, terminal, null")
     play.add_argument("--sequences", metavar="DIR", help="folder of user sequences (default: from the config)")
     play.set_defaults(run=run_play)
 
@@ -40,7 +41,7 @@ def run_play(args: argparse.Namespace) -> int:
         print(f"emberwake: {error}", file=sys.stderr)
         return 1
     pipeline = Pipeline(config.output, output.pixel_count, output.channels)
-    player = Player(FrameLoop(output, pipeline, config.fps)).start()
+    player = Player(FrameLoop(output, pipeline, args.clock, config.fps)).start()
     with stop_on_signals() as stopping:
         player.play(Program(renderer.frames(), args.from_s, label=sequence.name, on_end=stopping.set))
         stopping.wait()  # until the sequence ends, or SIGTERM / SIGINT

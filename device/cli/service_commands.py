@@ -12,8 +12,8 @@ import logging
 import sqlite3
 import sys
 
-from device.neopixel_output import OutputError
-from device.outputs import OUTPUT_KINDS, open_output
+from device.output import OutputError
+from device.outputs import DEFAULT_OUTPUT, open_output
 from device.sdnotify import Notifier
 from device.signals import stop_on_signals
 
@@ -27,8 +27,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         other = None
     else:  # `run --sim` is already there: one `run` command, either way
         other = run.get_default("run")
-    run.add_argument("--output", choices=OUTPUT_KINDS, default="neopixel",
-                     help="where the light goes (default neopixel: the LEDs)")
+    run.add_argument("--output", default=DEFAULT_OUTPUT, metavar="NAME",
+                     help="where the light goes: neopixel (the LEDs, the default), sim, terminal, null")
 
     def dispatch(args: argparse.Namespace) -> int:
         if getattr(args, "sim", False) and other is not None:
@@ -59,7 +59,7 @@ def _run_service(args: argparse.Namespace) -> int:
         print(f"emberwake: {error}", file=sys.stderr)
         return 1
     try:
-        service = build_service(config, output)
+        service = build_service(config, output, clock=args.clock)
     except OSError as error:
         output.close()
         print(f"emberwake: cannot serve the API on 127.0.0.1:{config.port} ({error.strerror}); "

@@ -27,9 +27,9 @@ def _speed(text: str) -> float:
 
 
 def _hh_mm(text: str):
-    from sim.clock import wall_start_at
+    from sim.clock import time_of_day
     try:
-        return wall_start_at(text)
+        return time_of_day(text)
     except ValueError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
 
@@ -97,6 +97,7 @@ def run_preview(args: argparse.Namespace) -> int:
 
 def run_run(args: argparse.Namespace) -> int:
     from device.service import service_for_sim
+    from sim.clock import wall_start_at
     from sim.run import run_sim
 
     play = None
@@ -104,7 +105,8 @@ def run_run(args: argparse.Namespace) -> int:
         play = renderer_or_report(args, args.play, args.settings.ring.pixels)
         if play is None:
             return 1
-    start = args.clock_start or datetime.now().astimezone()
+    today = args.clock.now().astimezone(args.settings.zone)  # the simulation starts from the real time
+    start = wall_start_at(args.clock_start, today) if args.clock_start else today
     if args.demo:
         _add_demo_alarm(args.settings, start)
     with stop_on_signals() as stopping:
@@ -119,12 +121,14 @@ def _add_demo_alarm(config, start: datetime) -> None:
     from device.book import AlarmBook, store_path
     from device.controller import Place
     from device.store import Store
+    from device.clock import ManualClock
 
     store = Store(store_path(config.home))
     try:
         if not store.alarms():
             wake_at = start.astimezone(config.zone) + timedelta(minutes=35)
-            AlarmBook(store, Place(config.zone, None, False), config.sequence_dirs).add(
+            # The book judges the new alarm at the simulated start, where it will be used.
+            AlarmBook(store, Place(config.zone, None, False), ManualClock(start), config.sequence_dirs).add(
                 "wake", wake_at.strftime("%H:%M"), "daily", "storm-to-firelight", label="demo")
             print(f"emberwake: demo alarm set for {wake_at:%H:%M} (simulated); its sunrise starts at "
                   f"{wake_at - timedelta(minutes=30):%H:%M}", file=sys.stderr)

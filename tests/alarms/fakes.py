@@ -6,43 +6,45 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from device.alarms import Alarm, parse_days
+from device.clock import ManualClock
 from device.controller import Controller, Place
 from device.player import PlayerState, Program
 from device.store import Store
-from device.triggers import UTC
 
 
-class FakeClock:
-    def __init__(self, start: dt.datetime):
-        self.now = start.astimezone(UTC)
+class FakeClock(ManualClock):
+    """A ManualClock that also steps by timedelta keywords; a step back is a wall-clock jump."""
 
-    def __call__(self) -> dt.datetime:
-        return self.now
+    def advance(self, duration_s: float = 0.0, **delta) -> None:
+        step_s = duration_s + dt.timedelta(**delta).total_seconds()
+        if step_s < 0:
+            self.jump(dt.timedelta(seconds=step_s))
+        else:
+            super().advance(step_s)
 
     def set_local(self, text: str, zone: str) -> None:
-        self.now = dt.datetime.fromisoformat(text).replace(tzinfo=ZoneInfo(zone)).astimezone(UTC)
-
-    def advance(self, **delta) -> None:
-        self.now += dt.timedelta(**delta)
+        """Set the wall clock to a local time (a jump, forwards or back)."""
+        self.jump(dt.datetime.fromisoformat(text).replace(tzinfo=ZoneInfo(zone)) - self.now())
 
 
 class FakePlayer:
-    """Records what it is asked to play; `monotonic` runs with the fake wall clock."""
+    """Records what it is asked to play, on the fake clock."""
 
     def __init__(self, clock: FakeClock):
-        self.wall = clock
+        self.clock = clock
         self.played: list[Program] = []
         self.program: Program | None = None
         self.state = PlayerState("idle")
         self.stops = 0
 
-    def clock(self) -> float:
-        return self.wall.now.timestamp()
+    def position_s(self) -> float | None:
+        state = self.state
+        return None if state.mode != "playing" else state.from_s + self.clock.monotonic() - state.started_at
 
     def play(self, program: Program) -> None:
         self.played.append(program)
         self.program = program
-        self.state = PlayerState("playing", program.label, self.clock(), program.from_s)
+        self.state = PlayerState("playing", program.label, self.clock.monotonic(), program.from_s)
 
     def stop(self) -> None:
         self.stops += 1
@@ -63,13 +65,10 @@ class FakePlayer:
 
 def make(tmp_path, zone: str = "Europe/Berlin", start: str = "2026-11-23T04:00", synced: bool = True,
          location=None) -> tuple[Controller, FakeClock, FakePlayer, Store]:
-    clock = FakeClock(dt.datetime.fromisoformat(start).replace(tzinfo=ZoneInfo(zone)))
+    clock = FakeClock(dt.datetime.fromisoformat(start).replace(tzinfo=ZoneInfo(zone)), synchronized=synced)
     player = FakePlayer(clock)
     store = Store(tmp_path / "alarms.db")
-    sync = {"ok": synced}
-    controller = Controller(store, player, 12, (), Place(ZoneInfo(zone), location, require_sync=True),
-                            now=clock, synchronized=lambda: sync["ok"])
-    controller.sync = sync  # tests flip it
+    controller = Controller(store, player, 12, (), Place(ZoneInfo(zone), location, require_sync=True), clock)
     return controller, clock, player, store
 
 

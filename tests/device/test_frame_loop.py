@@ -1,11 +1,13 @@
 """The frame loop and the player: time from deadlines, late frames dropped, idle costs nothing."""
 
+import datetime as dt
 import threading
 import time
 
 import numpy as np
 import pytest
 
+from device.clock import ManualClock, RealClock
 from device.frame_loop import FrameLoop
 from device.output import CaptureOutput
 from device.pipeline import OutputSettings, Pipeline
@@ -24,26 +26,25 @@ class Ramp:
     def frame(self, t_s: float) -> np.ndarray:
         self.asked.append(t_s)
         if self.clock is not None:
-            self.clock.now += self.compute_s  # rendering takes time
+            self.clock.advance(self.compute_s)  # rendering takes time
         frame = np.zeros((4, 3))
         frame[0, 0] = t_s / self.duration_s
         return frame
 
 
-class FakeClock:
+class FakeClock(ManualClock):
+    """Time that passes only when the loop sleeps (or a source renders)."""
+
     def __init__(self):
-        self.now = 1000.0
+        super().__init__(dt.datetime(2030, 1, 1, tzinfo=dt.timezone.utc))
 
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += max(seconds, 0.0)
+    def sleep(self, duration_s: float, until=None) -> None:
+        self.advance(max(duration_s, 0.0))
 
 
 def loop_with(clock, fps=100.0):
     output = CaptureOutput(4)
-    return FrameLoop(output, Pipeline(OutputSettings(), 4), fps, clock=clock, sleep=clock.sleep), output
+    return FrameLoop(output, Pipeline(OutputSettings(), 4), clock, fps), output
 
 
 def test_each_frame_shows_the_sequence_at_its_deadline():
@@ -66,7 +67,7 @@ def test_late_frames_are_dropped_and_the_sequence_does_not_shift():
     assert stats.shown + stats.dropped >= 200
     # whatever was shown, each frame's time is on the deadline grid and tracks the clock
     assert all(abs(t * 100 - round(t * 100)) < 1e-9 for t in source.asked)
-    assert clock.now - 1000.0 == pytest.approx(2.0, abs=0.06)
+    assert clock.monotonic() == pytest.approx(2.0, abs=0.06)
 
 
 def test_from_and_until_pick_the_part_to_play():
@@ -87,12 +88,12 @@ def test_an_interrupt_stops_at_once():
 
 def test_fps_is_bounded_by_what_the_leds_can_show():
     with pytest.raises(ValueError):
-        FrameLoop(CaptureOutput(4), Pipeline(OutputSettings(), 4), fps=1000)
+        FrameLoop(CaptureOutput(4), Pipeline(OutputSettings(), 4), RealClock(), fps=1000)
 
 
 def test_the_real_clock_keeps_deadlines():
     output = CaptureOutput(4)
-    loop = FrameLoop(output, Pipeline(OutputSettings(), 4), 200.0)
+    loop = FrameLoop(output, Pipeline(OutputSettings(), 4), RealClock(), 200.0)
     start = time.monotonic()
     stats = loop.play(Ramp(0.5), threading.Event(), record_lateness=True)
     assert time.monotonic() - start == pytest.approx(0.5, abs=0.1)
@@ -102,10 +103,10 @@ def test_the_real_clock_keeps_deadlines():
 
 def test_player_blanks_once_when_idle_and_uses_no_cpu():
     output = CaptureOutput(4)
-    player = Player(FrameLoop(output, Pipeline(OutputSettings(), 4), 200.0)).start()
+    player = Player(FrameLoop(output, Pipeline(OutputSettings(), 4), RealClock(), 200.0)).start()
     try:
         player.play(Program(Ramp(0.2), label="ramp"))
-        assert player.wait_idle(5.0)
+        assert player.wait_for(lambda state: state.mode == "idle")
         shown = output.shown
         assert not output.last.any()  # dark after the program
         cpu_before = time.process_time()
@@ -119,16 +120,15 @@ def test_player_blanks_once_when_idle_and_uses_no_cpu():
 
 def test_player_replaces_a_program_and_reports_its_state():
     output = CaptureOutput(4)
-    player = Player(FrameLoop(output, Pipeline(OutputSettings(), 4), 200.0)).start()
+    player = Player(FrameLoop(output, Pipeline(OutputSettings(), 4), RealClock(), 200.0)).start()
     ended = threading.Event()
     try:
         player.play(Program(Ramp(60.0), label="long"))
-        time.sleep(0.1)
-        assert player.state.mode == "playing" and player.state.label == "long"
+        assert player.wait_for(lambda state: state.mode == "playing" and state.label == "long")
         player.play(Program(Ramp(0.1), label="short", on_end=ended.set))
         assert ended.wait(5.0)
         player.stop()
-        assert player.wait_idle(5.0)
+        assert player.wait_for(lambda state: state.mode == "idle")
         assert player.state.mode == "idle"
     finally:
         player.shutdown()

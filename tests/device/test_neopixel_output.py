@@ -14,7 +14,8 @@ import pytest
 os.environ.setdefault("BLINKA_OS_AGNOSTIC", "1")  # before anything imports `board`
 neopixel = pytest.importorskip("neopixel", reason="Blinka's generic board is not available")
 
-from device.neopixel_output import NeoPixelOutput, OutputError, default_pin_name  # noqa: E402
+from device.neopixel_output import NeoPixelOutput, default_pin_name  # noqa: E402
+from device.output import OutputError  # noqa: E402
 from device.output import PixelOutput  # noqa: E402
 from device.pipeline import OutputSettings, Pipeline, frame_current_mA  # noqa: E402
 
@@ -115,3 +116,13 @@ def test_sigterm_blanks_the_ring_and_exits_cleanly(tmp_path):
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=10) == 0, process.stderr.read()
     assert log.read_text().splitlines()[-1] == "00" * 72  # the last thing on the wire: dark
+
+
+def test_the_pwm_driver_without_root_says_to_run_as_root_or_use_spi(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise RuntimeError("ws2811_init failed with code -5 (mmap() failed): Can't open /dev/mem: Permission denied")
+    monkeypatch.setattr(neopixel, "NeoPixel", refuse)
+    with pytest.raises(OutputError) as caught:
+        NeoPixelOutput(5)
+    message = str(caught.value)
+    assert "\n" not in message and "needs root" in message and 'driver = "spi"' in message

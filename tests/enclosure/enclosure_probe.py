@@ -7,7 +7,6 @@ bare test install.
 from __future__ import annotations
 
 import importlib.util
-import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,22 +17,12 @@ import numpy as np
 import pytest
 import trimesh
 
+from tests.ci import skip_or_fail  # noqa: F401 - the enclosure tests import it from here
+
 REPO = Path(__file__).resolve().parents[2]
 # (board, ring LEDs): every ring on the default board, and the Pi 3/4 option once.
 CONFIGS = [("zero2w", 12), ("zero2w", 16), ("zero2w", 24), ("pi4", 24)]
 CONFIG_IDS = [f"{board}-ring{ring}" for board, ring in CONFIGS]
-
-
-def in_ci() -> bool:
-    """True when the CI variable is set to anything but an explicit no."""
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
-
-
-def skip_or_fail(reason: str) -> None:
-    """Outside CI a missing tool skips with the reason; in CI it is a failure."""
-    if in_ci():
-        pytest.fail(f"{reason} (CI is set, so this fails instead of skipping)")
-    pytest.skip(reason)
 
 
 def load_render_module() -> ModuleType:

@@ -1,5 +1,5 @@
-"""A home folder with a config (zone, no clock sync needed, a free API port), the CLI run
-in-process, and a running service on that home."""
+"""A home folder with a config (zone, no clock sync needed, a free API port), a test clock on a
+far date, the CLI run in-process on that clock, and a running service on that home and clock."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 
 from device.cli import main
+from device.clock import ManualClock
 from device.config import load_config
 from device.output import NullOutput
+from tests.dates import YEAR_SHIFTS, local
 
 
 def free_port() -> int:
@@ -34,17 +36,30 @@ def home(tmp_path) -> Path:
     return make_home(tmp_path / "home")
 
 
+@pytest.fixture(params=YEAR_SHIFTS, ids=lambda years: f"{years:+d}y")
+def years(request) -> int:
+    """How many years the test's dates are shifted (tests.dates)."""
+    return request.param
+
+
+@pytest.fixture
+def clock(years) -> ManualClock:
+    """A test clock at 04:00 on Monday 2026-11-23 in Berlin, shifted by `years`."""
+    return ManualClock(local("2026-11-23T04:00", "Europe/Berlin", years))
+
+
 class Cli:
     """`emberwake --home HOME ...` in this process: (exit code, stdout, stderr)."""
 
-    def __init__(self, home: Path, capsys):
+    def __init__(self, home: Path, capsys, clock: ManualClock | None = None):
         self.home = home
         self.capsys = capsys
+        self.clock = clock
 
     def __call__(self, *args: str) -> tuple[int, str, str]:
         self.capsys.readouterr()
         try:
-            code = main(["--home", str(self.home), *args])
+            code = main(["--home", str(self.home), *args], clock=self.clock)
         except SystemExit as exit_:  # argparse
             code = exit_.code
         out, err = self.capsys.readouterr()
@@ -57,8 +72,8 @@ class Cli:
 
 
 @pytest.fixture
-def cli(home, capsys) -> Cli:
-    return Cli(home, capsys)
+def cli(home, capsys, clock) -> Cli:
+    return Cli(home, capsys, clock)
 
 
 def store_rows(home: Path) -> tuple[list, list]:
@@ -72,8 +87,8 @@ def store_rows(home: Path) -> tuple[list, list]:
 
 
 @pytest.fixture
-def service(home):
+def service(home, clock):
     from device.service import build_service
-    running = build_service(load_config(home), NullOutput(12), synchronized=lambda: True).start()
+    running = build_service(load_config(home), NullOutput(12), clock=clock).start()
     yield running
     running.shutdown()

@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from device.clock import ManualClock
 from device.alarms import Alarm, parse_days
 from device.book import AlarmBook, store_path
 from device.controller import Place
@@ -39,7 +40,7 @@ def fingerprint(contents) -> str:
 
 def main(home: str, log_path: str, seed: str) -> None:
     store = Store(store_path(Path(home)))
-    book = AlarmBook(store, Place(ZoneInfo("UTC"), None, False), now=lambda: NOW)
+    book = AlarmBook(store, Place(ZoneInfo("UTC"), None, False), ManualClock(NOW))
     rng = random.Random(int(seed))
     with open(log_path, "a", buffering=1, encoding="utf-8") as log:
         current = [content(a) for a in store.alarms()]

@@ -168,10 +168,10 @@ def test_controls_through_the_service(cli, service):
 
 
 def test_a_change_through_the_api_reschedules_the_service(cli, service):
-    soon = dt.datetime.now(service.controller.place.zone) + dt.timedelta(hours=2)
+    soon = service.controller.clock.now().astimezone(service.controller.place.zone) + dt.timedelta(hours=2)
     cli.ok("alarm", "add", f"{soon:%H:%M}", "--rise", "20m")  # within the timers' 36-hour horizon
     [coming] = json.loads(cli.ok("alarm", "next", "--count", "1", "--json"))
     start = dt.datetime.fromisoformat(coming["start"])
-    assert start in service.timers.planned()
+    assert service.timers.wait_caught_up() and start in service.timers.planned()
     cli.ok("alarm", "disable", "1")
-    assert start not in service.timers.planned()
+    assert service.timers.wait_caught_up() and start not in service.timers.planned()

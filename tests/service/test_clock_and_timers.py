@@ -1,5 +1,6 @@
-"""The clock: the kernel's word on synchronisation, the jump watcher; the timers on APScheduler and
-on an injected clock; the service resuming a rise it starts in, and running on the simulator's clock."""
+"""The one clock and the one timer path: the clocks themselves, the timers on a test clock, the
+service resuming a rise it starts in, waiting for NTP, following clock jumps, running an alarm
+through the same timers on the test clock and on the simulator's, and stopping in bounded time."""
 
 from __future__ import annotations
 
@@ -7,13 +8,12 @@ import datetime as dt
 import sys
 import threading
 import time
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from device.alarms import Alarm, parse_days
 from device.book import store_path
-from device.clocksync import TIME_ERROR, JumpWatcher, clock_synchronized, kernel_clock_state
+from device.clock import TIME_ERROR, Clock, ManualClock, RealClock, kernel_clock_state
 from device.config import load_config
 from device.frame_loop import FrameLoop
 from device.output import NullOutput
@@ -21,177 +21,223 @@ from device.pipeline import Pipeline
 from device.player import Player
 from device.service import build_service, service_for_sim
 from device.store import Store
-from device.timers import ClockTimers, SchedulerTimers
-from device.triggers import UTC
+from device.timers import Timers
+from tests.dates import local, shifted
 
-BERLIN = ZoneInfo("Europe/Berlin")
+BERLIN = "Europe/Berlin"
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="adjtimex is Linux's")
 def test_the_kernel_is_asked_whether_the_clock_is_synchronised():
     state = kernel_clock_state()
     assert state in range(6)
-    assert clock_synchronized() == (state != TIME_ERROR)
+    assert RealClock().synchronized() == (state != TIME_ERROR)
 
 
-class WallClock:
-    """Real time plus an offset a test can jump."""
-
-    def __init__(self):
-        self.offset = dt.timedelta(0)
-
-    def __call__(self) -> dt.datetime:
-        return dt.datetime.now(UTC) + self.offset
+def test_every_clock_is_a_clock():
+    from sim.clock import SimClock
+    start = local("2026-11-23T04:00", BERLIN)
+    for clock in (RealClock(), ManualClock(start), SimClock(60.0, start)):
+        assert isinstance(clock, Clock)
+        assert clock.now().utcoffset() == dt.timedelta(0)
 
 
-def test_the_jump_watcher_calls_back_on_a_jump_and_on_synchronisation():
-    wall, jumps, synced, state = WallClock(), [], [], {"synced": False}
-    fired = threading.Event()
-    watcher = JumpWatcher(lambda s: (jumps.append(s), fired.set()), wall, time.monotonic,
-                          synchronized=lambda: state["synced"], on_synced=lambda: synced.append(1),
-                          interval_s=0.02).start()
-    try:
-        time.sleep(0.1)
-        assert jumps == [] and synced == []  # time passing is no jump
-        wall.offset = dt.timedelta(hours=-1, seconds=-5)
-        assert fired.wait(2)
-        assert jumps[0] == pytest.approx(-3605, abs=0.5)
-        state["synced"] = True
-        deadline = time.monotonic() + 2
-        while not synced:
-            assert time.monotonic() < deadline
-            time.sleep(0.01)
-        assert len(jumps) == 1 and synced == [1]
-    finally:
-        watcher.stop()
-
-
-def test_the_jump_watcher_stops_at_once():
-    watcher = JumpWatcher(lambda s: None, WallClock(), interval_s=30).start()
+def test_a_long_real_sleep_ends_at_a_wake_and_a_sleep_whose_until_is_true_never_starts():
+    clock, ended = RealClock(), threading.Event()
+    sleeper = threading.Thread(target=lambda: (clock.sleep(30.0), ended.set()), daemon=True)
     started = time.monotonic()
-    watcher.stop()
-    assert time.monotonic() - started < 0.5
-    assert not watcher._thread.is_alive()
+    sleeper.start()
+    while not ended.is_set():  # wake until the sleeper has seen one (it may not be asleep yet)
+        clock.wake()
+        ended.wait(0.01)
+    assert time.monotonic() - started < 1.0
+    started = time.monotonic()
+    clock.sleep(30.0, until=lambda: True)
+    assert time.monotonic() - started < 0.1
+
+
+def test_a_manual_clock_moves_only_when_told_and_a_jump_moves_the_wall_clock_alone():
+    start = local("2026-11-23T04:00", BERLIN)
+    clock, woke = ManualClock(start), threading.Event()
+    threading.Thread(target=lambda: (clock.sleep(60.0), woke.set()), daemon=True).start()
+    assert clock.wait_for_sleepers(1)
+    clock.advance(59.0)
+    assert clock.wait_for_sleepers(1) and not woke.is_set()
+    clock.advance(1.0)
+    assert woke.wait(2.0)
+    clock.jump(dt.timedelta(hours=-3))
+    assert clock.monotonic() == 60.0 and clock.now() == start + dt.timedelta(seconds=60, hours=-3)
+    with pytest.raises(ValueError):
+        clock.advance(-1.0)
 
 
 class FakeController:
-    def __init__(self, now, due):
-        self.now, self.due, self.ticks = now, due, []
-        self.ticked = threading.Event()
+    """Ticks recorded at the clock's time; due instants as given (until ticked past)."""
 
-    def tick(self, resync: bool = False) -> None:
-        self.ticks.append(self.now())
-        self.due = [t for t in self.due if t > self.now()]
-        self.ticked.set()
+    def __init__(self, clock: Clock, due: list[dt.datetime]):
+        self.clock, self.due, self.ticks = clock, due, []
 
-    def due_times(self):
-        return [t for t in self.due if t > self.now()]
+    def tick(self, resync: bool = False) -> None:  # noqa: ARG002
+        self.ticks.append(self.clock.now())
+
+    def due_times(self) -> list[dt.datetime]:
+        now = self.clock.now()
+        return [t for t in self.due if t > now]
 
 
-def test_apscheduler_timers_tick_when_due_and_replan_after():
-    now = lambda: dt.datetime.now(UTC)  # noqa: E731
-    soon = now() + dt.timedelta(seconds=0.3)
-    controller = FakeController(now, [soon, now() + dt.timedelta(hours=3)])
-    timers = SchedulerTimers(controller, now).start()
+def test_the_timers_tick_at_each_instant_on_the_test_clock_and_replan_after(years):
+    clock = ManualClock(local("2026-11-23T04:00", BERLIN, years))
+    first, second = (clock.now() + dt.timedelta(minutes=m) for m in (30, 90))
+    controller = FakeController(clock, [first, second])
+    timers = Timers(controller, clock).start()
     try:
-        assert soon in timers.planned()
-        assert controller.ticked.wait(3)
-        assert controller.ticks[0] >= soon
-        time.sleep(0.1)
-        assert soon not in timers.planned() and len(timers.planned()) == 2  # the 3-hour one and the daily re-plan
+        assert timers.wait_caught_up()
+        assert timers.planned()[:2] == [first, second] and len(timers.planned()) == 3  # and the daily re-plan
+        clock.advance_to(first - dt.timedelta(seconds=1))
+        assert timers.wait_caught_up() and controller.ticks == []
+        clock.advance_to(first + dt.timedelta(minutes=45))  # one tick, however late the clock runs
+        assert timers.wait_caught_up() and controller.ticks == [first + dt.timedelta(minutes=45)]
+        assert timers.planned()[0] == second
+        controller.due.append(clock.now() + dt.timedelta(minutes=1))  # the alarms changed
         timers.rebuild()
-        assert len(timers.scheduler.get_jobs()) == 2
+        assert timers.wait_caught_up() and timers.planned()[0] == clock.now() + dt.timedelta(minutes=1)
+        clock.advance(24 * 3600.0)  # past both, and past the daily re-plan: one tick for all
+        assert timers.wait_caught_up() and len(controller.ticks) == 2
     finally:
-        timers.shutdown()
+        assert timers.stop()
 
 
-class FastClock:
-    """A simulated clock: `speed` simulated seconds per real second from `start`."""
-
-    def __init__(self, start: dt.datetime, speed: float):
-        self.start, self.speed, self.real0 = start, speed, time.monotonic()
-
-    def monotonic(self) -> float:
-        return (time.monotonic() - self.real0) * self.speed
-
-    def now(self) -> dt.datetime:
-        return self.start + dt.timedelta(seconds=self.monotonic())
-
-    def sleep(self, seconds: float) -> None:
-        time.sleep(max(seconds, 0) / self.speed)
-
-
-def test_clock_timers_run_on_an_injected_clock():
-    clock = FastClock(dt.datetime(2026, 11, 23, 5, 0, tzinfo=UTC), 3600)  # an hour a second
-    due = clock.start + dt.timedelta(minutes=30)
-    controller = FakeController(clock.now, [due])
-    timers = ClockTimers(controller, clock.now, clock.sleep).start()
+def test_the_timers_see_a_jump_and_the_clock_becoming_synchronised():
+    clock = ManualClock(local("2026-11-23T04:00", BERLIN), synchronized=False)
+    jumps, synced = [], []
+    timers = Timers(FakeController(clock, []), clock, on_jump=jumps.append, on_synced=lambda: synced.append(1))
+    timers.start()
     try:
-        assert controller.ticked.wait(3)
-        assert dt.timedelta(0) <= controller.ticks[0] - due < dt.timedelta(minutes=2)
+        assert timers.wait_caught_up()
+        clock.advance(3600.0)  # time passing is no jump
+        assert timers.wait_caught_up() and jumps == [] and synced == []
+        clock.jump(dt.timedelta(hours=-1, seconds=-5))
+        assert timers.wait_caught_up() and jumps == [pytest.approx(-3605.0)]
+        clock.set_synchronized(True)
+        assert timers.wait_caught_up() and synced == [1] and len(jumps) == 1
     finally:
-        timers.shutdown()
+        timers.stop()
 
 
-def playing(player, label: str, timeout_s: float = 3.0):
-    deadline = time.monotonic() + timeout_s
-    while player.state.label != label:
-        assert time.monotonic() < deadline, f"{label} is not playing"
-        time.sleep(0.005)
-    return player.state
+def test_the_timers_stop_at_once_even_while_ticks_fire_back_to_back():
+    clock = RealClock()
+
+    class Busy(FakeController):
+        def due_times(self):  # always something due: ticks fire back to back
+            return [self.clock.now()]
+
+    controller = Busy(clock, [])
+    timers = Timers(controller, clock).start()
+    while len(controller.ticks) < 50:
+        time.sleep(0.001)
+    started = time.monotonic()
+    assert timers.stop()
+    assert time.monotonic() - started < 0.5
+    assert not timers._thread.is_alive()
 
 
-def add_wake(home, time_: str, rise_s: float = 1800) -> None:
+def add_wake(home, time_: str, rise_s: float = 1800, hold_s: float = 1800) -> None:
     store = Store(store_path(home))
-    store.add(Alarm(0, "wake", dt.time.fromisoformat(time_), parse_days("daily"), "storm-to-firelight", rise_s, 1800))
+    store.add(Alarm(0, "wake", dt.time.fromisoformat(time_), parse_days("daily"), "storm-to-firelight", rise_s,
+                    hold_s))
     store.close()
 
 
-def test_a_service_started_inside_a_rise_resumes_it_once(home):
+def playing(service, label: str) -> float:
+    """Wait until the service's light plays `label`; where it started in the sequence."""
+    assert service.timers.wait_caught_up()
+    assert service.player.wait_for(lambda state: state.label == label), f"{label} is not playing"
+    return service.player.state.from_s
+
+
+def idle(service) -> bool:
+    assert service.timers.wait_caught_up()
+    return service.player.wait_for(lambda state: state.mode == "idle")
+
+
+def test_an_alarm_runs_through_the_timers_on_the_test_clock(home, years):
     add_wake(home, "06:00")
-    at = dt.datetime(2026, 11, 23, 5, 50, tzinfo=BERLIN)  # twenty minutes into the 05:30-06:00 rise
-    real0 = time.monotonic()
-    now = lambda: (at + dt.timedelta(seconds=time.monotonic() - real0)).astimezone(UTC)  # noqa: E731
-    config = load_config(home)
-    for _ in range(2):  # a restart resumes again, at the point reached: never from the start
-        service = build_service(config, NullOutput(24), now=now, synchronized=lambda: True, serve_api=False).start()
-        state = playing(service.player, "wake 1")
-        assert state.from_s == pytest.approx(1200, abs=5)
+    clock = ManualClock(local("2026-11-23T05:00", BERLIN, years))
+    service = build_service(load_config(home), NullOutput(24), clock=clock, serve_api=False)
+    played = []
+    play = service.player.play
+    service.player.play = lambda program: (played.append(program), play(program))[1]
+    service.start()
+    try:
+        assert idle(service)
+        clock.advance_to(local("2026-11-23T05:30", BERLIN, years))  # the rise starts
+        assert playing(service, "wake 1") == 0.0
+        clock.advance_to(local("2026-11-23T06:31", BERLIN, years))  # through the rise and the hold
+        assert idle(service)
+        clock.advance_to(local("2026-11-23T23:59", BERLIN, years))  # once a day: not again that day
+        assert idle(service) and [program.label for program in played] == ["wake 1"]
+        clock.advance_to(local("2026-11-24T05:30", BERLIN, years))  # and again the next morning
+        assert playing(service, "wake 1") == 0.0
+    finally:
         service.shutdown()
+
+
+def test_a_service_started_inside_a_rise_resumes_it_once(home, years):
+    add_wake(home, "06:00")
+    clock = ManualClock(local("2026-11-23T05:50", BERLIN, years))  # twenty minutes into the 05:30-06:00 rise
+    config = load_config(home)
+    for minute in range(2):  # a restart resumes again, at the point reached: never from the start
+        service = build_service(config, NullOutput(24), clock=clock, serve_api=False).start()
+        assert playing(service, "wake 1") == pytest.approx(1200 + 60 * minute)
+        service.shutdown()
+        clock.advance(60.0)
     store = Store(store_path(home))
-    store.set_occurrence_state((1, "2026-11-23"), "dismissed")
+    store.set_occurrence_state((1, shifted("2026-11-23", years)), "dismissed")
     store.close()
-    service = build_service(config, NullOutput(24), now=now, synchronized=lambda: True, serve_api=False).start()
-    time.sleep(0.2)
-    assert service.player.state.mode == "idle" and service.player.program is None  # dismissed: not again today
-    service.shutdown()
+    service = build_service(config, NullOutput(24), clock=clock, serve_api=False).start()
+    try:
+        assert idle(service) and service.player.program is None  # dismissed: not again today
+    finally:
+        service.shutdown()
 
 
-def test_an_unsynchronised_clock_fires_nothing_until_it_is(home):
+def test_an_unsynchronised_clock_fires_nothing_until_it_is(home, years):
     (home / "config.toml").write_text((home / "config.toml").read_text().replace("require_sync = false",
                                                                                "require_sync = true"))
     add_wake(home, "06:00")
-    at = dt.datetime(2026, 11, 23, 5, 45, tzinfo=BERLIN)
-    synced = {"ok": False}
-    service = build_service(load_config(home), NullOutput(24), now=lambda: at.astimezone(UTC),
-                            synchronized=lambda: synced["ok"], serve_api=False, jump_check_s=0.02).start()
+    clock = ManualClock(local("2026-11-23T05:45", BERLIN, years), synchronized=False)
+    service = build_service(load_config(home), NullOutput(24), clock=clock, serve_api=False).start()
     try:
-        time.sleep(0.1)
-        assert service.player.state.mode == "idle"
-        synced["ok"] = True  # NTP has set the clock
-        assert playing(service.player, "wake 1").from_s == pytest.approx(900, abs=1)
+        assert idle(service)
+        clock.set_synchronized(True)  # NTP has set the clock
+        assert playing(service, "wake 1") == pytest.approx(900)
     finally:
         service.shutdown()
 
 
-def test_the_service_on_the_simulators_clock(home):
+def test_a_jump_into_a_rise_resumes_at_the_new_time_and_a_jump_back_does_not_fire_twice(home, years):
+    add_wake(home, "06:00")
+    clock = ManualClock(local("2026-11-23T04:00", BERLIN, years))
+    service = build_service(load_config(home), NullOutput(24), clock=clock, serve_api=False).start()
+    try:
+        assert idle(service)
+        clock.jump(local("2026-11-23T05:40", BERLIN, years) - clock.now())  # NTP steps a stale clock
+        assert playing(service, "wake 1") == pytest.approx(600)
+        clock.jump(dt.timedelta(hours=2))  # past the hold: done
+        assert idle(service)
+        clock.jump(dt.timedelta(hours=-2, minutes=-30))  # back to 05:10: that morning's alarm has been
+        clock.advance(30 * 60.0)  # ...and its rise comes round again: it does not fire twice
+        assert idle(service)
+    finally:
+        service.shutdown()
+
+
+def test_the_simulator_runs_the_same_timers_on_its_clock(home):
     from sim.clock import SimClock
     add_wake(home, "06:30")
     config = load_config(home)
-    clock = SimClock(600.0, dt.datetime(2026, 11, 23, 5, 59, 0, tzinfo=BERLIN))  # the rise starts in 6 s real
-    output = NullOutput(24)
-    player = Player(FrameLoop(output, Pipeline(config.output, 24, 3), 20, clock=clock.monotonic, sleep=clock.sleep),
-                    clock=clock.monotonic).start()
+    clock = SimClock(600.0, local("2026-11-23T05:59", BERLIN))  # the rise starts in 6 s real
+    player = Player(FrameLoop(NullOutput(24), Pipeline(config.output, 24, 3), clock, 20)).start()
 
     class Runtime:  # what sim.run.run_sim hands its services
         pass
@@ -200,10 +246,10 @@ def test_the_service_on_the_simulators_clock(home):
     shutdown = service_for_sim(runtime)
     try:
         assert player.state.mode == "idle"
-        state = playing(player, "wake 1", 10)
-        assert clock.now() >= dt.datetime(2026, 11, 23, 6, 0, tzinfo=BERLIN)
-        assert state.from_s < 120  # it started at (or within a couple of simulated minutes of) 06:00
+        assert player.wait_for(lambda state: state.label == "wake 1", 15.0)
+        assert clock.now() >= local("2026-11-23T06:00", BERLIN)
+        assert player.state.from_s < 120  # it started at (or within a couple of simulated minutes of) 06:00
+        assert type(shutdown.__self__.timers) is Timers  # the timers the Pi runs
     finally:
         shutdown()
-        clock.wake()
         player.shutdown()

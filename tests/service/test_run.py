@@ -4,6 +4,7 @@ dark ring; and the notify protocol itself against sockets made here."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -13,6 +14,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from device.config import load_config
 from device.output import CaptureOutput
@@ -86,7 +88,7 @@ def test_a_port_in_use_is_one_line_and_exit_1(home, service, capsys):
 
 def test_shutdown_blanks_the_ring(home):
     output = CaptureOutput(24)
-    service = build_service(load_config(home), output, synchronized=lambda: True, serve_api=False).start()
+    service = build_service(load_config(home), output, serve_api=False).start()
     service.play("nightlight", None)
     deadline = time.monotonic() + 5
     while not (output.last is not None and output.last.any()):
@@ -94,3 +96,58 @@ def test_shutdown_blanks_the_ring(home):
         time.sleep(0.01)
     service.shutdown()
     assert not np.any(output.last)
+
+
+RUN_ON_A_FAST_CLOCK = """
+import datetime as dt, os, sys
+os.environ["BLINKA_OS_AGNOSTIC"] = "1"
+import neopixel
+log = open(sys.argv[1], "a")
+def capture(pin, buffer):
+    log.write(bytes(buffer).hex() + "\\n"); log.flush()
+neopixel.neopixel_write = capture
+from device.cli import main
+from sim.clock import SimClock
+start = dt.datetime.fromisoformat(sys.argv[2])
+sys.exit(main(sys.argv[3:], clock=SimClock(300.0, start)))
+"""
+
+
+@pytest.mark.timeout(300)
+def test_sigterm_while_a_rise_plays_and_ticks_fire_is_dark_and_quick(home):
+    """20 runs of `emberwake run` on the NeoPixel output, on a clock 300 times as fast: a wake alarm
+    every minute (a tick at each rise's start and end, one every 0.2 s), stopped at a different
+    moment each run. Each exits 0 within 2 s of the SIGTERM, and the last bytes on the wire are dark."""
+    from device.alarms import Alarm, parse_days
+    from device.book import store_path
+    from device.store import Store
+    import datetime as dt
+    with (home / "config.toml").open("a") as config:
+        config.write("\n[output]\nfps = 2\n")  # 600 frames a second of real time at 300x
+    store = Store(store_path(home))
+    for minute in range(120):
+        store.add(Alarm(0, "wake", dt.time(6 + minute // 60, minute % 60), parse_days("daily"),
+                        "storm-to-firelight", 40.0, 10.0))
+    store.close()
+    for run in range(20):
+        run_home = shutil.copytree(home, home.parent / f"run-{run}")  # each run from the same alarms, none fired yet
+        wire, log = run_home / "wire.log", run_home / "log.txt"
+        with log.open("w") as stderr:
+            process = subprocess.Popen([sys.executable, "-c", RUN_ON_A_FAST_CLOCK, str(wire),
+                                        "2026-11-23T05:59:50+01:00", "--home", str(run_home), "run", "--output",
+                                        "neopixel"],
+                                       cwd=ROOT, stdout=subprocess.DEVNULL, stderr=stderr)
+        try:
+            deadline = time.monotonic() + 30
+            while not (wire.exists() and any(int(line, 16) for line in wire.read_text().splitlines())):
+                assert time.monotonic() < deadline and process.poll() is None, log.read_text()
+                time.sleep(0.05)
+            time.sleep(0.05 * run)  # a different moment of the rise, and of the ticks, each run
+            stopped = time.monotonic()
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=10) == 0, log.read_text()
+            assert time.monotonic() - stopped < 2.0, f"run {run} took {time.monotonic() - stopped:.2f} s to stop"
+        finally:
+            process.kill()
+            process.wait()
+        assert wire.read_text().splitlines()[-1] == "00" * 72, f"run {run}: the ring was left lit"

@@ -10,6 +10,7 @@ import sys
 import time
 
 from device.cli import main
+from tests.service.conftest import make_home
 
 EMBERWAKE = [sys.executable, "-c", "import sys; from device.cli import main; sys.exit(main())"]
 
@@ -29,6 +30,7 @@ def no_display() -> dict[str, str]:
 
 
 def test_run_sim_without_a_display_says_so_and_runs_in_the_terminal(tmp_path):
+    make_home(tmp_path)  # a free port for the API: another emberwake may be running
     code, out, err = run_for(["--home", str(tmp_path), "run", "--sim", "--clock-start", "06:30",
                               "--clock-speed", "60"], 3.0, no_display())
     assert code == 0, err
@@ -62,6 +64,7 @@ def test_preview_of_an_unknown_sequence_names_the_nearest(tmp_path, capsys):
 
 def test_run_sim_fires_an_alarm_on_the_accelerated_clock(tmp_path):
     # `make run`: the demo alarm's sunrise starts five simulated minutes in; at 600x that is 0.5 s.
+    make_home(tmp_path)
     code, out, err = run_for(["--home", str(tmp_path), "run", "--sim", "--clock-start", "06:00",
                               "--clock-speed", "600", "--demo"], 6.0, no_display())
     assert code == 0, err

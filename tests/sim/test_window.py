@@ -12,6 +12,7 @@ import time
 import numpy as np
 import pytest
 
+from tests.service.conftest import make_home
 from sim.glow import srgb_codes
 from sim.rings import LedAppearance, VirtualRing
 from sim.status import RingOnlySource
@@ -67,6 +68,7 @@ def test_the_window_shows_the_average_of_the_codes_at_each_led(tk_root, xdisplay
 
 def test_run_sim_opens_the_window_on_a_display_and_stops_cleanly(tmp_path, xdisplay, solid_file):
     environment = {**os.environ, "DISPLAY": xdisplay}
+    make_home(tmp_path)  # a free port for the API: another emberwake may be running
     command = [sys.executable, "-c", "import sys; from device.cli import main; sys.exit(main())", "--home", str(tmp_path), "run", "--sim", "--clock-speed", "2",
                "--play", str(solid_file)]
     process = subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
