@@ -46,6 +46,7 @@ class PlacedPhase:
     colour_rows: tuple = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        self.colour_lut.setflags(write=False)  # shared by every caller of the renderer
         object.__setattr__(self, "colour_rows", tuple(map(tuple, self.colour_lut.tolist())))
 
     @property

@@ -20,15 +20,16 @@ SEQUENCES_DIR = str(Path(sequences.__file__).parent)
 STOPS_FRAMES = 4  # consecutive frames at each stop
 FPS = 200.0
 OTHER_THREAD_LATER_S = 20.0  # the same phases, other NoiseTable cells and other rain and firefly slots
-TURN_TIMEOUT_S = 10.0
-# A turn the other thread has not taken by then: it waits on a lock this one holds (in Python 3.11 a
-# functools.cached_property being computed), so this one carries on.
+TURN_TIMEOUT_S = 10.0  # for the second thread's first turn
+# A turn the other thread has not taken by then: it waits on a lock this one holds (Python 3.11's
+# functools.cached_property takes one, as the effects did before they built their tables up front),
+# so this one carries on. On a busy machine that only makes the interleaving less dense.
 TURN_WAIT_S = 0.01
 
 
 class TakingTurns:
-    """Two threads that run sequences/ code one line each in turn: a deterministic, dense
-    interleaving (the GIL alone hands over every few frames, too seldom to find a race)."""
+    """Two threads that run sequences/ code one line each in turn: a dense, repeatable interleaving
+    (the GIL alone hands over every few frames, too seldom to find a race)."""
 
     def __init__(self):
         self._changed = threading.Condition()
