@@ -67,7 +67,7 @@ def windows(renderer: Renderer) -> list[Window]:
 def _ours(pixels: int, frames_per_window: int) -> dict:
     renderer = Renderer(load_builtin(SEQUENCE), SEQUENCE_S, pixels)
     pipeline = Pipeline(OutputSettings(), pixels)
-    frame, process, clock = renderer.frame, pipeline.process, time.perf_counter_ns
+    frame, process, clock = renderer.frames().frame, pipeline.process, time.perf_counter_ns
     by_phase: dict[str, list[int]] = {}
     parts = {"render": [], "pipeline": [], "pack": []}
     render_by_phase: dict[str, list[int]] = {}

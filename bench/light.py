@@ -47,7 +47,7 @@ def ramp(quick: bool, budget_s: float) -> dict:
     wanted_s = 60.0 if quick else renderer.duration_s
     frames = int(round(wanted_s * FPS)) + 1
     codes = np.empty((frames, PIXELS, 3), dtype=np.uint8)
-    frame, process = renderer.frame, pipeline.process
+    frame, process = renderer.frames().frame, pipeline.process
     started = time.perf_counter()
     done = frames
     for k in range(frames):

@@ -32,14 +32,14 @@ class _Tour:
     """A FrameSource: `slices` consecutive stretches of a renderer's time, each `slice_s` long."""
 
     def __init__(self, renderer: Renderer, starts_s: list[float], slice_s: float):
-        self.renderer = renderer
+        self.frames = renderer.frames()  # the player's thread draws in it; nothing else does
         self.starts_s = starts_s
         self.slice_s = slice_s
         self.duration_s = slice_s * len(starts_s)
 
     def frame(self, t_s: float) -> np.ndarray:
         index = min(int(t_s / self.slice_s), len(self.starts_s) - 1)
-        return self.renderer.frame(self.starts_s[index] + t_s - index * self.slice_s)
+        return self.frames.frame(self.starts_s[index] + t_s - index * self.slice_s)
 
 
 class _TimedNullOutput(NullOutput):
@@ -117,8 +117,6 @@ def measure(quick: bool) -> dict:
         inner_end = placed.end_s - (following.crossfade_in_s / 2 if following else 0.0)
         starts.append((inner_start + inner_end) / 2)
     tour = _Tour(renderer, starts, play_s / len(starts))
-    for t_s in np.arange(0.0, tour.duration_s, 0.5):  # build every effect's per-ring caches first
-        renderer.frame(float(t_s))
     constant = _ConstantFrame(renderer.frame(starts[-1]), baseline_s)
 
     output = _TimedNullOutput(PIXELS)

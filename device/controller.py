@@ -152,7 +152,8 @@ class Controller:
         alarm = occurrence.alarm
         renderer = Renderer(self._sequence(alarm.sequence, alarm.kind), alarm.rise_s, self.pixels)
         self._fade_from_s = alarm.rise_s + alarm.hold_s if alarm.kind == "wake" else float("inf")
-        source = FadeOut(renderer, self._fade_from_s, DEFAULT_FADE_S) if alarm.kind == "wake" else renderer
+        frames = renderer.frames()  # the light's thread draws in memory of its own
+        source = FadeOut(frames, self._fade_from_s, DEFAULT_FADE_S) if alarm.kind == "wake" else frames
         from_s = max(0.0, occurrence.offset_s(now))
         # Remember before lighting up: a crash from here on resumes, never restarts.
         self.store.set_occurrence_state(occurrence.key, "started")
@@ -175,7 +176,7 @@ class Controller:
         if self.store.meta("light_on") == "1":
             self.current = Showing(Mode.LIGHT)
             renderer = Renderer(self._sequence(NIGHT_LIGHT, "ambient"), None, self.pixels)
-            self.player.play(Program(renderer, 0.0, until_s=float("inf"), label="night light"))
+            self.player.play(Program(renderer.frames(), 0.0, until_s=float("inf"), label="night light"))
         else:
             self.current = IDLE
             self.player.stop()
@@ -241,7 +242,7 @@ class Controller:
         with self._lock:
             renderer = Renderer(find(name, self.sequence_dirs), duration_s, self.pixels)
             self.current = Showing(Mode.MANUAL, label=renderer.sequence.name)
-            self.player.play(Program(renderer, label=renderer.sequence.name, on_end=self._manual_ended))
+            self.player.play(Program(renderer.frames(), label=renderer.sequence.name, on_end=self._manual_ended))
             return f"playing {renderer.sequence.name}"
 
     def _manual_ended(self) -> None:

@@ -23,7 +23,8 @@ MAX_FPS = 400.0  # a WS2812B refreshes its PWM at about 400 Hz: faster frames bu
 
 
 class FrameSource(Protocol):
-    """What the loop plays: linear RGB frames as a pure function of time (a sequences Renderer)."""
+    """What the loop plays: linear RGB frames as a function of time (renderer.frames(): a Renderer with
+    this caller's own scratch memory)."""
 
     duration_s: float
 

@@ -2,6 +2,11 @@
 
 `Renderer.frame(t_s)` is a pure function of t_s: per pixel, linear-light RGB floats in [0, 1],
 before any brightness limit or dithering (those belong to `device/`).
+
+A Renderer never changes once built, so any number of threads may share one. The memory a frame
+is drawn in belongs to the caller: `renderer.frames()` gives a caller (the light's thread, a
+viewer, an export) its own, so its frames cost no allocations and its effects keep their lookups
+from one frame to the next. `renderer.frame(t_s)` alone draws the same frame in fresh memory.
 """
 
 from __future__ import annotations
@@ -9,6 +14,7 @@ from __future__ import annotations
 import bisect
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -40,6 +46,7 @@ class PlacedPhase:
     colour_rows: tuple = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        self.colour_lut.setflags(write=False)  # shared by every caller of the renderer
         object.__setattr__(self, "colour_rows", tuple(map(tuple, self.colour_lut.tolist())))
 
     @property
@@ -143,6 +150,17 @@ class Renderer:
                                            colour_ramp(phase.start.colour, phase.end.colour)))
         self._starts = [p.start_s for p in self.placed]
         self._last = len(self.placed) - 1
+        self._no_scratch = (None,) * len(self.placed)
+        for placed in self.placed:  # every effect's tables for this ring, built now: drawing only reads them
+            placed.phase.effect.layout(self.positions)
+
+    def frames(self) -> Frames:
+        """This renderer's frames drawn in memory of the caller's own: one per thread that draws."""
+        return Frames(self)
+
+    def new_scratch(self) -> tuple:
+        """Memory to draw this renderer's frames in (each phase's effect's scratch), for `frame`."""
+        return tuple(placed.phase.effect.new_scratch(self.positions) for placed in self.placed)
 
     @property
     def flashes(self) -> bool:
@@ -162,12 +180,14 @@ class Renderer:
     def phase_at(self, t_s: float) -> Phase:
         return self.placed[self.phase_index(t_s)].phase
 
-    def frame(self, t_s: float) -> np.ndarray:
+    def frame(self, t_s: float, scratch: tuple | None = None) -> np.ndarray:
         """Linear RGB (pixels, 3) in [0, 1] at t_s seconds from the sequence's start.
 
         Before 0 it shows the first light and after the end it holds the last; effects keep
-        moving with t_s either way.
+        moving with t_s either way. scratch: the caller's `new_scratch()` (one thread at a time),
+        or None to draw in fresh memory; the frame is the same either way.
         """
+        scratch = scratch or self._no_scratch
         index = self.phase_index(t_s)
         placed = self.placed
         current = placed[index]
@@ -175,14 +195,16 @@ class Renderer:
         if index and t_s < current.start_s + half_in:
             previous = placed[index - 1]
             share = (t_s - (current.start_s - half_in)) / current.crossfade_in_s
-            return self._blend(self._render(previous, t_s), self._render(current, t_s), share)
+            return self._blend(self._render(previous, scratch[index - 1], t_s),
+                               self._render(current, scratch[index], t_s), share)
         if index < self._last:
             following = placed[index + 1]
             half_out = following.crossfade_in_s / 2
             if t_s >= following.start_s - half_out and half_out > 0:
                 share = (t_s - (following.start_s - half_out)) / following.crossfade_in_s
-                return self._blend(self._render(current, t_s), self._render(following, t_s), share)
-        return self._render(current, t_s)
+                return self._blend(self._render(current, scratch[index], t_s),
+                                   self._render(following, scratch[index + 1], t_s), share)
+        return self._render(current, scratch[index], t_s)
 
     def light_at(self, t_s: float) -> np.ndarray:
         """The phase's light (linear RGB of the ring's mean) at t_s, before any effect."""
@@ -211,10 +233,10 @@ class Renderer:
         r1, g1, b1 = placed.colour_rows[step + 1]
         return _light_floats(r0 * keep + r1 * fraction, g0 * keep + g1 * fraction, b0 * keep + b1 * fraction, level)
 
-    def _render(self, placed: PlacedPhase, t_s: float) -> np.ndarray:
+    def _render(self, placed: PlacedPhase, effect_scratch: Any, t_s: float) -> np.ndarray:
         progress = self._progress(placed, t_s)
         inputs = FrameInputs(t_s, t_s - placed.start_s, progress, self._phase_light(placed, progress), self.positions)
-        return placed.phase.effect.draw(inputs)
+        return placed.phase.effect.draw(inputs, effect_scratch)
 
     @staticmethod
     def _blend(before: np.ndarray, after: np.ndarray, share: float) -> np.ndarray:
@@ -239,3 +261,18 @@ class Renderer:
         if got_y > 1e-12:
             mixed *= wanted_y / got_y
         return clip_ufunc(mixed, 0.0, 1.0, out=mixed)
+
+
+class Frames:
+    """One caller's frames of a Renderer (which may be shared): the renderer's frame(t_s), drawn in
+    memory only this caller uses. A frame source for the frame loop. Not for two threads at once:
+    give each its own (`renderer.frames()`)."""
+
+    def __init__(self, renderer: Renderer):
+        self.renderer = renderer
+        self.duration_s = renderer.duration_s
+        self._scratch = renderer.new_scratch()
+
+    def frame(self, t_s: float) -> np.ndarray:
+        """renderer.frame(t_s), in this caller's memory."""
+        return self.renderer.frame(t_s, self._scratch)

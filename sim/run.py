@@ -17,7 +17,7 @@ from device.config import Config
 from device.frame_loop import FrameLoop
 from device.pipeline import Pipeline
 from device.player import Player, Program
-from sequences.engine import Renderer
+from sequences.engine import Frames, Renderer
 from sim.clock import SimClock
 from sim.rings import LedAppearance, VirtualRing
 from sim.session import loop_fps
@@ -44,7 +44,7 @@ class SimRuntime:
     def play(self, renderer: Renderer, label: str = "", from_s: float = 0.0,
              on_end: Callable[[], None] | None = None) -> None:
         """Play a sequence now, replacing whatever plays."""
-        self.player.play(Program(renderer, from_s, label=label or renderer.sequence.name, on_end=on_end))
+        self.player.play(Program(renderer.frames(), from_s, label=label or renderer.sequence.name, on_end=on_end))
 
     def stop(self) -> None:
         self.player.stop()
@@ -52,9 +52,9 @@ class SimRuntime:
 
 def _renderer_of(source) -> Renderer | None:
     """The Renderer inside a frame source (a fade wraps one in `.source`), or None (a snooze)."""
-    while source is not None and not isinstance(source, Renderer):
+    while source is not None and not isinstance(source, (Renderer, Frames)):
         source = getattr(source, "source", None)
-    return source
+    return source.renderer if isinstance(source, Frames) else source
 
 
 class RunSource:
@@ -94,6 +94,7 @@ class RunSource:
         playing = self._playing()
         if playing is None:
             return np.zeros((self.ring.pixel_count, self.ring.channels))
+        # In fresh memory: the light's thread draws this renderer at the same time, in its own.
         return self._pipeline.codes(playing[0].frame(playing[1]))
 
     def timeline(self) -> TimelineStrip | None:

@@ -110,7 +110,7 @@ class PreviewSession:
         with self._lock:
             renderer = self._renderer
             self._at_end = False
-            self.player.play(Program(renderer, min(max(t_s, 0.0), renderer.duration_s), label=renderer.sequence.name,
+            self.player.play(Program(renderer.frames(), min(max(t_s, 0.0), renderer.duration_s), label=renderer.sequence.name,
                                      on_end=lambda: self._hold_end(renderer),
                                      fps=loop_fps(self.config.fps, self.clock.speed_x)))
 
@@ -122,7 +122,7 @@ class PreviewSession:
             self.clock.pause()
             self._at_end = True
             # On a paused clock this shows the last frame once and then sleeps: no CPU.
-            self.player.play(Program(renderer, renderer.duration_s, float("inf"), renderer.sequence.name))
+            self.player.play(Program(renderer.frames(), renderer.duration_s, float("inf"), renderer.sequence.name))
 
     def seek(self, t_s: float) -> None:
         """Jump to t_s on the sequence clock; while paused, the ring shows that moment at once."""
@@ -185,6 +185,7 @@ class PreviewSession:
 
     def ideal_codes(self) -> np.ndarray:
         """The light now as float codes before quantising and dithering (the pipeline's ideal)."""
+        # In fresh memory: the frame loop's thread draws this renderer at the same time, in its own.
         return self.pipeline.codes(self._renderer.frame(self.position_s()))
 
     def timeline(self) -> TimelineStrip:

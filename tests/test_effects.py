@@ -7,6 +7,7 @@ generic tests here without any change to this file.
 from __future__ import annotations
 
 import math
+import pickle
 
 import numpy as np
 import pytest
@@ -124,10 +125,29 @@ def test_output_shape_and_range(case, pixels, rgb, t, progress):
 def test_deterministic(case, pixels, rgb, t):
     name, params, seed = case
     effect = EFFECTS[name](params, seed=seed)
-    first = effect.draw(frame(t, pixels, rgb)).copy()
-    effect.draw(frame(t + 1.0, 12 if pixels != 12 else 144, rgb))  # another size in between: caches
-    assert np.array_equal(effect.draw(frame(t, pixels, rgb)), first)
-    assert np.array_equal(EFFECTS[name](params, seed=seed).draw(frame(t, pixels, rgb)), first)
+    inputs = frame(t, pixels, rgb)
+    scratch = effect.new_scratch(inputs.positions)
+    first = effect.draw(inputs, scratch).copy()
+    effect.draw(frame(t + 1.0, 12 if pixels != 12 else 144, rgb))  # another size in between: its own tables
+    effect.draw(frame(t + 37.0, pixels, rgb), scratch)  # the scratch's lookups move on, and its buffers change
+    assert np.array_equal(effect.draw(inputs, scratch), first)
+    assert np.array_equal(EFFECTS[name](params, seed=seed).draw(inputs), first)  # in fresh memory
+
+
+@settings(max_examples=60, **SETTINGS)
+@given(case=cases(NAMES), pixels=pixel_counts, rgb=lights(), t=times)
+def test_drawing_never_writes_to_the_effect(case, pixels, rgb, t):
+    """All an effect keeps is shared by every caller: drawing, with scratch or without, leaves it as it was."""
+    name, params, seed = case
+    effect = EFFECTS[name](params, seed=seed)
+    positions = ring_positions(pixels)
+    effect.layout(positions)  # its tables for this ring, as the Renderer builds them
+    before = pickle.dumps(effect.__dict__)
+    scratch = effect.new_scratch(positions)
+    for dt in (0.0, 0.005, 17.0, 61.0):
+        effect.draw(frame(t + dt, pixels, rgb), scratch)
+        effect.draw(frame(t + dt, pixels, rgb))
+    assert pickle.dumps(effect.__dict__) == before
 
 
 @settings(max_examples=100, **SETTINGS)

@@ -100,8 +100,8 @@ def test_crossfade_keeps_the_total_light_between_the_two_phases():
         'caption = "a"', 'caption = "a"\neffect = "breathe"\nparams = { bpm = 12, depth = 0.8 }')
     renderer = Renderer(sequence(text), pixels=6)
     for t_s in np.arange(290, 310, 0.25):
-        before = luminance(renderer._render(renderer.placed[0], t_s)).mean()
-        after = luminance(renderer._render(renderer.placed[1], t_s)).mean()
+        before = luminance(renderer._render(renderer.placed[0], None, t_s)).mean()
+        after = luminance(renderer._render(renderer.placed[1], None, t_s)).mean()
         got = luminance(renderer.frame(t_s)).mean()
         assert min(before, after) - 1e-9 <= got <= max(before, after) + 1e-9
 

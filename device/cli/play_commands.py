@@ -43,7 +43,7 @@ def run_play(args: argparse.Namespace) -> int:
     pipeline = Pipeline(config.output, output.pixel_count, output.channels)
     player = Player(FrameLoop(output, pipeline, args.clock, config.fps)).start()
     with stop_on_signals() as stopping:
-        player.play(Program(renderer, args.from_s, label=sequence.name, on_end=stopping.set))
+        player.play(Program(renderer.frames(), args.from_s, label=sequence.name, on_end=stopping.set))
         stopping.wait()  # until the sequence ends, or SIGTERM / SIGINT
     player.shutdown()
     return 0

@@ -114,8 +114,9 @@ def run_render(args: argparse.Namespace) -> int:
             return 1
         times = [i * args.every for i in range(count + 1)]
     out = sys.stdout
+    frames = renderer.frames()
     for t_s in times:
-        frame = renderer.frame(t_s)
+        frame = frames.frame(t_s)
         record = {"t": round(t_s, 6), "phase": renderer.phase_at(t_s).name,
                   "pixels": [[round(float(c), 6) for c in pixel] for pixel in frame]}
         out.write(json.dumps(record, separators=(",", ":")) + "\n")

@@ -1,15 +1,19 @@
 """What every effect shares: its parameter declarations, the inputs of one frame, seeded noise,
 and the rule that spreads a phase's light over the ring.
 
-An effect is a pure function of time and pixel position: `draw(frame)` depends on nothing but
-the frame inputs, the effect's parameters and its seed, so a frame is the same on every run.
+An effect is a pure function of time and pixel position: `draw(frame, scratch)` depends on nothing
+but the frame inputs, the effect's parameters and its seed, so a frame is the same on every run.
+An effect never changes once built: its tables (made in __init__, and per ring size by `layout`)
+are read-only and shared by every caller. What changes from frame to frame (buffers it draws in,
+caches of lookups it repeats) is the caller's own, from `new_scratch`: a caller per thread, each
+with its own scratch, can draw one effect at once.
 """
 
 from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import Any, ClassVar, Mapping
+from typing import Any, ClassVar, Mapping, TypeVar
 
 import numpy as np
 
@@ -63,7 +67,9 @@ class FrameInputs:
 
 
 class Effect:
-    """Base of all effects. Subclasses set the class attributes and implement `draw`."""
+    """Base of all effects. Subclasses set the class attributes and implement `draw`; those that
+    keep tables per ring size implement `_build_layout`, and those that draw in buffers of their
+    own or cache lookups between frames implement `new_scratch`."""
 
     name: ClassVar[str]
     summary: ClassVar[str]
@@ -79,13 +85,46 @@ class Effect:
             if hasattr(type(self), name):
                 raise TypeError(f"{type(self).__name__}: parameter {name!r} hides an attribute of the effect")
             self.__dict__[name] = value
+        self._layouts: dict[int, Any] = {}
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.values!r}, seed={self.seed})"
 
-    def draw(self, frame: FrameInputs) -> np.ndarray:
-        """Linear RGB of every pixel, shape (pixels, 3), each channel 0-1."""
+    def layout(self, positions: np.ndarray) -> Any:
+        """This effect's read-only tables for a ring of these pixel positions, built once per ring size."""
+        pixels = positions.shape[0]
+        built = self._layouts.get(pixels)
+        if built is None:
+            # Two threads building at once build equal tables; both then use the one stored first.
+            built = self._layouts.setdefault(pixels, self._build_layout(np.asarray(positions, dtype=float)))
+        return built
+
+    def _build_layout(self, positions: np.ndarray) -> Any:
+        return None
+
+    def new_scratch(self, positions: np.ndarray) -> Any:
+        """Memory for one caller's draw() on this ring: buffers it overwrites each frame and the
+        lookups it keeps between frames. Use it from one thread at a time. None: nothing to keep."""
+        return None
+
+    def draw(self, frame: FrameInputs, scratch: Any = None) -> np.ndarray:
+        """Linear RGB of every pixel, shape (pixels, 3), each channel 0-1.
+
+        scratch: this caller's `new_scratch(frame.positions)`, or None for a fresh one (the same
+        frame, at the cost of building it and of every lookup it would have kept).
+        """
         raise NotImplementedError
+
+
+_Tables = TypeVar("_Tables")
+
+
+def read_only(tables: _Tables) -> _Tables:
+    """`tables` with every array attribute made read-only: shared by every caller, they are never drawn in."""
+    for value in vars(tables).values():
+        if type(value) is np.ndarray:
+            value.setflags(write=False)
+    return tables
 
 
 def _constant(value: float) -> np.ndarray:
@@ -168,12 +207,24 @@ def hash_unit(seed: int, *keys) -> np.ndarray:
     return (h >> np.uint64(11)).astype(np.float64) / float(1 << 53)
 
 
+class NoiseCells:
+    """One caller's cache for NoiseTable.sample: each lane's two lattice values (left, right - left)
+    change only when the lane enters a new cell, which at the rates effects use is every few hundred
+    frames, so they are looked up again only then."""
+
+    __slots__ = ("key", "left", "difference")
+
+    def __init__(self):
+        self.key: bytes | None = None
+        self.left = self.difference = np.empty(0)
+
+
 class NoiseTable:
     """Smooth 1-D value noise, one independent lane per pixel (or per anything).
 
     `sample(x)` is continuous in x with slope at most 1.5 per unit of x, values in [0, 1].
     The lattice repeats after `period` cells; at a few cells a second that is minutes, and
-    lanes are offset from one another, so no repetition shows.
+    lanes are offset from one another, so no repetition shows. Read-only once built.
     """
 
     def __init__(self, seed: int, lanes: int, period: int = 1024):
@@ -183,30 +234,29 @@ class NoiseTable:
         self.lane_offset = hash_unit(seed ^ 0x5EED, np.arange(lanes)) * period
         # For sample(), per frame: the table flat, each lane followed by its own first value again,
         # so a cell's right-hand value is the next entry along and two `take`s replace two
-        # two-dimensional lookups and a modulo. (`values` is read-only once built.)
+        # two-dimensional lookups and a modulo.
         self._wrapped = np.concatenate([self.values, self.values[:, :1]], axis=1).ravel()
         self._lane_start = self.lane_index * (period + 1)
         self._period = np.array(period, dtype=np.int64)
-        self._cell_key: bytes | None = None
-        self._cells: tuple[np.ndarray, np.ndarray] = (np.empty(0), np.empty(0))
+        read_only(self)
 
-    def sample(self, x) -> np.ndarray:
+    def sample(self, x, cells: NoiseCells | None = None) -> np.ndarray:
+        """Every lane's noise at x (a float, or one x per lane); `cells`: the caller's cache, if it keeps one."""
         position = self.lane_offset + x if type(x) is float else np.asarray(x, dtype=float) + self.lane_offset
         cell = np.floor(position)
-        # Each lane's two lattice values (left, right - left) only change when a lane enters a new
-        # cell, which at the rates effects use is every few hundred frames: looked up again then.
         key = cell.tobytes()
-        if key != self._cell_key or cell.shape != self._cells[0].shape:
+        if cells is None or key != cells.key or cell.shape != cells.left.shape:
             index = cell.astype(np.int64)
             index %= self._period
             index += self._lane_start
             left = self._wrapped.take(index)  # values[lane_index, index]
             index += _ONE_INT
-            right = self._wrapped.take(index)  # values[lane_index, (index + 1) % period]
-            right -= left
-            self._cells = (left, right)
-            self._cell_key = key
-        left, difference = self._cells
+            difference = self._wrapped.take(index)  # values[lane_index, (index + 1) % period]
+            difference -= left
+            if cells is not None:
+                cells.left, cells.difference, cells.key = left, difference, key
+        else:
+            left, difference = cells.left, cells.difference
         fraction = np.subtract(position, cell, out=position)
         fade = np.multiply(fraction, fraction, out=cell)  # fraction * fraction * (3 - 2 * fraction)
         fraction *= _TWO

@@ -39,7 +39,7 @@ class Steady(Effect):
     name = "steady"
     summary = "The phase's light, the same on every LED."
 
-    def draw(self, frame: FrameInputs) -> np.ndarray:
+    def draw(self, frame: FrameInputs, scratch: None = None) -> np.ndarray:
         return uniform(frame)
 
 
@@ -51,7 +51,7 @@ class Breathe(Effect):
         Param("depth", "number", 0.5, "how far the light swells and ebbs, as a share of its level", 0.0, 1.0),
     )
 
-    def draw(self, frame: FrameInputs) -> np.ndarray:
+    def draw(self, frame: FrameInputs, scratch: None = None) -> np.ndarray:
         # A raised cosine, starting at the bottom of an exhale: mean over a breath is exactly 1.
         angle = 2.0 * math.pi * self.bpm / 60.0 * frame.t_s
         return uniform(frame, 1.0 - self.depth * math.cos(angle))
@@ -65,5 +65,5 @@ class Heartbeat(Effect):
         Param("depth", "number", 0.5, "how strongly each beat swells the light, as a share of its level", 0.0, 1.0),
     )
 
-    def draw(self, frame: FrameInputs) -> np.ndarray:
+    def draw(self, frame: FrameInputs, scratch: None = None) -> np.ndarray:
         return uniform(frame, heartbeat_factor(frame.t_s, self.bpm, self.depth))

@@ -12,11 +12,10 @@ and disappears fades linearly in log-brightness (`fade_envelope`).
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
 
 import numpy as np
 
-from sequences.effects.base import _ONE, _ZERO, Effect, FrameInputs, NoiseTable, _constant, distribute, hash_unit
+from sequences.effects.base import _ONE, _ZERO, FrameInputs, NoiseTable, _constant, distribute, hash_unit, read_only
 from sequences.palette import palette
 
 # Fastest change, per second, of the log of any one weight an effect draws (see the module doc).
@@ -26,7 +25,6 @@ LOG_RATE_BUDGET = 8.0
 FADE_LOG_RANGE = 10.0
 _FADE_LOG_RANGE = _constant(FADE_LOG_RANGE)
 _FADE_SCALE = _constant(1.0 / math.expm1(FADE_LOG_RANGE))
-_INVERSE: dict[float, np.ndarray] = {}  # 1 / fade_s as 0-d arrays, by fade_s
 
 
 def palette_colour(name: str) -> tuple[float, float, float]:
@@ -34,20 +32,10 @@ def palette_colour(name: str) -> tuple[float, float, float]:
     return palette()[name].rgb
 
 
-def per_pixels(effect: Effect, frame: FrameInputs, build: Callable[[np.ndarray], Any]) -> Any:
-    """`build(positions)` for this effect and ring size, computed once per pixel count."""
-    cache = effect.__dict__.setdefault("_per_pixels", {})
-    pixels = frame.positions.shape[0]
-    layout = cache.get(pixels)
-    if layout is None:
-        layout = cache[pixels] = build(np.asarray(frame.positions, dtype=float))
-    return layout
-
-
 def distribute_with_accent(weights: np.ndarray, colours: np.ndarray, rgb: np.ndarray,
                            accent_is_phase: bool) -> np.ndarray:
     """distribute() over two colours: the phase's (column 0) and an accent (column 1, already in
-    `colours[1]` unless it follows the phase's colour). `colours` is the effect's scratch buffer."""
+    `colours[1]` unless it follows the phase's colour). `colours` is the caller's scratch buffer."""
     colours[0] = rgb
     if accent_is_phase:
         colours[1] = rgb
@@ -80,10 +68,7 @@ def fade_envelope(u, length_s: float, fade_s: float):
     # Per frame for fireflies and rain: the same ufuncs in the same order, in one buffer.
     ramp = np.subtract(length_s, u)
     np.minimum(u, ramp, out=ramp)
-    inverse = _INVERSE.get(fade_s)
-    if inverse is None:
-        inverse = _INVERSE[fade_s] = _constant(1.0 / fade_s)
-    ramp *= inverse
+    ramp *= 1.0 / fade_s
     np.maximum(ramp, _ZERO, out=ramp)
     np.minimum(ramp, _ONE, out=ramp)
     np.multiply(ramp, _FADE_LOG_RANGE, out=ramp)
@@ -97,7 +82,7 @@ class EventTable:
 
     `get(slots)` gives, for one slot per lane, `fields` numbers in [0, 1) per lane: the same for
     the same lane and slot on every run. The table repeats after `period` slots (each lane starts
-    at its own place in it), which at seconds a slot is an hour or more.
+    at its own place in it), which at seconds a slot is an hour or more. Read-only once built.
     """
 
     def __init__(self, seed: int, lanes: int, fields: int, period: int = 1024):
@@ -112,6 +97,7 @@ class EventTable:
         self._lane_start = self.lane_start.copy()
         self._lane_row = self.lane_index * period
         self._period = np.array(period, dtype=np.int64)
+        read_only(self)
 
     def get(self, slots: np.ndarray) -> np.ndarray:
         """(lanes, fields) numbers for slot `slots[lane]` of each lane."""

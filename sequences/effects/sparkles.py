@@ -7,17 +7,17 @@ smooth in time whatever the colours, the level and the size of the ring.
 
 from __future__ import annotations
 
-import functools
 from types import SimpleNamespace
+from typing import Any, Mapping
 
 import numpy as np
 
 from sequences.effects.base import (
-    _ONE, _ZERO, Effect, FrameInputs, NoiseTable, Param, _constant, distribute, hash_unit,
+    _ONE, _ZERO, Effect, FrameInputs, NoiseCells, NoiseTable, Param, _constant, distribute, hash_unit, read_only,
 )
 from sequences.effects.pulses import heartbeat_factor
 from sequences.effects.shapes import (
-    EventTable, colours_or_phase, distribute_with_accent, fade_envelope, per_pixels,
+    EventTable, colours_or_phase, distribute_with_accent, fade_envelope,
 )
 
 # The sky keeps at least this share of the light at full contrast, so the ring's mean never reaches 0.
@@ -49,27 +49,32 @@ class Stars(Effect):
         Param("star_colour", "colour", None, "colour of the stars"),
     )
 
-    def _layout(self, positions: np.ndarray) -> SimpleNamespace:
+    def _build_layout(self, positions: np.ndarray) -> SimpleNamespace:
         pixels = positions.shape[0]
         count = min(pixels, max(1, round(self.density * pixels)))
         # Stars are the pixels that come first in a seeded order: more density only adds stars.
         stars = np.argsort(hash_unit(self.seed, np.arange(pixels)), kind="stable")[:count]
         sky_share = _sky_share(self.contrast)
-        # Scratch for draw(): the sky column never changes, the stars' entries are all rewritten each
-        # frame, and distribute() keeps neither weights nor colours.
-        weights = np.zeros((pixels, 2))
-        weights[:, 0] = sky_share
+        return read_only(SimpleNamespace(pixels=pixels, sky_share=sky_share,
+                                         noise=NoiseTable(self.seed ^ 0x57A2, count, period=512),
+                                         star_weight=(1.0 - sky_share) * pixels / count, star_entries=stars * 2 + 1))
+
+    def new_scratch(self, positions: np.ndarray) -> SimpleNamespace:
+        layout = self.layout(positions)
+        # The sky column never changes and the stars' entries are all rewritten each frame.
+        weights = np.zeros((layout.pixels, 2))
+        weights[:, 0] = layout.sky_share
         colours = np.empty((2, 3))
         if self.star_colour is not None:
             colours[1] = self.star_colour
-        return SimpleNamespace(stars=stars, weights=weights, noise=NoiseTable(self.seed ^ 0x57A2, count, period=512),
-                               star_weight=(1.0 - sky_share) * pixels / count,
-                               star_entries=stars * 2 + 1, flat_weights=weights.reshape(-1), colours=colours)
+        return SimpleNamespace(layout=layout, cells=NoiseCells(), weights=weights, flat_weights=weights.reshape(-1),
+                               colours=colours)
 
-    def draw(self, frame: FrameInputs) -> np.ndarray:
-        layout = per_pixels(self, frame, self._layout)
+    def draw(self, frame: FrameInputs, scratch: SimpleNamespace | None = None) -> np.ndarray:
+        scratch = scratch or self.new_scratch(frame.positions)
+        layout = scratch.layout
         # exp(STAR_TWINKLE_LOG_RANGE * (noise - 0.5)) * star_weight, in the noise's own buffer.
-        twinkle = layout.noise.sample(self.twinkle_hz * frame.t_s)
+        twinkle = layout.noise.sample(self.twinkle_hz * frame.t_s, scratch.cells)
         twinkle -= _HALF
         twinkle *= _TWINKLE_LOG_RANGE
         np.exp(twinkle, out=twinkle)
@@ -77,9 +82,8 @@ class Stars(Effect):
         if self.pulse_bpm > 0.0:
             star_weight *= heartbeat_factor(frame.t_s, self.pulse_bpm, STAR_PULSE_DEPTH)
         twinkle *= star_weight
-        weights = layout.weights
-        layout.flat_weights.put(layout.star_entries, twinkle)  # weights[stars, 1] = ...
-        return distribute_with_accent(weights, layout.colours, frame.rgb, self.star_colour is None)
+        scratch.flat_weights.put(layout.star_entries, twinkle)  # weights[stars, 1] = ...
+        return distribute_with_accent(scratch.weights, scratch.colours, frame.rgb, self.star_colour is None)
 
 
 # Fireflies fade in and out over this long, log-linearly from exp(-10) (shapes.fade_envelope): their
@@ -105,43 +109,49 @@ class Fireflies(Effect):
               0.0, 1.0),
     )
 
-    @functools.cached_property
-    def _timing(self) -> SimpleNamespace:
+    def __init__(self, values: Mapping[str, Any] | None = None, seed: int = 0):
+        super().__init__(values, seed)
         glow_total = self.glow_s + 2.0 * FIREFLY_FADE_S
         slot = 2.0 * glow_total  # one glow per slot, at a random time in it: gaps of 0 to 2 glows
         lanes = np.arange(self.count)
         # Per firefly and glow: [start in its slot, place, colour choice], from the seed.
-        return SimpleNamespace(glow_total=glow_total, slot=slot, events=EventTable(self.seed ^ 0xF1F1, self.count, 3),
-                               lane_phase=hash_unit(self.seed ^ 0xF1F2, lanes) * slot)
+        self._timing = read_only(SimpleNamespace(
+            glow_total=glow_total, slot=slot, events=EventTable(self.seed ^ 0xF1F1, self.count, 3),
+            lane_phase=hash_unit(self.seed ^ 0xF1F2, lanes) * slot))
+        self._palette = None if self.colours is None or len(self.colours) == 0 else colours_or_phase(self.colours, None)
+        if self._palette is not None:
+            self._palette.setflags(write=False)
 
-    @functools.cached_property
-    def _palette(self) -> np.ndarray | None:
-        return None if self.colours is None or len(self.colours) == 0 else colours_or_phase(self.colours, None)
-
-    def _layout(self, positions: np.ndarray) -> SimpleNamespace:
+    def _build_layout(self, positions: np.ndarray) -> SimpleNamespace:
         pixels = positions.shape[0]
         sky_share = _sky_share(self.contrast)
-        # Scratch for draw() (distribute() keeps neither weights nor colours): the sky column is fixed.
-        weights = np.empty((pixels, 1 + self.count))
-        weights[:, 0] = sky_share
-        return SimpleNamespace(
+        return read_only(SimpleNamespace(
+            pixels=pixels, sky_share=sky_share,
             positions=np.ascontiguousarray(np.broadcast_to(positions[:, None], (pixels, self.count))),
             scale=pixels / FIREFLY_SPOT_RADIUS_LEDS,
-            amplitude=(1.0 - sky_share) * pixels / (self.count * _SPOT_SUM_LEDS),
-            weights=weights, spots=weights[:, 1:], scratch=np.empty((pixels, self.count)),
-            floor=np.empty((pixels, self.count)),
-            colours=np.empty((1 + self.count, 3)), glows=SimpleNamespace(key=None))
+            amplitude=(1.0 - sky_share) * pixels / (self.count * _SPOT_SUM_LEDS)))
 
-    def draw(self, frame: FrameInputs) -> np.ndarray:
+    def new_scratch(self, positions: np.ndarray) -> SimpleNamespace:
+        layout = self.layout(positions)
+        pixels = layout.pixels
+        weights = np.empty((pixels, 1 + self.count))
+        weights[:, 0] = layout.sky_share  # the sky column never changes
+        # glows: what depends only on the glows' slots, kept until one of them changes.
+        return SimpleNamespace(layout=layout, weights=weights, spots=weights[:, 1:],
+                               scratch=np.empty((pixels, self.count)), floor=np.empty((pixels, self.count)),
+                               colours=np.empty((1 + self.count, 3)), glows=SimpleNamespace(key=None))
+
+    def draw(self, frame: FrameInputs, scratch: SimpleNamespace | None = None) -> np.ndarray:
+        scratch = scratch or self.new_scratch(frame.positions)
         timing = self._timing
-        layout = per_pixels(self, frame, self._layout)
+        layout = scratch.layout
         time = frame.t_s + timing.lane_phase
         slot = time / timing.slot
         np.floor(slot, out=slot)
         # What depends only on the glows' slots is worked out again only when one of them changes.
-        glows = layout.glows
+        glows = scratch.glows
         key = slot.tobytes()
-        colours = layout.colours
+        colours = scratch.colours
         palette = self._palette
         if glows.key != key:
             event = timing.events.get_fields(slot)  # [start in its slot, place, colour choice]
@@ -158,9 +168,9 @@ class Fireflies(Effect):
         envelope *= layout.amplitude
         # x = signed_turns(positions, place) * scale; spot = max(1 - x * x, 0); weights = spot * spot * envelope.
         # (In a contiguous buffer, copied into the weights once: numpy is several times slower on strided views.)
-        x = np.subtract(layout.positions, glows.place, out=layout.scratch)
+        x = np.subtract(layout.positions, glows.place, out=scratch.scratch)
         x += _HALF
-        floor = np.floor(x, out=layout.floor)
+        floor = np.floor(x, out=scratch.floor)
         x -= floor
         x -= _HALF
         x *= layout.scale
@@ -169,9 +179,9 @@ class Fireflies(Effect):
         np.maximum(x, _ZERO, out=x)
         np.multiply(x, x, out=x)
         x *= envelope
-        layout.spots[...] = x
+        scratch.spots[...] = x
         rgb = frame.rgb
         colours[0] = rgb
         if palette is None:
             colours[1:] = rgb
-        return distribute(layout.weights, colours, rgb)
+        return distribute(scratch.weights, colours, rgb)

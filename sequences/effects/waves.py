@@ -7,17 +7,18 @@ shaped in the log domain (see `shapes`), and sharpness gives way to speed where 
 
 from __future__ import annotations
 
-import functools
 import math
 from types import SimpleNamespace
+from typing import Any, Mapping
 
 import numpy as np
 
 from sequences.effects.base import (
-    _ONE, _THREE, _TWO, _ZERO, Effect, FrameInputs, NoiseTable, Param, _constant, distribute, hash_unit, ring_distance,
+    _ONE, _THREE, _TWO, _ZERO, Effect, FrameInputs, NoiseCells, NoiseTable, Param, _constant, distribute, hash_unit,
+    read_only, ring_distance,
 )
 from sequences.effects.shapes import (
-    LOG_RATE_BUDGET, colours_or_phase, palette_colour, per_pixels,
+    LOG_RATE_BUDGET, colours_or_phase, palette_colour,
 )
 
 TAU = 2.0 * math.pi
@@ -34,22 +35,26 @@ class Ripple(Effect):
         Param("depth", "number", 0.6, "how bright the crests are against the troughs", 0.0, 1.0),
     )
 
-    def _layout(self, positions: np.ndarray) -> SimpleNamespace:
+    def _build_layout(self, positions: np.ndarray) -> SimpleNamespace:
         # Each LED's wave is Re(a * exp(-i 2 pi speed t)); a's phase grows with the distance from
         # the origin (so crests move outward) and its size falls off (the waves fade as they spread).
         distance = ring_distance(positions, self.origin)
         a = (1.0 - 0.8 * distance) * np.exp(1j * TAU * self.waves * distance)
         a -= a.mean()  # so the ring's mean weight is exactly 1 at every instant: nothing to renormalise
         a *= self.depth / np.abs(a).max()  # weights stay within 1 +- depth, never below 0
-        return SimpleNamespace(cos=a.real.copy(), sin=a.imag.copy(), scratch=np.empty(positions.shape[0]))
+        return read_only(SimpleNamespace(cos=a.real.copy(), sin=a.imag.copy()))
 
-    def draw(self, frame: FrameInputs) -> np.ndarray:
-        layout = per_pixels(self, frame, self._layout)
+    def new_scratch(self, positions: np.ndarray) -> SimpleNamespace:
+        return SimpleNamespace(layout=self.layout(positions), sine_part=np.empty(positions.shape[0]))
+
+    def draw(self, frame: FrameInputs, scratch: SimpleNamespace | None = None) -> np.ndarray:
+        scratch = scratch or self.new_scratch(frame.positions)
+        layout = scratch.layout
         angle = TAU * self.speed_hz * frame.t_s
         # Weight slope at most depth * 2 pi * speed_hz <= 12.6 per second: 0.063 in 5 ms.
         weights = np.multiply(layout.cos, math.cos(angle))
         weights += _ONE  # 1.0 + cos * cos(angle)
-        weights += np.multiply(layout.sin, math.sin(angle), out=layout.scratch)
+        weights += np.multiply(layout.sin, math.sin(angle), out=scratch.sine_part)
         return distribute(weights[:, None], frame.rgb[None, :], frame.rgb)
 
 
@@ -76,24 +81,28 @@ class Bloom(Effect):
         Param("floor", "number", 0.05, "brightness of the unlit part, as a share of the lit part", 0.0, 1.0),
     )
 
-    def _layout(self, positions: np.ndarray) -> SimpleNamespace:
+    def __init__(self, values: Mapping[str, Any] | None = None, seed: int = 0):
+        super().__init__(values, seed)
+        self._tendril_noise = NoiseTable(self.seed ^ 0xB100, 2 * len(BLOOM_TENDRIL_WAVES), period=256)
+
+    def _build_layout(self, positions: np.ndarray) -> SimpleNamespace:
         pixels = positions.shape[0]
         waves = np.array(BLOOM_TENDRIL_WAVES, dtype=float)
         amplitude = 1.0 / waves
         amplitude /= amplitude.sum() * math.sqrt(2.0)  # |sum of the waves| <= 1
         angles = TAU * positions[:, None] * waves[None, :]
         basis = np.concatenate([np.sin(angles) * amplitude, np.cos(angles) * amplitude], axis=1)
-        return SimpleNamespace(
+        return read_only(SimpleNamespace(
             distance=ring_distance(positions, self.origin), basis=basis,
             # At least 1.5 LEDs of soft edge, so some LED near the origin is always partly lit.
-            softness=max(self.softness, 1.5 / pixels), scratch=np.empty(pixels))
+            softness=max(self.softness, 1.5 / pixels)))
 
-    @functools.cached_property
-    def _tendril_noise(self) -> NoiseTable:
-        return NoiseTable(self.seed ^ 0xB100, 2 * len(BLOOM_TENDRIL_WAVES), period=256)
+    def new_scratch(self, positions: np.ndarray) -> SimpleNamespace:
+        return SimpleNamespace(layout=self.layout(positions), cells=NoiseCells(), weights=np.empty(positions.shape[0]))
 
-    def draw(self, frame: FrameInputs) -> np.ndarray:
-        layout = per_pixels(self, frame, self._layout)
+    def draw(self, frame: FrameInputs, scratch: SimpleNamespace | None = None) -> np.ndarray:
+        scratch = scratch or self.new_scratch(frame.positions)
+        layout = scratch.layout
         # The bloom spreads over the phase, but never faster than over BLOOM_MIN_SPREAD_S: in a
         # short phase it would sweep past LEDs too fast (and carries on into the next phase).
         length_s = frame.phase_t_s / frame.progress if frame.progress > 0.0 else BLOOM_MIN_SPREAD_S
@@ -103,7 +112,7 @@ class Bloom(Effect):
         reach = width * (0.5 + 0.5 * softness)  # at width 1 the whole ring is fully lit
         # The same arithmetic in the same order, in two buffers.
         if self.tendrils > 0.0:
-            coefficients = self._tendril_noise.sample(BLOOM_TENDRIL_HZ * frame.t_s)
+            coefficients = self._tendril_noise.sample(BLOOM_TENDRIL_HZ * frame.t_s, scratch.cells)
             coefficients *= _TWO
             coefficients -= _ONE
             x = layout.basis @ coefficients  # the wobble
@@ -118,7 +127,7 @@ class Bloom(Effect):
         np.maximum(x, _ZERO, out=x)
         np.minimum(x, _ONE, out=x)
         floor = self.floor
-        weights = np.multiply(x, x, out=layout.scratch)
+        weights = np.multiply(x, x, out=scratch.weights)
         x *= _TWO
         weights *= np.subtract(_THREE, x, out=x)
         weights *= 1.0 - floor
@@ -148,60 +157,61 @@ class Shimmer(Effect):
               0.0, 1.0),
     )
 
-    @functools.cached_property
-    def _shape(self) -> SimpleNamespace:
+    def __init__(self, values: Mapping[str, Any] | None = None, seed: int = 0):
+        super().__init__(values, seed)
         count = len(self.colours) if self.colours else 1
         spin = TAU * self.highlights * self.speed_hz  # how fast each LED's angle in the pattern turns
         kappa = min(SHIMMER_KAPPA, _SHIMMER_BRIGHTNESS_BUDGET / spin)
         colour_kappa = min(SHIMMER_COLOUR_KAPPA, _SHIMMER_COLOUR_BUDGET / (2.0 * (spin + TAU * SHIMMER_DRIFT_HZ)))
         mean_highlight = math.exp(-kappa) * float(np.i0(kappa))  # mean of exp(kappa (cos - 1)) over a turn
         offsets = TAU * np.arange(count) / count
-        return SimpleNamespace(
-            kappa=kappa, colour_cos=colour_kappa * np.cos(offsets), colour_sin=colour_kappa * np.sin(offsets),
-            highlight_scale=self.contrast / mean_highlight, base=max(1.0 - self.contrast, 0.0),
-            start=TAU * hash_unit(self.seed, 0)[0])
+        self._shape = read_only(SimpleNamespace(
+            count=count, kappa=kappa, colour_cos=colour_kappa * np.cos(offsets),
+            colour_sin=colour_kappa * np.sin(offsets), highlight_scale=self.contrast / mean_highlight,
+            base=max(1.0 - self.contrast, 0.0), start=TAU * hash_unit(self.seed, 0)[0]))
 
-    def _layout(self, positions: np.ndarray) -> SimpleNamespace:
-        pixels = positions.shape[0]
-        count = len(self.colours) if self.colours else 1
-        # Scratch for draw() (distribute() keeps neither weights nor colours): the base column is fixed.
+    def _build_layout(self, positions: np.ndarray) -> SimpleNamespace:
+        # Per-LED values as columns (pixels, 1), so they broadcast against the colours without reshaping.
+        return read_only(SimpleNamespace(angles=(TAU * self.highlights * positions)[:, None]))
+
+    def new_scratch(self, positions: np.ndarray) -> SimpleNamespace:
+        pixels, count = positions.shape[0], self._shape.count
         weights = np.empty((pixels, 1 + count))
-        weights[:, 0] = self._shape.base
+        weights[:, 0] = self._shape.base  # the base column never changes
         colours = np.empty((1 + count, 3))
         if self.colours:
             colours[1:] = colours_or_phase(self.colours, None)
-        # Per-LED values as columns (pixels, 1), so they broadcast against the colours without reshaping.
-        return SimpleNamespace(angles=(TAU * self.highlights * positions)[:, None], weights=weights, colours=colours,
+        return SimpleNamespace(layout=self.layout(positions), weights=weights, colours=colours,
                                highlight=np.empty((pixels, 1)), hue=np.empty((pixels, 1)),
                                highlight_scratch=np.empty((pixels, 1)),
                                logits=np.empty((pixels, count)), other=np.empty((pixels, count)))
 
-    def draw(self, frame: FrameInputs) -> np.ndarray:
+    def draw(self, frame: FrameInputs, scratch: SimpleNamespace | None = None) -> np.ndarray:
+        scratch = scratch or self.new_scratch(frame.positions)
         shape = self._shape
         turned = TAU * self.highlights * self.speed_hz * frame.t_s + shape.start
-        layout = per_pixels(self, frame, self._layout)
-        angle = np.subtract(layout.angles, turned)
+        angle = np.subtract(scratch.layout.angles, turned)
         cos = np.cos(angle)
         sin = np.sin(angle, out=angle)
-        highlight = np.subtract(cos, _ONE, out=layout.highlight)
+        highlight = np.subtract(cos, _ONE, out=scratch.highlight)
         highlight *= shape.kappa
         np.exp(highlight, out=highlight)
         highlight *= shape.highlight_scale
         # The colour's phase runs once round the colours across each highlight and drifts with time.
         drift = TAU * SHIMMER_DRIFT_HZ * frame.t_s
         c, s = math.cos(drift), math.sin(drift)
-        hue_cos = np.multiply(cos, c, out=layout.hue)
-        hue_cos -= np.multiply(sin, s, out=layout.highlight_scratch)
+        hue_cos = np.multiply(cos, c, out=scratch.hue)
+        hue_cos -= np.multiply(sin, s, out=scratch.highlight_scratch)
         hue_sin = np.multiply(cos, s, out=cos)
         hue_sin += np.multiply(sin, c, out=sin)  # sin * c + cos * s
-        logits = np.multiply(hue_cos, shape.colour_cos, out=layout.logits)
-        logits += np.multiply(hue_sin, shape.colour_sin, out=layout.other)
+        logits = np.multiply(hue_cos, shape.colour_cos, out=scratch.logits)
+        logits += np.multiply(hue_sin, shape.colour_sin, out=scratch.other)
         mix = np.exp(logits, out=logits)
         highlight /= np.add.reduce(mix, axis=1, keepdims=True)
         mix *= highlight
-        weights = layout.weights
+        weights = scratch.weights
         weights[:, 1:] = mix
-        colours = layout.colours
+        colours = scratch.colours
         rgb = frame.rgb
         colours[0] = rgb
         if not self.colours:
@@ -230,8 +240,8 @@ class Ribbons(Effect):
         Param("wander", "number", 0.3, "how much the bands' widths slowly breathe and shift", 0.0, 1.0),
     )
 
-    @functools.cached_property
-    def _bands(self) -> SimpleNamespace:
+    def __init__(self, values: Mapping[str, Any] | None = None, seed: int = 0):
+        super().__init__(values, seed)
         count = len(self.colours) if self.colours else 1
         bands = count * math.ceil(3 / count)  # at least three bands, each colour as often
         membership = np.zeros((bands, count))
@@ -239,31 +249,38 @@ class Ribbons(Effect):
         stray = self.wander * RIBBON_WANDER_SPAN / bands
         # Speed of a band centre relative to the LEDs, at most (NoiseTable slope 1.5 a cell).
         drift = abs(self.speed_hz) + 2.0 * stray * 1.5 * RIBBON_WANDER_HZ
-        return SimpleNamespace(
-            bands=bands, membership=membership, centres=(np.arange(bands) + 0.5) / bands, stray=stray,
+        self._bands = read_only(SimpleNamespace(
+            bands=bands, membership=membership, stray=stray,
             # Log of a softmax share changes at most 2 * steepness * drift; squared, twice that.
             steepness_limit=LOG_RATE_BUDGET / (4.0 * drift) if drift > 0.0 else math.inf,
             noise=NoiseTable(self.seed ^ 0x21B0, bands, period=256),
-            start=hash_unit(self.seed, 1)[0], started=(np.arange(bands) + 0.5) / bands + hash_unit(self.seed, 1)[0],
-            palette=None if not self.colours else colours_or_phase(self.colours, None))
+            started=(np.arange(bands) + 0.5) / bands + hash_unit(self.seed, 1)[0],  # each centre, turned by the seed
+            palette=None if not self.colours else colours_or_phase(self.colours, None)))
+        if self._bands.palette is not None:
+            self._bands.palette.setflags(write=False)
 
-    def _layout(self, positions: np.ndarray) -> SimpleNamespace:
+    def _build_layout(self, positions: np.ndarray) -> SimpleNamespace:
         bands = self._bands
         crisp = min(RIBBON_CRISP_PER_LED * positions.shape[0], bands.steepness_limit)
         crisp = max(crisp, RIBBON_BLENDED)
         blend = (1.0 - self.softness) ** 2
         steepness = RIBBON_BLENDED + (crisp - RIBBON_BLENDED) * blend
         pixels = positions.shape[0]
-        return SimpleNamespace(positions=positions[:, None], steepness=steepness, minus_steepness=-steepness,
-                               spread=np.ascontiguousarray(np.broadcast_to(positions[:, None], (pixels, bands.bands))),
-                               floor=np.empty((pixels, bands.bands)))
+        return read_only(SimpleNamespace(
+            minus_steepness=-steepness,
+            spread=np.ascontiguousarray(np.broadcast_to(positions[:, None], (pixels, bands.bands)))))
 
-    def draw(self, frame: FrameInputs) -> np.ndarray:
+    def new_scratch(self, positions: np.ndarray) -> SimpleNamespace:
+        return SimpleNamespace(layout=self.layout(positions), cells=NoiseCells(),
+                               floor=np.empty((positions.shape[0], self._bands.bands)))
+
+    def draw(self, frame: FrameInputs, scratch: SimpleNamespace | None = None) -> np.ndarray:
+        scratch = scratch or self.new_scratch(frame.positions)
         bands = self._bands
-        layout = per_pixels(self, frame, self._layout)
+        layout = scratch.layout
         centres = np.add(bands.started, self.speed_hz * frame.t_s)  # centres + start + speed * t
         if bands.stray > 0.0:
-            wander = bands.noise.sample(RIBBON_WANDER_HZ * frame.t_s)
+            wander = bands.noise.sample(RIBBON_WANDER_HZ * frame.t_s, scratch.cells)
             wander *= _TWO
             wander -= _ONE
             wander *= bands.stray
@@ -271,7 +288,7 @@ class Ribbons(Effect):
         # |signed_turns(positions, centres)|, spelt out in one buffer.
         distance = np.subtract(layout.spread, centres)
         distance += _HALF
-        distance -= np.floor(distance, out=layout.floor)
+        distance -= np.floor(distance, out=scratch.floor)
         distance -= _HALF
         np.absolute(distance, out=distance)
         distance *= layout.minus_steepness

@@ -7,16 +7,16 @@ fast flashes: it is the one effect allowed to change faster than MAX_CHANGE_PER_
 
 from __future__ import annotations
 
-import functools
 import math
 from types import SimpleNamespace
+from typing import Any, Mapping
 
 import numpy as np
 
 from sequences.colour import luminance, luminance_to_lstar
-from sequences.effects.base import Effect, FrameInputs, Param, _constant, clip_ufunc, hash_unit, uniform
+from sequences.effects.base import Effect, FrameInputs, Param, _constant, clip_ufunc, hash_unit, read_only, uniform
 from sequences.effects.shapes import (
-    FADE_LOG_RANGE, LOG_RATE_BUDGET, EventTable, distribute_with_accent, fade_envelope, per_pixels, signed_turns,
+    FADE_LOG_RANGE, LOG_RATE_BUDGET, EventTable, distribute_with_accent, fade_envelope, signed_turns,
 )
 
 # A drop lives RAIN_LIFE_S[0]-RAIN_LIFE_S[1] seconds, fading in and out over RAIN_FADE_S (log slope
@@ -45,44 +45,53 @@ class Rain(Effect):
         Param("contrast", "number", 0.7, "share of the light in the drops rather than the sky", 0.0, 1.0),
     )
 
-    @functools.cached_property
-    def _shape(self) -> SimpleNamespace:
+    def __init__(self, values: Mapping[str, Any] | None = None, seed: int = 0):
+        super().__init__(values, seed)
         ahead = min(RAIN_HEAD_PER_LED, _RAIN_MOTION_BUDGET / self.speed_lps)
         behind = min(ahead, 1.0 / max(self.tail_leds, 1e-3))
         # The drop's weight summed over the LEDs, near enough: two geometric tails and the head.
         total = 1.0 / -math.expm1(-ahead) + 1.0 / -math.expm1(-behind) - 1.0
         sky = max(1.0 - self.contrast, RAIN_MIN_SKY_SHARE)
-        return SimpleNamespace(
+        self._shape = read_only(SimpleNamespace(
             ahead=ahead, behind=behind, sky=sky, amplitude=(1.0 - sky) / (self.drops * total),
             step=(1.0 if self.direction == "clockwise" else -1.0) * self.speed_lps,
             phase=hash_unit(self.seed ^ 0x2A0, np.arange(self.drops)) * RAIN_SLOT_S,  # each drop's own slots
             # Per drop and life: [start in the slot, lifetime, place], from the seed.
-            events=EventTable(self.seed ^ 0x2A1, self.drops, 3))
+            events=EventTable(self.seed ^ 0x2A1, self.drops, 3)))
 
-    def _layout(self, positions: np.ndarray) -> SimpleNamespace:
+    def _build_layout(self, positions: np.ndarray) -> SimpleNamespace:
         pixels = positions.shape[0]
         shape = self._shape
         way = 1.0 if shape.step > 0 else -1.0
-        # Scratch for draw() (distribute() keeps neither weights nor colours): the sky column is fixed.
+        return read_only(SimpleNamespace(
+            pixels=pixels, amplitude=shape.amplitude * pixels, head_leds_per_turn=way * pixels,
+            behind_at_head=shape.behind * pixels, pixels_constant=_constant(float(pixels)),
+            # Each LED's place in LEDs, counted the drops' way, once per drop.
+            leds_spread=np.ascontiguousarray(np.broadcast_to((way * pixels) * positions[:, None],
+                                                             (pixels, self.drops))),
+            minus_ahead=-shape.ahead))
+
+    def new_scratch(self, positions: np.ndarray) -> SimpleNamespace:
+        layout = self.layout(positions)
+        pixels = layout.pixels
         colours = np.empty((2, 3))
         if self.drop_colour is not None:
             colours[1] = self.drop_colour
-        return SimpleNamespace(
-            pixels=pixels, amplitude=shape.amplitude * pixels, weights=np.full((pixels, 2), shape.sky),
-            leds_along=(way * pixels) * positions[:, None],  # each LED's place in LEDs, counted the drops' way
-            head_leds_per_turn=way * pixels, behind_at_head=shape.behind * pixels,
-            pixels_constant=_constant(float(pixels)), lives=SimpleNamespace(key=None),
-            leds_spread=np.ascontiguousarray(np.broadcast_to((way * pixels) * positions[:, None], (pixels, self.drops))), minus_ahead=-shape.ahead,
-            ahead=np.empty((pixels, self.drops)), behind=np.empty((pixels, self.drops)), colours=colours)
+        # weights: the sky column never changes. lives: what depends only on the drops' slots, kept
+        # until one of them changes.
+        return SimpleNamespace(layout=layout, weights=np.full((pixels, 2), self._shape.sky),
+                               ahead=np.empty((pixels, self.drops)), behind=np.empty((pixels, self.drops)),
+                               colours=colours, lives=SimpleNamespace(key=None))
 
-    def draw(self, frame: FrameInputs) -> np.ndarray:
+    def draw(self, frame: FrameInputs, scratch: SimpleNamespace | None = None) -> np.ndarray:
+        scratch = scratch or self.new_scratch(frame.positions)
         shape = self._shape
-        layout = per_pixels(self, frame, self._layout)
+        layout = scratch.layout
         time = frame.t_s + shape.phase
         slot = time * (1.0 / RAIN_SLOT_S)
         np.floor(slot, out=slot)
         # What depends only on the drops' slots is worked out again only when one of them changes.
-        lives = layout.lives
+        lives = scratch.lives
         key = slot.tobytes()
         if lives.key != key:
             event = shape.events.get_fields(slot)  # [start in the slot, lifetime, place]
@@ -101,16 +110,16 @@ class Rain(Effect):
         head = np.multiply(since_slot, abs(shape.step), out=since_slot)
         head += lives.head  # event[2] * head_leds_per_turn + speed * since_slot: in LEDs, the drops' way
         # LEDs from each drop's head to each LED, 0 to `pixels` going the drops' way; behind it, pixels - ahead.
-        ahead = np.subtract(layout.leds_spread, head, out=layout.ahead)
+        ahead = np.subtract(layout.leds_spread, head, out=scratch.ahead)
         np.remainder(ahead, layout.pixels_constant, out=ahead)
-        behind = np.multiply(ahead, shape.behind, out=layout.behind)
+        behind = np.multiply(ahead, shape.behind, out=scratch.behind)
         behind -= layout.behind_at_head
         ahead *= layout.minus_ahead
         np.maximum(ahead, behind, out=ahead)
         np.exp(ahead, out=ahead)
-        weights = layout.weights
+        weights = scratch.weights
         weights[:, 1] = ahead @ envelope
-        return distribute_with_accent(weights, layout.colours, frame.rgb, self.drop_colour is None)
+        return distribute_with_accent(weights, scratch.colours, frame.rgb, self.drop_colour is None)
 
 
 LIGHTNING_FLASH_S = 0.8     # a flash is over (exactly) this long after it strikes
@@ -132,20 +141,23 @@ class Lightning(Effect):
         Param("flash_colour", "colour", None, "colour of the flashes"),
     )
 
-    @functools.cached_property
-    def _events(self) -> EventTable:
+    def __init__(self, values: Mapping[str, Any] | None = None, seed: int = 0):
+        super().__init__(values, seed)
         # Per slot (one flash each): [time in the slot, centre, half-width, flicker rate].
-        return EventTable(self.seed ^ 0x11647, 1, 4)
+        self._events = EventTable(self.seed ^ 0x11647, 1, 4)
 
-    def draw(self, frame: FrameInputs) -> np.ndarray:
+    def new_scratch(self, positions: np.ndarray) -> SimpleNamespace:
+        return SimpleNamespace(slot=None, event=None)  # the last slot's flash, looked up again in the next slot
+
+    def draw(self, frame: FrameInputs, scratch: SimpleNamespace | None = None) -> np.ndarray:
+        scratch = scratch or self.new_scratch(frame.positions)
         slot_s = 60.0 / self.rate_per_min
         slot = math.floor(frame.t_s / slot_s)
-        cached = self.__dict__.get("_event")
-        if cached is not None and cached[0] == slot:
-            event = cached[1]
+        if scratch.slot == slot:
+            event = scratch.event
         else:
             event = self._events.get(np.array([slot]))[0]
-            self.__dict__["_event"] = (slot, event)
+            scratch.slot, scratch.event = slot, event
         since = frame.t_s - slot * slot_s - float(event[0]) * (slot_s - LIGHTNING_FLASH_S)
         if not 0.0 <= since < LIGHTNING_FLASH_S or self.strength <= 0.0:
             return uniform(frame)

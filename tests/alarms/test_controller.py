@@ -157,7 +157,7 @@ def test_a_missing_sequence_falls_back_to_a_built_in_wake(tmp_path):
     wake(store, "06:00", sequence="deleted-by-the-user")
     controller.tick()
     [program] = player.starts()
-    assert program.source.source.sequence.name == "storm-to-firelight"
+    assert program.source.source.renderer.sequence.name == "storm-to-firelight"
 
 
 def test_night_light_comes_back_after_an_alarm(tmp_path):
