@@ -12,18 +12,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sequences.arrays import constant
+
 MAX_CODE = 255.0
 
 
-def _constant(value: float) -> np.ndarray:
-    # A 0-d float64 array: the same number as the Python float to a float64 ufunc, but numpy
-    # takes it in about half the time (no scalar conversion on every call).
-    constant = np.array(value, dtype=np.float64)
-    constant.setflags(write=False)
-    return constant
 
 
-_ZERO, _HALF, _MAX_CODE = _constant(0.0), _constant(0.5), _constant(MAX_CODE)
+_ZERO, _HALF, _MAX_CODE = constant(0.0), constant(0.5), constant(MAX_CODE)
 
 
 @dataclass(frozen=True)

@@ -20,15 +20,17 @@ def _ease_out(p: float) -> float:
     return 1.0 - (1.0 - p) * (1.0 - p)
 
 
-def _ease_in_out(p: float) -> float:
-    return p * p * (3.0 - 2.0 * p)
+def smoothstep(x):
+    """The smooth S from 0 to 1 (3x^2 - 2x^3) for x in 0-1, a float or an array (the caller clamps);
+    its slope is at most 1.5. The ease-in-out easing, and the blend wherever something fades smoothly."""
+    return x * x * (3.0 - 2.0 * x)
 
 
 EASINGS: dict[str, Callable[[float], float]] = {
     "linear": _linear,
     "ease-in": _ease_in,
     "ease-out": _ease_out,
-    "ease-in-out": _ease_in_out,
+    "ease-in-out": smoothstep,
 }
 
 EASING_DOCS: dict[str, str] = {

@@ -20,7 +20,7 @@ import numpy as np
 
 from sequences.colour import (LUMA_WEIGHTS, kelvin_to_linear_rgb, linear_rgb_to_oklab, lstar_to_luminance,
                              oklab_to_linear_rgb)
-from sequences.easing import EASINGS
+from sequences.easing import EASINGS, smoothstep
 from sequences.effects.base import FrameInputs, clip_ufunc, ring_positions
 from sequences.loader import SequenceLoadError
 from sequences.tomlfile import Problem
@@ -246,7 +246,7 @@ class Renderer:
         when the two frames spread it differently (a bloom into a steady glow), so the total is
         rescaled to what a plain mix of light would give: a rising sequence never dips.
         """
-        share = share * share * (3.0 - 2.0 * share)
+        share = smoothstep(share)
         # The same arithmetic as np.clip and .mean(), called as the ufuncs they wrap (a third of the time).
         lab = linear_rgb_to_oklab(before)
         lab *= 1.0 - share

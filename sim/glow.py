@@ -14,6 +14,7 @@ from typing import Iterator
 
 import numpy as np
 
+from sequences.easing import smoothstep
 from sequences.colour import linear_to_srgb
 
 BACKGROUND_LINEAR = (0.0028, 0.0027, 0.0040)  # a dark blue-black room
@@ -49,7 +50,7 @@ class RingPainter:
         rows, cols = [], []
         # The wall glow fades out towards the picture's edges, so it meets the background without a seam.
         edge = np.clip(np.minimum(grid, size_px - grid) / (0.5 * size_px), 0.0, 1.0)
-        fade = edge * edge * (3 - 2 * edge)
+        fade = smoothstep(edge)
         for (width, peak), taper in ((_DOT, 1.0), (_HALO, 1.0), (_WALL, fade)):
             sigma_px = max(width * unit_px, 0.6)
             rows.append(np.exp(-((grid[:, None] - self.centres_px[None, :, 1]) ** 2) / (2 * sigma_px ** 2))

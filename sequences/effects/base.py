@@ -17,6 +17,7 @@ from typing import Any, ClassVar, Mapping, TypeVar
 
 import numpy as np
 
+from sequences.arrays import constant
 from sequences.colour import LUMA_WEIGHTS, luminance
 
 try:  # np.clip's own ufunc: np.clip(a, lo, hi) is a Python wrapper (~4 us of checks) round it
@@ -127,15 +128,9 @@ def read_only(tables: _Tables) -> _Tables:
     return tables
 
 
-def _constant(value: float) -> np.ndarray:
-    """A read-only 0-d float64 array: to a float64 ufunc the same number as the float, taken in
-    about half the time (numpy converts a Python float afresh on every call)."""
-    constant = np.array(value, dtype=np.float64)
-    constant.setflags(write=False)
-    return constant
 
 
-_ZERO, _ONE, _TWO, _THREE, _TINY = (_constant(value) for value in (0.0, 1.0, 2.0, 3.0, 1e-9))
+_ZERO, _ONE, _TWO, _THREE, _TINY = (constant(value) for value in (0.0, 1.0, 2.0, 3.0, 1e-9))
 _ONE_INT = np.array(1, dtype=np.int64)
 _ONE_INT.setflags(write=False)
 
@@ -177,12 +172,6 @@ def ring_distance(positions: np.ndarray, origin: float) -> np.ndarray:
     """Shortest way round the ring from `origin` to each position, 0-0.5 of a turn."""
     d = np.abs((positions - origin) % 1.0)
     return np.minimum(d, 1.0 - d)
-
-
-def smoothstep(x):
-    """0 below 0, 1 above 1, a smooth S between (slope at most 1.5)."""
-    x = clip_ufunc(x, 0.0, 1.0)
-    return x * x * (3.0 - 2.0 * x)
 
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -258,7 +247,7 @@ class NoiseTable:
         else:
             left, difference = cells.left, cells.difference
         fraction = np.subtract(position, cell, out=position)
-        fade = np.multiply(fraction, fraction, out=cell)  # fraction * fraction * (3 - 2 * fraction)
+        fade = np.multiply(fraction, fraction, out=cell)  # easing.smoothstep(fraction), in place
         fraction *= _TWO
         fade *= np.subtract(_THREE, fraction, out=fraction)
         fade *= difference

@@ -14,7 +14,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from sequences.effects.base import Effect, FrameInputs, NoiseCells, NoiseTable, Param, _constant, hash_unit, read_only
+from sequences.effects.base import Effect, FrameInputs, NoiseCells, NoiseTable, Param, constant, hash_unit, read_only
 from sequences.effects.shapes import LOG_RATE_BUDGET, distribute_with_accent, noise_at, palette_colour
 
 FIRE_GAIN_MAX = 4.0       # at depth 1 the flame's weight spans up to exp(4) from coolest to hottest
@@ -22,7 +22,7 @@ FIRE_EMBER_WEIGHT = 0.5   # the ember bed's weight on every LED; the flame's is 
 FIRE_SWAY = 0.25          # the shared sway shifts heat by up to this much, more on the side it leans to
 FIRE_SWAY_HZ = 0.12       # NoiseTable cells a second of the sway
 FIRE_LOG_RATE_BUDGET = 1.5 * LOG_RATE_BUDGET
-_HALF = _constant(0.5)
+_HALF = constant(0.5)
 _SWAY_SLOPE = FIRE_SWAY * 2.0 * 1.5 * FIRE_SWAY_HZ  # fastest change of heat from the sway, per second
 
 

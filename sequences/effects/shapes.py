@@ -15,7 +15,8 @@ import math
 
 import numpy as np
 
-from sequences.effects.base import _ONE, _ZERO, FrameInputs, NoiseTable, _constant, distribute, hash_unit, read_only
+from sequences.easing import smoothstep
+from sequences.effects.base import _ONE, _ZERO, FrameInputs, NoiseTable, constant, distribute, hash_unit, read_only
 from sequences.palette import palette
 
 # Fastest change, per second, of the log of any one weight an effect draws (see the module doc).
@@ -23,8 +24,8 @@ LOG_RATE_BUDGET = 8.0
 
 # A fading light starts from exp(-FADE_LOG_RANGE) of its peak (and from exactly 0, see fade_envelope).
 FADE_LOG_RANGE = 10.0
-_FADE_LOG_RANGE = _constant(FADE_LOG_RANGE)
-_FADE_SCALE = _constant(1.0 / math.expm1(FADE_LOG_RANGE))
+_FADE_LOG_RANGE = constant(FADE_LOG_RANGE)
+_FADE_SCALE = constant(1.0 / math.expm1(FADE_LOG_RANGE))
 
 
 def palette_colour(name: str) -> tuple[float, float, float]:
@@ -125,4 +126,4 @@ def noise_at(table: NoiseTable, lane: int, x: float) -> float:
     index = cell % table.period
     left = float(table.values[lane, index])
     right = float(table.values[lane, (index + 1) % table.period])
-    return left + (right - left) * (fraction * fraction * (3.0 - 2.0 * fraction))
+    return left + (right - left) * smoothstep(fraction)

@@ -13,7 +13,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from sequences.effects.base import (
-    _ONE, _ZERO, Effect, FrameInputs, NoiseCells, NoiseTable, Param, _constant, distribute, hash_unit, read_only,
+    _ONE, _ZERO, Effect, FrameInputs, NoiseCells, NoiseTable, Param, constant, distribute, hash_unit, read_only,
 )
 from sequences.effects.pulses import heartbeat_factor
 from sequences.effects.shapes import (
@@ -28,8 +28,8 @@ MIN_SKY_SHARE = 0.02
 STAR_TWINKLE_LOG_RANGE = 2.5
 # With pulse_bpm, stars swell by heartbeat_factor at this depth: its log slope is at most 5.3 a second.
 STAR_PULSE_DEPTH = 0.35
-_HALF = _constant(0.5)
-_TWINKLE_LOG_RANGE = _constant(STAR_TWINKLE_LOG_RANGE)
+_HALF = constant(0.5)
+_TWINKLE_LOG_RANGE = constant(STAR_TWINKLE_LOG_RANGE)
 
 
 def _sky_share(contrast: float) -> float:

@@ -13,8 +13,9 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from sequences.easing import smoothstep
 from sequences.effects.base import (
-    _ONE, _THREE, _TWO, _ZERO, Effect, FrameInputs, NoiseCells, NoiseTable, Param, _constant, distribute, hash_unit,
+    _ONE, _THREE, _TWO, _ZERO, Effect, FrameInputs, NoiseCells, NoiseTable, Param, constant, distribute, hash_unit,
     read_only, ring_distance,
 )
 from sequences.effects.shapes import (
@@ -22,7 +23,7 @@ from sequences.effects.shapes import (
 )
 
 TAU = 2.0 * math.pi
-_HALF = _constant(0.5)
+_HALF = constant(0.5)
 
 
 class Ripple(Effect):
@@ -107,7 +108,7 @@ class Bloom(Effect):
         # short phase it would sweep past LEDs too fast (and carries on into the next phase).
         length_s = frame.phase_t_s / frame.progress if frame.progress > 0.0 else BLOOM_MIN_SPREAD_S
         p = min(max(frame.phase_t_s / max(length_s, BLOOM_MIN_SPREAD_S), 0.0), 1.0)
-        width = self.start_width + (self.end_width - self.start_width) * p * p * (3.0 - 2.0 * p)
+        width = self.start_width + (self.end_width - self.start_width) * smoothstep(p)
         softness = layout.softness
         reach = width * (0.5 + 0.5 * softness)  # at width 1 the whole ring is fully lit
         # The same arithmetic in the same order, in two buffers.

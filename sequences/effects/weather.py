@@ -13,8 +13,9 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from sequences.easing import smoothstep
 from sequences.colour import luminance, luminance_to_lstar
-from sequences.effects.base import Effect, FrameInputs, Param, _constant, clip_ufunc, hash_unit, read_only, uniform
+from sequences.effects.base import Effect, FrameInputs, Param, constant, clip_ufunc, hash_unit, read_only, uniform
 from sequences.effects.shapes import (
     FADE_LOG_RANGE, LOG_RATE_BUDGET, EventTable, distribute_with_accent, fade_envelope, signed_turns,
 )
@@ -65,7 +66,7 @@ class Rain(Effect):
         way = 1.0 if shape.step > 0 else -1.0
         return read_only(SimpleNamespace(
             pixels=pixels, amplitude=shape.amplitude * pixels, head_leds_per_turn=way * pixels,
-            behind_at_head=shape.behind * pixels, pixels_constant=_constant(float(pixels)),
+            behind_at_head=shape.behind * pixels, pixels_constant=constant(float(pixels)),
             # Each LED's place in LEDs, counted the drops' way, once per drop.
             leds_spread=np.ascontiguousarray(np.broadcast_to((way * pixels) * positions[:, None],
                                                              (pixels, self.drops))),
@@ -169,7 +170,7 @@ class Lightning(Effect):
         half_width = 0.1 + 0.2 * float(event[2])
         inside = half_width - np.abs(signed_turns(frame.positions, float(event[1])))
         x = clip_ufunc(inside / LIGHTNING_EDGE + 0.5, 0.0, 1.0)
-        region = x * x * (3.0 - 2.0 * x)
+        region = smoothstep(x)
         if self.flash_colour is None:
             colour = frame.rgb / max(float(np.max(frame.rgb)), 1e-12)  # the phase's colour, brightest channel 1
         else:
