@@ -6,8 +6,9 @@
     DELETE /api/alarms/ID                   remove
     POST   /api/alarms/ID/skip|enable|disable
     GET    /api/next?count=&from=&kind=     coming occurrences, in the configured zone
-    POST   /api/snooze {"minutes": 9}, /api/dismiss, /api/stop
-    POST   /api/light {"on": true}
+    POST   /api/snooze {"minutes": 9} (default: the configured snooze), /api/dismiss, /api/stop
+    POST   /api/skip-next                   skip the next wake alarm, or undo that skip
+    POST   /api/light {"on": true, "level": 0.5}  the night light; level 0-1 of its own (optional)
     POST   /api/play {"sequence": "breathe", "duration": "20m"}
 
 Answers are JSON; errors are {"error": "one line"} with 400 (bad input) or 404 (no such alarm
@@ -36,6 +37,7 @@ from sequences.units import parse_seconds
 HOST = "127.0.0.1"
 MAX_BODY_BYTES = 64_000
 MAX_SNOOZE_MIN = 120.0
+DOOR_HEADER = "X-Emberwake-Door"  # the CLI says it is the CLI, so the log can say so
 _ALARM_ACTIONS = {"skip", "enable", "disable"}
 
 
@@ -48,14 +50,16 @@ class ApiError(Exception):
 
 
 class Controls(Protocol):
-    """What the API needs of the running light (the service); None when no service runs."""
+    """What the API needs of the running light (device.controls.Controls); None when no service
+    runs. `by` names the door a request came through, for the log."""
 
     def status(self) -> dict: ...
-    def snooze(self, minutes: float) -> str: ...
-    def dismiss(self) -> str: ...
-    def stop(self) -> str: ...
-    def light(self, on: bool) -> str: ...
-    def play(self, name: str, duration_s: float | None) -> str: ...
+    def snooze(self, minutes: float | None = None, *, by: str) -> str: ...
+    def dismiss(self, *, by: str) -> str: ...
+    def stop(self, *, by: str, fade_s: float = 0.0) -> str: ...
+    def light(self, on: bool, level: float | None = None, *, by: str) -> str: ...
+    def play(self, name: str, duration_s: float | None = None, *, by: str) -> str: ...
+    def skip_next(self, *, by: str) -> str: ...
 
 
 class Api:
@@ -65,9 +69,11 @@ class Api:
         self.book = book
         self.controls = controls
 
-    def handle(self, method: str, path: str, query: dict[str, str] | None = None, body: Any = None) -> tuple[int, Any]:
+    def handle(self, method: str, path: str, query: dict[str, str] | None = None, body: Any = None,
+               door: str = "api") -> tuple[int, Any]:
+        """`door`: where the request came from ("api", or "cli" from the CLI's client), for the log."""
         try:
-            return self._route(method, path.rstrip("/"), query or {}, {} if body is None else body)
+            return self._route(method, path.rstrip("/"), query or {}, {} if body is None else body, door)
         except NotFound as error:
             return 404, {"error": str(error)}
         except AlarmError as error:
@@ -75,7 +81,7 @@ class Api:
         except ApiError as error:
             return error.status, {"error": str(error)}
 
-    def _route(self, method: str, path: str, query: dict[str, str], body: Any) -> tuple[int, Any]:
+    def _route(self, method: str, path: str, query: dict[str, str], body: Any, door: str) -> tuple[int, Any]:
         book = self.book
         parts = path.split("/")[1:]  # "/api/alarms/3/skip" -> ["api", "alarms", "3", "skip"]
         if parts[:1] != ["api"] or len(parts) < 2:
@@ -103,11 +109,11 @@ class Api:
             count = _count(query.get("count", "5"))
             after = book.parse_instant(query["from"]) if query.get("from") else None
             return 200, [book.occurrence_json(o) for o in book.upcoming(count, after, kind)]
-        if what in ("status", "snooze", "dismiss", "stop", "light", "play") and not rest:
-            return self._control(method, what, body)
+        if what in ("status", "snooze", "dismiss", "stop", "light", "play", "skip-next") and not rest:
+            return self._control(method, what, body, door)
         raise ApiError(404, f"no such request {method} {path}")
 
-    def _control(self, method: str, what: str, body: dict) -> tuple[int, Any]:
+    def _control(self, method: str, what: str, body: dict, door: str) -> tuple[int, Any]:
         if self.controls is None:
             raise ApiError(503, "the service is not running (start it: sudo systemctl start emberwake, "
                                 "or emberwake run)")
@@ -119,20 +125,25 @@ class Api:
         if method != "POST":
             raise ApiError(404, f"{what} is POST /api/{what}")
         if what == "snooze":
-            minutes = body.get("minutes", 9)
-            if isinstance(minutes, bool) or not isinstance(minutes, (int, float)) or not math.isfinite(minutes) \
-                    or not 1 <= minutes <= MAX_SNOOZE_MIN:
+            minutes = body.get("minutes")  # none given: the configured snooze
+            if minutes is not None and (isinstance(minutes, bool) or not isinstance(minutes, (int, float))
+                                        or not math.isfinite(minutes) or not 1 <= minutes <= MAX_SNOOZE_MIN):
                 raise ApiError(400, f"snooze minutes must be a number 1-{MAX_SNOOZE_MIN:g}, got {minutes!r}")
-            return 200, {"message": controls.snooze(float(minutes))}
+            return 200, {"message": controls.snooze(None if minutes is None else float(minutes), by=door)}
         if what == "dismiss":
-            return 200, {"message": controls.dismiss()}
+            return 200, {"message": controls.dismiss(by=door)}
         if what == "stop":
-            return 200, {"message": controls.stop()}
+            return 200, {"message": controls.stop(by=door)}
+        if what == "skip-next":
+            return 200, {"message": controls.skip_next(by=door)}
         if what == "light":
-            on = body.get("on")
+            on, level = body.get("on"), body.get("level")
             if not isinstance(on, bool):
                 raise ApiError(400, 'light needs {"on": true} or {"on": false}')
-            return 200, {"message": controls.light(on)}
+            if level is not None and (isinstance(level, bool) or not isinstance(level, (int, float))
+                                      or not math.isfinite(level) or not 0 < level <= 1):
+                raise ApiError(400, f"light level must be a number above 0, up to 1, got {level!r}")
+            return 200, {"message": controls.light(on, None if level is None else float(level), by=door)}
         name = body.get("sequence")
         if not isinstance(name, str) or not name:
             raise ApiError(400, 'play needs {"sequence": "NAME"}')
@@ -142,7 +153,7 @@ class Api:
         except ValueError as error:
             raise ApiError(400, f"duration: {error}") from None
         try:
-            return 200, {"message": controls.play(name, duration_s)}
+            return 200, {"message": controls.play(name, duration_s, by=door)}
         except SequenceLoadError as error:
             raise ApiError(400, f"sequence {name!r}: {error.problems[0].message}") from None
 
@@ -209,7 +220,8 @@ class _Handler(BaseHTTPRequestHandler):
         query = {k: v[-1] for k, v in parse_qs(url.query).items()}
         try:
             body = self._body(method)
-            status, answer = self.api.handle(method, url.path, query, body)
+            door = "cli" if self.headers.get(DOOR_HEADER) == "cli" else "api"
+            status, answer = self.api.handle(method, url.path, query, body, door)
         except ApiError as error:
             status, answer = error.status, {"error": str(error)}
         except Exception as error:  # noqa: BLE001 - a bug must not take the service down; it is logged
@@ -267,7 +279,7 @@ class HttpClient:
         connection = http.client.HTTPConnection(HOST, self.port, timeout=self.timeout_s)
         try:
             data = None if method == "GET" else json.dumps(body or {}).encode("utf-8")
-            headers = {} if data is None else {"Content-Type": "application/json"}
+            headers = {DOOR_HEADER: "cli"} if data is None else {"Content-Type": "application/json", DOOR_HEADER: "cli"}
             connection.request(method, path, body=data, headers=headers)
             response = connection.getresponse()
             raw = response.read()

@@ -166,6 +166,18 @@ class AlarmBook:
             self._changed()
         return occurrence
 
+    @_serialised
+    def unskip(self, alarm_id: Any, kind: str | None = None) -> Occurrence:
+        """Give back the alarm's next occurrence that was skipped; AlarmError if none was."""
+        alarm = self.get(alarm_id, kind)
+        coming = upcoming([alarm], self.place.zone, self.place.location, self.clock.now(), 8)
+        skipped = next((o for o in coming if self.is_skipped(o)), None)
+        if skipped is None:
+            raise AlarmError(f"{_NOUN[alarm.kind]} {alarm.id} has no skipped occurrence to give back")
+        self.store.clear_occurrence_state(skipped.key)
+        self._changed()
+        return skipped
+
     def parse_instant(self, text: Any) -> dt.datetime:
         """An ISO time ('2026-03-28T12:00', with or without an offset; without: the configured zone)."""
         try:

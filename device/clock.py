@@ -142,7 +142,7 @@ class SteppedClock:
             raise ValueError("a clock's wall start must be an aware datetime")
         self._changed = threading.Condition()
         self._wakes = 0
-        self._sleepers = 0
+        self._sleepers: dict[int, tuple[float, Callable[[], bool]]] = {}  # each sleep: its target, its wake test
         self._wall_start = wall_start.astimezone(UTC)
         self._wall_jump = dt.timedelta(0)
         self._synchronized = synchronized
@@ -188,7 +188,8 @@ class SteppedClock:
         with self._changed:
             target_s = self._elapsed_s() + max(0.0, duration_s)
             woken = _woken(self, until)
-            self._sleepers += 1
+            ticket = object()
+            self._sleepers[id(ticket)] = (target_s, woken)
             self._changed.notify_all()
             try:
                 while not woken():
@@ -197,14 +198,24 @@ class SteppedClock:
                         return
                     self._changed.wait(self._real_wait_s(left_s))
             finally:
-                self._sleepers -= 1
+                del self._sleepers[id(ticket)]
                 self._changed.notify_all()
 
-    def wait_for_sleepers(self, count: int, timeout_s: float = 5.0) -> bool:
-        """Block until at least `count` threads are asleep on this clock (for tests: the threads
-        have done all they had to at this time); False if that did not happen in `timeout_s`."""
+    def asleep(self) -> int:
+        """How many threads sleep on this clock with nothing to wake them yet (not woken, their
+        time not come): for tests, which wait until every thread has done what this time asks."""
         with self._changed:
-            return self._changed.wait_for(lambda: self._sleepers >= count, timeout_s)
+            return self._asleep()
+
+    def _asleep(self) -> int:
+        now_s = self._elapsed_s()
+        return sum(1 for target_s, woken in self._sleepers.values() if now_s < target_s and not woken())
+
+    def wait_for_sleepers(self, count: int, timeout_s: float = 5.0) -> bool:
+        """Block until at least `count` threads are asleep on this clock (see asleep()); False if
+        that did not happen in `timeout_s`."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self._asleep() >= count, timeout_s)
 
 
 class ManualClock(SteppedClock):

@@ -29,6 +29,15 @@ keeps the defaults (or, in a running service, the last good config): bad input l
 
     [service]
     port = 8787                # the JSON API, on 127.0.0.1 only
+
+    [button]                   # the bedside button, between a GPIO pin and ground (device/button.py)
+    enabled = true
+    pin = 17                   # BCM GPIO number
+    snooze_minutes = 9         # 1-60
+    hold_s = 2.0               # a hold (dismisses an alarm), 0.5-10 s
+    long_hold_s = 5.0          # a long hold (skips the next alarm, or undoes it), more than hold_s, up to 20 s
+    double_press_s = 0.4       # the longest gap inside a double press, 0.1-1.5 s
+    bounce_s = 0.02            # contact bounce ignored, 0-0.2 s
 """
 
 from __future__ import annotations
@@ -52,13 +61,14 @@ from sequences.sourcemap import SourceMap
 from sequences.tomlfile import FileProblems, TableReader, choice, integer, number, parse_toml, read_text_file
 
 MAX_CONFIG_BYTES = 64_000
-_SECTIONS = ("ring", "output", "sequences", "clock", "location", "service")
+_SECTIONS = ("ring", "output", "sequences", "clock", "location", "service", "button")
 _RING_KEYS = ("pixels", "driver", "pin", "led_type", "order", "white_balance")
 _OUTPUT_KEYS = ("fps", "budget_mA", "brightness")
 _SEQUENCE_KEYS = ("folder",)
 _CLOCK_KEYS = ("timezone", "require_sync")
 _LOCATION_KEYS = ("latitude", "longitude")
 _SERVICE_KEYS = ("port",)
+_BUTTON_KEYS = ("enabled", "pin", "snooze_minutes", "hold_s", "long_hold_s", "double_press_s", "bounce_s")
 DEFAULT_PORT = 8787
 
 
@@ -85,6 +95,19 @@ class RingSettings:
 
 
 @dataclass(frozen=True)
+class ButtonSettings:
+    """The bedside button ([button]); times in seconds."""
+
+    enabled: bool = True
+    pin: int = 17  # BCM GPIO number; the enclosure's button sits on GPIO17
+    snooze_minutes: float = 9.0
+    hold_s: float = 2.0
+    long_hold_s: float = 5.0
+    double_press_s: float = 0.4
+    bounce_s: float = 0.02
+
+
+@dataclass(frozen=True)
 class Config:
     """Settings read from config.toml, with defaults for everything left out."""
 
@@ -97,6 +120,7 @@ class Config:
     require_sync: bool = True
     location: tuple[float, float] | None = None  # (latitude, longitude) in degrees
     port: int = DEFAULT_PORT
+    button: ButtonSettings = field(default_factory=ButtonSettings)
     source: str = ""  # the file read, or "" when all are defaults
 
     @property
@@ -226,6 +250,7 @@ class _ConfigReader(TableReader):
         service = self.section(data, "service", _SERVICE_KEYS)
         port = read(service, ("service",), key="port", read=integer(1024, 65535), default=DEFAULT_PORT,
                     prefix="service.")
+        button = self.button(data)
         if self.problems:
             self.raise_problems()
         return Config(home=home, ring=RingSettings(pixels, pin, led_type, order, driver),
@@ -233,7 +258,25 @@ class _ConfigReader(TableReader):
                       sequence_dirs=(folder,) if folder else (paths.user_sequences_dir(home),),
                       timezone=timezone or system_timezone(), require_sync=require_sync,
                       location=(latitude, longitude) if latitude is not None and longitude is not None else None,
-                      port=port, source=self.source)
+                      port=port, button=button, source=self.source)
+
+    def button(self, data: dict) -> ButtonSettings:
+        table = self.section(data, "button", _BUTTON_KEYS)
+        read = functools.partial(self.field, table, ("button",), where="", prefix="button.")
+        defaults = ButtonSettings()
+        hold_s = read(key="hold_s", read=number(0.5, 10.0, "s"), default=defaults.hold_s)
+        settings = ButtonSettings(
+            enabled=read(key="enabled", read=_boolean, default=True),
+            pin=read(key="pin", read=integer(0, 27), default=defaults.pin),
+            snooze_minutes=read(key="snooze_minutes", read=number(1.0, 60.0, "minutes"), default=9.0),
+            hold_s=hold_s,
+            long_hold_s=read(key="long_hold_s", read=number(0.5, 20.0, "s"), default=defaults.long_hold_s),
+            double_press_s=read(key="double_press_s", read=number(0.1, 1.5, "s"), default=defaults.double_press_s),
+            bounce_s=read(key="bounce_s", read=number(0.0, 0.2, "s"), default=defaults.bounce_s))
+        if settings.long_hold_s <= settings.hold_s and not self.problems:
+            self.problem(("button", "long_hold_s"), "", "button.long_hold_s",
+                         f"{settings.long_hold_s:g} s must be longer than hold_s ({settings.hold_s:g} s)")
+        return settings
 
 
 def _folder(value: Any) -> Path:

@@ -12,14 +12,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from device.clock import Clock
 from device.player import Player, Program
-from device.programs import DEFAULT_FADE_S, Dark, FadeOut
+from device.programs import DEFAULT_FADE_S, Dark, FadeOut, Scaled
 from device.store import Store
 from device.occurrences import Location, Occurrence, active_at, occurrences_between
 from sequences.catalog import find
@@ -51,7 +51,7 @@ class Showing:
 
     mode: Mode = Mode.IDLE
     key: tuple[int, str] | None = None
-    label: str = ""
+    label: str = field(default="", compare=False)  # an alarm's kind (wake, bedtime); a sequence's name
 
     @property
     def of_an_alarm(self) -> bool:
@@ -118,7 +118,7 @@ class Controller:
             if state == "snoozed":
                 if until and now < until:
                     if self.current != Showing(Mode.SNOOZE, occurrence.key):
-                        self.current = Showing(Mode.SNOOZE, occurrence.key)
+                        self.current = Showing(Mode.SNOOZE, occurrence.key, occurrence.alarm.kind)
                         self.player.play(Program(Dark(self.pixels, 1.0), label="snoozed"))
                     return
                 self.store.set_occurrence_state(occurrence.key, "started")
@@ -150,14 +150,14 @@ class Controller:
 
     def _start(self, occurrence: Occurrence, now: dt.datetime) -> None:
         alarm = occurrence.alarm
-        renderer = Renderer(self._sequence(alarm.sequence, alarm.kind), alarm.rise_s, self.pixels)
+        renderer = Renderer(self.sequence(alarm.sequence, alarm.kind), alarm.rise_s, self.pixels)
         self._fade_from_s = alarm.rise_s + alarm.hold_s if alarm.kind == "wake" else float("inf")
         frames = renderer.frames()  # the light's thread draws in memory of its own
         source = FadeOut(frames, self._fade_from_s, DEFAULT_FADE_S) if alarm.kind == "wake" else frames
         from_s = max(0.0, occurrence.offset_s(now))
         # Remember before lighting up: a crash from here on resumes, never restarts.
         self.store.set_occurrence_state(occurrence.key, "started")
-        self.current = Showing(Mode.ALARM, occurrence.key)
+        self.current = Showing(Mode.ALARM, occurrence.key, alarm.kind)
         verb = "starts" if from_s < 1.0 else f"resumes {from_s:.0f}s in"
         self.log.info("%s %d (%s) %s: %s", alarm.kind, alarm.id, alarm.label or alarm.describe_time(), verb,
                       renderer.sequence.name)
@@ -172,20 +172,25 @@ class Controller:
                 self.log.info("alarm %d of %s done", *key)
                 self._show_idle()
 
+    def night_light_on(self) -> bool:
+        return self.store.meta("light_on") == "1"
+
     def _show_idle(self) -> None:
-        if self.store.meta("light_on") == "1":
+        if self.night_light_on():
             self.current = Showing(Mode.LIGHT)
-            renderer = Renderer(self._sequence(NIGHT_LIGHT, "ambient"), None, self.pixels)
-            self.player.play(Program(renderer.frames(), 0.0, until_s=float("inf"), label="night light"))
+            renderer = Renderer(self.sequence(NIGHT_LIGHT, "ambient"), None, self.pixels)
+            level = float(self.store.meta("light_level") or 1.0)
+            self.player.play(Program(Scaled(renderer.frames(), level), 0.0, until_s=float("inf"), label="night light"))
         else:
             self.current = IDLE
             self.player.stop()
 
-    def _sequence(self, name: str, kind: str):
+    def sequence(self, name: str, kind: str):
+        """The sequence called `name`, or (broken or missing, said in the log) the built-in for `kind`."""
         try:
             return find(name, self.sequence_dirs)
         except SequenceLoadError as error:
-            fallback = FALLBACK_SEQUENCE.get(kind, NIGHT_LIGHT)
+            fallback = name if kind == "cue" else FALLBACK_SEQUENCE.get(kind, NIGHT_LIGHT)  # a cue: the built-in
             self.log.error("sequence %s cannot be used (%s); playing %s instead",
                            name, error.problems[0], fallback)
             return find(fallback, ())
@@ -206,7 +211,7 @@ class Controller:
             until = self.clock.now() + dt.timedelta(minutes=minutes)
             self.store.set_occurrence_state(occurrence.key, "snoozed", until)
             self._fade_current(SNOOZE_FADE_S)
-            self.current = Showing(Mode.SNOOZE, occurrence.key)
+            self.current = Showing(Mode.SNOOZE, occurrence.key, occurrence.alarm.kind)
             return f"snoozed until {until.astimezone(self.place.zone):%H:%M}"
 
     def dismiss(self) -> str:
@@ -220,22 +225,44 @@ class Controller:
             self.current = IDLE
             return "dismissed"
 
-    def stop(self) -> str:
-        """Dark now, whatever is on (an alarm counts as dismissed)."""
+    def stop(self, fade_s: float = 0.0) -> str:
+        """Dark now, or after a fade of fade_s, whatever is on (an alarm counts as dismissed)."""
         with self._lock:
             occurrence = self._current_occurrence()
             if occurrence is not None:
                 self.store.set_occurrence_state(occurrence.key, "dismissed")
             self.current = IDLE
-            self.player.stop()
+            if fade_s > 0:
+                self._fade_current(fade_s)
+            else:
+                self.player.stop()
             return "stopped"
 
-    def light(self, on: bool) -> str:
+    def light(self, on: bool, level: float | None = None) -> str:
+        """The night light on or off; `level` 0-1 scales the night light sequence's own level."""
+        if level is not None and not 0.0 < level <= 1.0:
+            raise ValueError(f"night light level {level:g} is outside 0-1 (0 excluded: turn it off instead)")
         with self._lock:
             self.store.set_meta("light_on", "1" if on else "0")
+            if level is not None:
+                self.store.set_meta("light_level", repr(float(level)))
             if self.current.mode in (Mode.IDLE, Mode.LIGHT):
                 self._show_idle()
             return "night light on" if on else "night light off"
+
+    def show_briefly(self, source, label: str) -> bool:
+        """Show a short acknowledgement (a FrameSource) if nothing but idle or the night light is
+        on, then go back to that; False (nothing shown) while anything else plays."""
+        with self._lock:
+            if self.current.mode not in (Mode.IDLE, Mode.LIGHT):
+                return False
+            self.player.play(Program(source, label=label, on_end=self._brief_ended))
+            return True
+
+    def _brief_ended(self) -> None:
+        with self._lock:
+            if self.current.mode in (Mode.IDLE, Mode.LIGHT):
+                self._show_idle()
 
     def play(self, name: str, duration_s: float | None = None) -> str:
         """Play a sequence now (until an alarm needs the ring)."""
@@ -280,4 +307,4 @@ class Controller:
             now = self.clock.now()
             return {"mode": self.current.mode.value, "playing": state.label,
                     "clock_trusted": self.clock_trusted(), "now": now.astimezone(self.place.zone).isoformat(),
-                    "night_light": self.store.meta("light_on") == "1"}
+                    "night_light": self.night_light_on()}

@@ -47,3 +47,38 @@ class Dark:
 
     def frame(self, t_s: float) -> np.ndarray:
         return self._frame
+
+
+class Scaled:
+    """`source` with all its light scaled by `factor` (0-1): the night light at a chosen level."""
+
+    def __init__(self, source: FrameSource, factor: float):
+        self.source = source
+        self.factor = float(factor)
+        self.duration_s = source.duration_s
+
+    def frame(self, t_s: float) -> np.ndarray:
+        return self.source.frame(t_s) * self.factor
+
+
+class OneLed:
+    """Only LED `index` of `source` lit, the others dark: a mark on the ring (the next wake time
+    at its place on a clock face)."""
+
+    def __init__(self, source: FrameSource, index: int):
+        self.source = source
+        self.index = index
+        self.duration_s = source.duration_s
+
+    def frame(self, t_s: float) -> np.ndarray:
+        lit = self.source.frame(t_s)
+        frame = np.zeros_like(lit)
+        # All of the ring's light on the one LED would be brighter than the sequence asks: the mark
+        # keeps that LED's own share.
+        frame[self.index] = lit[self.index]
+        return frame
+
+
+def clock_position(hour: int, minute: int, pixels: int) -> int:
+    """The LED at a time's place on a 12-hour clock face, LED 0 at twelve o'clock, going clockwise."""
+    return round(((hour % 12) + minute / 60.0) / 12.0 * pixels) % pixels

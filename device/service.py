@@ -31,8 +31,10 @@ from typing import IO, Callable
 from device.api import Api, ApiServer
 from device.book import AlarmBook, store_path
 from device.clock import Clock, RealClock
+from device.button import Button, ButtonTimings, attach_gpio_button
 from device.config import Config
 from device.controller import Controller, Place
+from device.controls import Controls
 from device.frame_loop import FrameLoop
 from device.output import PixelOutput
 from device.pipeline import Pipeline
@@ -54,7 +56,11 @@ class Service:
     controller: Controller
     book: AlarmBook
     timers: Timers
+    controls: Controls
     owns_player: bool = True
+    button: Button | None = None  # the button's logic (fed by GPIO, or by the simulator)
+    use_gpio: bool = True  # feed the button from gpiozero (not in the simulator)
+    gpio_button: object | None = None  # gpiozero's Button, where there is one
     api_server: ApiServer | None = None
     log: logging.Logger = field(default=LOG)
     _started: bool = False
@@ -74,6 +80,11 @@ class Service:
                       "" if place.require_sync else " (not required)")
         self.controller.tick()  # inside a rise window: resumes where it would be by now
         self.timers.start()
+        if self.button is not None:
+            self.button.start()
+            if self.use_gpio:
+                settings = self.config.button
+                self.gpio_button = attach_gpio_button(settings.pin, self.button, settings.bounce_s, self.log)
         if self.api_server is not None:
             self.api_server.start()
             self.log.info("API on http://127.0.0.1:%d/api/status", self.api_server.port)
@@ -114,33 +125,6 @@ class Service:
         """Is the light's thread alive? (The watchdog is fed only while it is.)"""
         return self.player.alive
 
-    # Controls for the API
-
-    def status(self) -> dict:
-        status = {"service": "emberwake", **self.controller.status()}
-        coming = self.book.next_one()
-        status["next"] = self.book.occurrence_json(coming) if coming else None
-        return status
-
-    def snooze(self, minutes: float) -> str:
-        return self._then_replan(self.controller.snooze(minutes))
-
-    def dismiss(self) -> str:
-        return self._then_replan(self.controller.dismiss())
-
-    def stop(self) -> str:
-        return self._then_replan(self.controller.stop())
-
-    def light(self, on: bool) -> str:
-        return self.controller.light(on)
-
-    def play(self, name: str, duration_s: float | None = None) -> str:
-        return self.controller.play(name, duration_s)
-
-    def _then_replan(self, message: str) -> str:
-        self.timers.rebuild()
-        return message
-
     def shutdown(self) -> None:
         """Dark first, then stop taking requests and timers, then close the store (see the module
         docstring for why this cannot deadlock, and its bounds)."""
@@ -148,6 +132,10 @@ class Service:
             self.player.shutdown()  # blanks the ring and closes the output
         else:
             self.player.stop()
+        if self.gpio_button is not None:
+            self.gpio_button.close()
+        if self.button is not None:
+            self.button.stop()
         if self.api_server is not None:
             self.api_server.close()
         self.timers.stop()
@@ -157,12 +145,13 @@ class Service:
 
 def build_service(config: Config, output: PixelOutput | None = None, *, clock: Clock | None = None,
                   player: Player | None = None, port: int | None = None, serve_api: bool = True,
-                  log: logging.Logger | None = None) -> Service:
+                  gpio: bool = True, log: logging.Logger | None = None) -> Service:
     """Wire a service for `config` on `clock` (default: the RealClock), showing light on `output`
     (or through an existing `player` on the same clock, which the service then neither starts
     nor shuts down).
 
-    port: the API's port (default config.port; 0 picks a free one); serve_api=False: no API.
+    port: the API's port (default config.port; 0 picks a free one); serve_api=False: no API;
+    gpio=False: the button's logic without gpiozero (the simulator feeds it).
     Raises OSError if the port is taken, sqlite3.Error if the store cannot open.
     """
     log = log or LOG
@@ -182,11 +171,17 @@ def build_service(config: Config, output: PixelOutput | None = None, *, clock: C
                                 log=log)
         book = AlarmBook(store, place, clock, config.sequence_dirs)
         timers = Timers(controller, clock, zone=place.zone, log=log)
-        service = Service(config, store, player, controller, book, timers, owns_player, log=log)
+        controls = Controls(controller, book, timers.rebuild, config.button.snooze_minutes, log)
+        service = Service(config, store, player, controller, book, timers, controls, owns_player, log=log)
+        if config.button.enabled:
+            settings = config.button
+            service.button = Button(controls, clock, ButtonTimings(settings.hold_s, settings.long_hold_s,
+                                                                   settings.double_press_s), log)
+            service.use_gpio = gpio
         book.on_change = service.changed
         timers.on_replan, timers.on_jump, timers.on_synced = service.replan, service.clock_jumped, service.clock_jumped
         if serve_api:
-            service.api_server = ApiServer(Api(book, service), config.port if port is None else port, log)
+            service.api_server = ApiServer(Api(book, controls), config.port if port is None else port, log)
         return service
     except BaseException:
         store.close()
@@ -198,10 +193,11 @@ def service_for_sim(runtime) -> Callable[[], None]:
     simulated clock, lighting the simulator's player; returns its shutdown. The API is served
     on the configured port if it is free (so the CLI can set alarms on the simulated light)."""
     try:
-        service = build_service(runtime.config, player=runtime.player)
+        service = build_service(runtime.config, player=runtime.player, gpio=False)
     except OSError as error:
         LOG.warning("no API for the simulated light (port %d: %s)", runtime.config.port, error.strerror)
-        service = build_service(runtime.config, player=runtime.player, serve_api=False)
+        service = build_service(runtime.config, player=runtime.player, serve_api=False, gpio=False)
+    runtime.button = service.button  # the window's button and the space bar press it
     service.start()
     return service.shutdown
 

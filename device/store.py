@@ -126,6 +126,11 @@ class Store:
                        "ON CONFLICT (alarm_id, day) DO UPDATE SET state=excluded.state, until_utc=excluded.until_utc",
                        (*key, state, until.isoformat() if until else None))
 
+    def clear_occurrence_state(self, key: tuple[int, str]) -> None:
+        """Forget what an occurrence has done (an undone skip): it may fire again."""
+        with self._transaction() as db:
+            db.execute("DELETE FROM occurrences WHERE alarm_id=? AND day=?", key)
+
     def forget_occurrences_before(self, day: dt.date) -> None:
         """Drop records of days long past (they can no longer fire)."""
         with self._transaction() as db:

@@ -22,6 +22,8 @@ from sequences.units import Share, format_seconds, parse_duration, show
 
 MAX_PHASES = 64
 MIN_PHASE_S = 1.0
+MIN_SEQUENCE_S = 10.0
+MIN_CUE_S, MAX_CUE_S = 1.0, 60.0  # a cue (kind = "cue") is a short answer on the ring
 MAX_CROSSFADE_S = 600.0
 MAX_FILE_BYTES = 256_000  # a 64-phase sequence is a few kB; anything near this is not a sequence
 _TOP_KEYS = ("name", "title", "description", "kind", "duration", "seed", "phase")
@@ -62,7 +64,8 @@ class _Reader(TableReader):
         title = self.field(top, (), "", "title", one_line(80), required=True)
         description = self.field(top, (), "", "description", one_line(200), required=True)
         kind = self.field(top, (), "", "kind", choice(KINDS), required=True)
-        duration_s = self.field(top, (), "", "duration", bounded_seconds(10.0), required=True)
+        shortest_s, longest_s = (MIN_CUE_S, MAX_CUE_S) if kind == "cue" else (MIN_SEQUENCE_S, None)
+        duration_s = self.field(top, (), "", "duration", bounded_seconds(shortest_s, longest_s), required=True)
         seed = self.field(top, (), "", "seed", integer(0, 2**63 - 1), default=0)
         phases = self.phases(top.get("phase"), seed or 0)
         if phases and duration_s:

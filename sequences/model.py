@@ -10,8 +10,9 @@ from sequences.units import Share
 if TYPE_CHECKING:
     from sequences.effects.base import Effect
 
-Kind = Literal["wake", "dusk", "ambient"]
-KINDS: tuple[str, ...] = ("wake", "dusk", "ambient")
+# A cue is a short answer on the ring (the button's acknowledgements): 1 s to a minute.
+Kind = Literal["wake", "dusk", "ambient", "cue"]
+KINDS: tuple[str, ...] = ("wake", "dusk", "ambient", "cue")
 
 
 @dataclass(frozen=True)

@@ -146,7 +146,7 @@ def test_several_problems_in_one_file_are_all_reported_one_line_each():
             .replace('effect = "breathe"', 'effect = "breth"')
             .replace('easing = "ease-in"', 'easing = "ease-in"\nspeed = 3'))
     assert problems_of(text) == [
-        "x.toml:4: kind: unknown value 'dawn'; expected one of: wake, dusk, ambient",
+        "x.toml:4: kind: unknown value 'dawn'; expected one of: wake, dusk, ambient, cue",
         "x.toml:11: phase 'embers' start.level: 150 is outside 0-100 L*",
         "x.toml:14: phase 'embers' speed: unknown key; expected one of: name, caption, duration, start, end, "
         "easing, effect, params, crossfade",

@@ -1,4 +1,5 @@
-"""`emberwake alarm ...`, `bedtime ...` and the controls (snooze, dismiss, stop, light, play-now, status).
+"""`emberwake alarm ...`, `bedtime ...` and the controls (snooze, dismiss, stop, skip-next, light, play-now,
+status), which act through the running service's Controls (device/controls.py), as the button does.
 
 With the service running (something answers on 127.0.0.1 at the configured port) every command
 goes through its API, so it reschedules at once; without it, alarm changes go straight to the
@@ -66,12 +67,15 @@ def register(commands: argparse._SubParsersAction) -> None:
         coming.set_defaults(run=run_next, kind=kind)
 
     snooze = commands.add_parser("snooze", help="dim the alarm that is on; it comes back after MINUTES")
-    snooze.add_argument("minutes", nargs="?", type=float, default=9.0, metavar="MINUTES", help="default 9")
+    snooze.add_argument("minutes", nargs="?", type=float, metavar="MINUTES",
+                        help="default: [button] snooze_minutes, 9")
     snooze.set_defaults(run=run_control, control="snooze")
-    for control, text in (("dismiss", "fade the alarm that is on out now"), ("stop", "dark now, whatever is on")):
+    for control, text in (("dismiss", "fade the alarm that is on out now"), ("stop", "dark now, whatever is on"),
+                          ("skip-next", "skip the next wake alarm, or undo that skip (as a 5 s hold of the button)")):
         commands.add_parser(control, help=text).set_defaults(run=run_control, control=control)
     light = commands.add_parser("light", help="the night light")
     light.add_argument("state", choices=("on", "off"))
+    light.add_argument("--level", type=float, metavar="0-1", help="of the night light's own level (default: as last)")
     light.set_defaults(run=run_control, control="light")
     play = commands.add_parser("play-now", help="play a sequence now on the running light")
     play.add_argument("sequence", metavar="NAME")
@@ -210,10 +214,10 @@ def run_control(args: argparse.Namespace) -> int:
                       f"{_NOUNS[status['next']['kind']]} {status['next']['id']}")
             return
         body: dict[str, Any] = {}
-        if control == "snooze":
+        if control == "snooze" and args.minutes is not None:
             body = {"minutes": args.minutes}
         elif control == "light":
-            body = {"on": args.state == "on"}
+            body = {"on": args.state == "on", **({"level": args.level} if args.level is not None else {})}
         elif control == "play":
             body = {"sequence": args.sequence, "duration": args.duration}
         print(session.call("POST", f"/api/{control}", body)["message"])

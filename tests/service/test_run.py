@@ -89,7 +89,7 @@ def test_a_port_in_use_is_one_line_and_exit_1(home, service, capsys):
 def test_shutdown_blanks_the_ring(home):
     output = CaptureOutput(24)
     service = build_service(load_config(home), output, serve_api=False).start()
-    service.play("nightlight", None)
+    service.controls.play("nightlight", by="test")
     deadline = time.monotonic() + 5
     while not (output.last is not None and output.last.any()):
         assert time.monotonic() < deadline

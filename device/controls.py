@@ -1,0 +1,125 @@
+"""The controls: the one way anything outside changes what the light does.
+
+The button, the CLI (through the JSON API), the JSON API itself, and later the web page and MQTT
+all call these methods, so a snooze means the same thing from every door. Each action is logged
+in one line with the door it came through (`by`: "button", "api", "cli", "web", "mqtt", "sim").
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from device.book import AlarmBook
+from device.controller import Controller, Mode
+from device.occurrences import Occurrence
+from device.programs import OneLed, clock_position
+from sequences.engine import Renderer
+
+DEFAULT_SNOOZE_MINUTES = 9.0
+WIND_DOWN = "breathe"  # what a double press plays when idle
+NEXT_WAKE_CUE, SKIP_CUE = "ack-next-wake", "ack-skip"
+
+
+@dataclass(frozen=True)
+class Now:
+    """What the ring shows now, as the button and the status see it."""
+
+    mode: Mode
+    kind: str  # for an alarm: "wake" or "bedtime"; else ""
+    night_light: bool
+
+
+class Controls:
+    """Snooze, dismiss, stop, night light, play now, skip next; what shows now and what comes next.
+
+    replan: called after a change that moves the timers (the service's timers.rebuild)."""
+
+    def __init__(self, controller: Controller, book: AlarmBook, replan=lambda: None,
+                 snooze_minutes: float = DEFAULT_SNOOZE_MINUTES, log: logging.Logger | None = None):
+        self.controller = controller
+        self.book = book
+        self.replan = replan
+        self.snooze_minutes = snooze_minutes
+        self.log = log or logging.getLogger("emberwake")
+
+    def _done(self, action: str, by: str, answer: str) -> str:
+        self.log.info("%s by %s: %s", action, by, answer)
+        return answer
+
+    # What shows, what comes
+
+    def now(self) -> Now:
+        showing = self.controller.current
+        return Now(showing.mode, showing.label if showing.of_an_alarm else "", self.controller.night_light_on())
+
+    def next_wake(self) -> Occurrence | None:
+        """The next wake alarm to come (skipped ones are not next)."""
+        return self.book.next_one("wake")
+
+    def status(self) -> dict:
+        status = {"service": "emberwake", **self.controller.status()}
+        coming = self.book.next_one()
+        status["next"] = self.book.occurrence_json(coming) if coming else None
+        return status
+
+    # Actions
+
+    def snooze(self, minutes: float | None = None, *, by: str) -> str:
+        answer = self.controller.snooze(self.snooze_minutes if minutes is None else minutes)
+        self.replan()
+        return self._done("snooze", by, answer)
+
+    def dismiss(self, *, by: str) -> str:
+        answer = self.controller.dismiss()
+        self.replan()
+        return self._done("dismiss", by, answer)
+
+    def stop(self, *, by: str, fade_s: float = 0.0) -> str:
+        """Dark (after a fade of fade_s), whatever is on; an alarm counts as dismissed."""
+        answer = self.controller.stop(fade_s)
+        self.replan()
+        return self._done("stop", by, answer)
+
+    def light(self, on: bool, level: float | None = None, *, by: str) -> str:
+        """The night light on or off; level 0-1 of the night light sequence's own level (never more)."""
+        return self._done("night light", by, self.controller.light(on, level))
+
+    def play(self, name: str, duration_s: float | None = None, *, by: str) -> str:
+        return self._done("play", by, self.controller.play(name, duration_s))
+
+    def skip_next(self, *, by: str) -> str:
+        """Skip the next wake alarm, or give back the one skipped if the next is already skipped."""
+        coming = self.book.upcoming(1, kind="wake")  # the very next, skipped or not
+        if not coming:
+            return self._done("skip", by, "no alarm to skip")
+        occurrence = coming[0]
+        if self.book.is_skipped(occurrence):
+            self.book.unskip(occurrence.alarm.id)
+            answer = f"wake {occurrence.alarm.id} on again for {self._local(occurrence)}"
+        else:
+            self.book.skip(occurrence.alarm.id)
+            answer = f"wake {occurrence.alarm.id} skipped for {self._local(occurrence)}"
+        return self._done("skip", by, answer)
+
+    # Answers on the ring (cues: short sequences users can read and change)
+
+    def show_next_wake(self) -> bool:
+        """One faint LED at the next wake time's place on a clock face (the ack-next-wake cue);
+        False (the ring stays dark) when no alarm is set."""
+        coming = self.next_wake()
+        if coming is None:
+            return False
+        at = coming.at.astimezone(self.controller.place.zone)
+        pixels = self.controller.pixels
+        cue = Renderer(self.controller.sequence(NEXT_WAKE_CUE, "cue"), None, pixels)
+        return self.controller.show_briefly(OneLed(cue.frames(), clock_position(at.hour, at.minute, pixels)),
+                                            NEXT_WAKE_CUE)
+
+    def acknowledge_skip(self) -> bool:
+        """A short sweep (the ack-skip cue): the skip, or its undoing, was heard."""
+        cue = Renderer(self.controller.sequence(SKIP_CUE, "cue"), None, self.controller.pixels)
+        return self.controller.show_briefly(cue.frames(), SKIP_CUE)
+
+    def _local(self, occurrence: Occurrence) -> str:
+        return f"{occurrence.at.astimezone(self.controller.place.zone):%a %H:%M}"
