@@ -13,6 +13,7 @@ from typing import IO, Callable, Sequence
 
 import numpy as np
 
+from device.button import Button
 from device.config import Config
 from device.frame_loop import FrameLoop
 from device.pipeline import Pipeline
@@ -21,7 +22,7 @@ from sequences.engine import Frames, Renderer
 from sim.clock import SimClock
 from sim.rings import LedAppearance, VirtualRing
 from sim.session import loop_fps
-from sim.status import PAUSE, Status, TimelineStrip, timeline_strip
+from sim.status import BUTTON, PAUSE, Status, TimelineStrip, timeline_strip
 from sim.viewers import run_viewer
 
 IDLE_CAPTION = "The ring is dark; nothing is playing."
@@ -40,6 +41,7 @@ class SimRuntime:
     ring: VirtualRing
     player: Player
     stopping: threading.Event
+    button: "Button | None" = None  # the service's button logic, which the viewers press (set by the service)
 
     def play(self, renderer: Renderer, label: str = "", from_s: float = 0.0,
              on_end: Callable[[], None] | None = None) -> None:
@@ -60,10 +62,9 @@ def _renderer_of(source) -> Renderer | None:
 class RunSource:
     """What the viewer shows of a SimRuntime."""
 
-    controls = frozenset({PAUSE})
-
     def __init__(self, runtime: SimRuntime):
         self.runtime = runtime
+        self.controls = frozenset({PAUSE, BUTTON} if runtime.button is not None else {PAUSE})
         self.ring = runtime.ring
         self.appearance = LedAppearance(runtime.config.output, runtime.ring.channels)
         self._pipeline = Pipeline(runtime.config.output, runtime.ring.pixel_count, runtime.ring.channels)
@@ -117,6 +118,14 @@ class RunSource:
 
     def seek(self, t_s: float) -> None:
         pass
+
+    def press_button(self) -> None:
+        if self.runtime.button is not None:
+            self.runtime.button.press()
+
+    def release_button(self) -> None:
+        if self.runtime.button is not None:
+            self.runtime.button.release()
 
 
 Service = Callable[[SimRuntime], "Callable[[], None] | None"]

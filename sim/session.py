@@ -150,6 +150,12 @@ class PreviewSession:
             self._strip = None
         self._play_from(position_s)
 
+    def press_button(self) -> None:
+        pass  # a preview has no alarms: no button
+
+    def release_button(self) -> None:
+        pass
+
     def poll(self) -> None:
         """Reload the file if it changed (called from the viewer's loop, a few times a second)."""
         now_s = time.monotonic()  # the viewer's real time: a paused preview still reloads

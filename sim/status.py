@@ -14,7 +14,7 @@ from sequences.engine import Renderer
 from sim.glow import srgb_codes
 from sim.rings import LedAppearance, VirtualRing
 
-PAUSE, SEEK, SPEED = "pause", "seek", "speed"
+PAUSE, SEEK, SPEED, BUTTON = "pause", "seek", "speed", "button"
 SLIDER_MIN_X, SLIDER_MAX_X = 1.0, 600.0  # the viewers' speed control (the clock itself goes further)
 
 
@@ -60,7 +60,8 @@ class TimelineStrip:
 
 class ViewSource(Protocol):
     """What a viewer draws from, and the controls it forwards. `controls` says which of
-    PAUSE, SEEK and SPEED the source accepts; the others are no-ops."""
+    PAUSE, SEEK, SPEED and BUTTON (the bedside button: press_button, release_button) the source
+    accepts; the others are no-ops."""
 
     ring: VirtualRing
     appearance: LedAppearance
@@ -79,6 +80,10 @@ class ViewSource(Protocol):
     def set_speed(self, speed_x: float) -> None: ...
 
     def seek(self, t_s: float) -> None: ...
+
+    def press_button(self) -> None: ...
+
+    def release_button(self) -> None: ...
 
 
 def timeline_strip(renderer: Renderer, brightness: float = 1.0, columns: int = 480) -> TimelineStrip:
@@ -118,4 +123,10 @@ class RingOnlySource:
         pass
 
     def seek(self, t_s: float) -> None:
+        pass
+
+    def press_button(self) -> None:
+        pass
+
+    def release_button(self) -> None:
         pass

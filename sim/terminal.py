@@ -3,7 +3,8 @@
 Each character cell is an upper-half block whose foreground is one picture pixel and background
 the one below, so a cell holds two square-ish pixels. It redraws at REDRAW_FPS, waiting on the
 keyboard (select) or on the stop event in between, and writes nothing when nothing changed.
-Keys: space pause/play, left/right seek, + and - speed, i ideal floats, q quit.
+Keys: space the bedside button where there is one (a press: a terminal sees no key release, so no
+holds), else pause/play; p pause/play, left/right seek, + and - speed, i ideal floats, q quit.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import IO, Iterator
 import numpy as np
 
 from sim.glow import RingPainter
-from sim.status import SLIDER_MAX_X, SLIDER_MIN_X, SEEK, SPEED, Status, ViewSource, clock_text, speed_text
+from sim.status import BUTTON, SLIDER_MAX_X, SLIDER_MIN_X, SEEK, SPEED, Status, ViewSource, clock_text, speed_text
 
 REDRAW_FPS = 15.0
 STATUS_LINES = 5
@@ -52,7 +53,7 @@ def status_lines(status: Status, width: int, ideal: bool) -> list[str]:
         f"\x1b[1;38;2;243;181;107m{status.phase.replace('-', ' ')}\x1b[0m  {status.caption}",
         f"{where}{wall}{speed_text(status.speed_x)}  {state}{'  (ideal floats)' if ideal else ''}",
         f"\x1b[38;2;255;154;122m{status.notice}\x1b[0m",
-        "\x1b[2mspace pause  \u2190/\u2192 seek  +/- speed  i ideal  q quit\x1b[0m",
+        "\x1b[2mspace button/pause  p pause  \u2190/\u2192 seek  +/- speed  i ideal  q quit\x1b[0m",
     ]
     return [_clip(line, width) for line in lines]
 
@@ -124,7 +125,10 @@ class TerminalViewer:
         source, status = self.source, self.source.status()
         if pressed in (b"q", b"Q", b"\x1b"):
             return True
-        if pressed == b" ":
+        if pressed == b" " and BUTTON in source.controls:
+            source.press_button()
+            source.release_button()
+        elif pressed in (b" ", b"p"):
             source.toggle_pause()
         elif pressed == b"i":
             self.ideal = not self.ideal

@@ -16,7 +16,9 @@ import tkinter as tk
 import numpy as np
 
 from sim.glow import BACKGROUND_LINEAR, RingPainter, srgb_codes
-from sim.status import SLIDER_MAX_X, SLIDER_MIN_X, PAUSE, SEEK, SPEED, Status, ViewSource, clock_text, speed_text
+from sim.status import BUTTON, SLIDER_MAX_X, SLIDER_MIN_X, PAUSE, SEEK, SPEED, Status, ViewSource, clock_text, speed_text
+
+SPACE_REPEAT_MS = 40  # a release followed this soon by a press is the key repeating
 
 REDRAW_FPS = 40.0
 BG = "#%02x%02x%02x" % tuple(srgb_codes(np.array(BACKGROUND_LINEAR)))  # the ring picture's own background
@@ -52,6 +54,7 @@ class WindowViewer:
         root.configure(bg=BG)
         root.protocol("WM_DELETE_WINDOW", self.close)
         self._build(ring_px)
+        self._space_release = None  # a space release waiting to see if it was the key's auto-repeat
         self._bind_keys()
 
     # -- layout -------------------------------------------------------------------------------
@@ -104,6 +107,12 @@ class WindowViewer:
                                     selectcolor=PANEL, activebackground=BG, activeforeground=FG,
                                     highlightthickness=0, bd=0, font=("Helvetica", 10))
         controls = self.source.controls
+        # The bedside button: press and hold it with the mouse, or with the space bar.
+        self.bedside_button = tk.Button(row, text="\u25c9 button", width=8, **button)
+        self.bedside_button.bind("<ButtonPress-1>", lambda e: self.source.press_button())
+        self.bedside_button.bind("<ButtonRelease-1>", lambda e: self.source.release_button())
+        if BUTTON in controls:
+            self.bedside_button.pack(side="left", padx=(0, 10))
         if PAUSE in controls:
             self.play_button.pack(side="left")
         if SPEED in controls:
@@ -113,7 +122,12 @@ class WindowViewer:
         self.ideal.pack(side="right")
 
     def _bind_keys(self) -> None:
-        self.root.bind("<space>", lambda e: self.source.toggle_pause())
+        if BUTTON in self.source.controls:
+            self.root.bind("<KeyPress-space>", self._space_down)
+            self.root.bind("<KeyRelease-space>", self._space_up)
+        else:
+            self.root.bind("<space>", lambda e: self.source.toggle_pause())
+        self.root.bind("p", lambda e: self.source.toggle_pause())
         self.root.bind("<Left>", lambda e: self._nudge(-1))
         self.root.bind("<Right>", lambda e: self._nudge(+1))
         self.root.bind("i", lambda e: self.show_ideal.set(not self.show_ideal.get()))
@@ -121,6 +135,19 @@ class WindowViewer:
             self.root.bind(key, lambda e: self.close())
 
     # -- controls -----------------------------------------------------------------------------
+
+    def _space_down(self, event) -> None:
+        if self._space_release is not None:  # X repeats a held key as release+press: not a new press
+            self.root.after_cancel(self._space_release)
+            self._space_release = None
+            return
+        self.source.press_button()
+
+    def _space_up(self, event) -> None:
+        def released() -> None:
+            self._space_release = None
+            self.source.release_button()
+        self._space_release = self.root.after(SPACE_REPEAT_MS, released)
 
     def _speed_moved(self, value: str) -> None:
         speed_x = float(f"{10 ** float(value):.2g}")

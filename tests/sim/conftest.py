@@ -78,3 +78,14 @@ def xdisplay():
     finally:
         process.terminate()
         process.wait(5)
+
+
+@pytest.fixture
+def tk_root(xdisplay):
+    try:
+        import tkinter
+    except ImportError:
+        need(False, "this Python has no tkinter")
+    root = tkinter.Tk(screenName=xdisplay)
+    yield root
+    root.destroy()

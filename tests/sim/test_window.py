@@ -27,17 +27,6 @@ def screenshot(xdisplay: str) -> np.ndarray:
     return np.asarray(ImageGrab.grab(xdisplay=xdisplay).convert("RGB")).astype(int)
 
 
-@pytest.fixture
-def tk_root(xdisplay):
-    try:
-        import tkinter
-    except ImportError:
-        need(False, "this Python has no tkinter")
-    root = tkinter.Tk(screenName=xdisplay)
-    yield root
-    root.destroy()
-
-
 def test_the_window_shows_the_average_of_the_codes_at_each_led(tk_root, xdisplay, config):
     from sim.window import WindowViewer
 
