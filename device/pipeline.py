@@ -50,49 +50,113 @@ def frame_current_mA(codes: np.ndarray, settings: OutputSettings) -> float:
     return float(codes.sum()) / MAX_CODE * settings.mA_per_channel + codes.shape[0] * settings.idle_mA_per_led
 
 
+def _spread_order(pixels: int) -> np.ndarray:
+    """Each LED's place in an order that visits the ring evenly (bit-reversed index: 0, half,
+    quarter, three quarters, ...), as a rank in 0..pixels-1 (0 first)."""
+    bits = max(1, (pixels - 1).bit_length())
+    reversed_index = [int(format(i, f"0{bits}b")[::-1], 2) for i in range(pixels)]
+    place = np.empty(pixels)
+    place[np.argsort(reversed_index, kind="stable")] = np.arange(pixels)
+    return place
+
+
 class Ditherer:
     """Quantises float codes (0-255) to integers so that light averages out exactly.
 
-    Across the ring first: each channel's codes are summed round the ring and quantised as a
-    running total, so the ring's total light per channel is right to within one code in every
-    frame (it takes only the two whole numbers either side of the wanted total), and two
-    half-code neighbours light one LED between them, not both or neither.
-    Then over time: each LED carries what it was short or over into its next frame (error
-    feedback), so its own average converges on its float, and since every LED's carried error
-    is different, the lit LEDs take turns round the ring.
-    A zero stays zero: an LED asked for nothing gets nothing and forgets its carried error.
+    Each LED keeps an account of the light it is owed (positive) or has had ahead of time
+    (negative): its float code plus its account is what it wants this frame. The ring's total
+    per channel is that sum rounded, and the accounts sum to less than half a code, so the
+    total is within one code of what the frame asks for (an LED at full, or one going dark,
+    forgets what it is owed, and the ring with it). Each
+    LED is given the whole part of what it wants, and the codes left over go to the LEDs that
+    are owed the most (the largest fractions); ties go round the ring in an even order, so
+    two half-code neighbours light one LED between them, not both or neither, and the lit
+    LEDs take turns.
+
+    Why by what each LED is owed, and not by a running total round the ring: a running total
+    hands each LED's rounding remainder to the next LED in the ring. When that LED wants
+    almost nothing it is given a whole code it can only pay back at its own tiny rate, and the
+    debt was charged again every frame to the next lit LED, so a ring of near-zero LEDs
+    behind a bright one left the bright one owed a code per debtor (26 codes seen) - light
+    it would get all at once, a flash, as soon as the debtors went dark. Here an LED only
+    gets a spare code when its own account is among the largest, and every account stays
+    within about a code (tests/device/test_pipeline.py measures the bound).
+
+    A zero stays zero: an LED asked for nothing gets nothing and forgets its account.
     """
 
     def __init__(self, pixels: int, channels: int):
         self.error = np.zeros((pixels, channels))
-        self._out = np.empty((pixels, channels))
+        # A tie-break far below any real difference in what LEDs are owed: among equals, the
+        # spare codes go round the ring in an even order rather than to a run of neighbours.
+        self._tie_break = ((pixels - _spread_order(pixels)) * (1e-9 / max(pixels, 1)))[:, None]
+        self._channel = np.arange(channels)
         # Work buffers, reused every frame (this runs 200 times a second: numpy's per-call cost,
-        # not the arithmetic, is what it spends its time on). The running totals sit below a row
-        # of zeros, so one maximum.accumulate both holds them level and keeps them >= 0, and one
-        # subtraction takes every LED's share, the first's included.
+        # not the arithmetic, is what it spends its time on). The sorted priorities sit above a
+        # row of infinity, so "the spare-th largest" is one index even when there is no spare.
         self._wanted = np.empty((pixels, channels))
-        self._dark = np.empty((pixels, channels), dtype=bool)
-        self._totals = np.zeros((pixels + 1, channels))
-        self._running = self._totals[1:]
-        self._before = self._totals[:-1]
+        self._whole = np.empty((pixels, channels))
+        self._priority = np.empty((pixels, channels))
+        self._sorted = np.full((pixels + 1, channels), np.inf)
 
     def reset(self) -> None:
         self.error[:] = 0.0
 
     def quantise(self, codes: np.ndarray) -> np.ndarray:
         """Float codes (pixels, channels) in 0-255 -> uint8 codes of the same shape."""
-        wanted = np.add(codes, self.error, out=self._wanted)
-        np.copyto(wanted, _ZERO, where=np.less_equal(codes, _ZERO, out=self._dark))
-        np.minimum(wanted, _MAX_CODE, out=wanted)
-        running = np.add.accumulate(wanted, axis=0, out=self._running)  # wanted.cumsum(axis=0)
-        np.add(running, _HALF, out=running)
-        np.floor(running, out=running)  # rounds the running total
-        # A running total that dips (an LED owing light) holds level instead of going
-        # negative; what that LED owes stays in its error for the next frame.
-        np.maximum.accumulate(self._totals, axis=0, out=self._totals)
-        out = np.subtract(running, self._before, out=self._out)
+        pixels = codes.shape[0]
+        dark = np.less_equal(codes, _ZERO)
+        # What an LED is owed beyond full it could never be shown: it forgets it.
+        wanted = np.minimum(np.add(codes, self.error, out=self._wanted), _MAX_CODE, out=self._wanted)
+        np.copyto(wanted, _ZERO, where=dark)
+        whole = np.floor(wanted, out=self._whole)
+        np.maximum(whole, _ZERO, out=whole)  # an LED that has had light ahead of time shows none
+        ring_total = np.floor(np.add.reduce(wanted, axis=0) + _HALF)
+        spare = (ring_total - np.add.reduce(whole, axis=0)).astype(np.intp)
+        # The spare codes go to the LEDs owed the largest fractions: those at or above the
+        # spare-th largest priority (the tie-break makes every priority different). An LED that
+        # cannot take one (dark, in debt, or full) ranks below every fraction, at -1.
+        priority = np.subtract(wanted, whole, out=self._priority)
+        np.add(priority, self._tie_break, out=priority)
+        np.copyto(priority, -1.0, where=dark | np.less(wanted, _ZERO) | np.greater_equal(whole, _MAX_CODE))
+        ranked = self._sorted
+        ranked[:pixels] = priority
+        ranked[:pixels].sort(axis=0)
+        if spare.min() >= 0 and spare.max() <= pixels:
+            cut = ranked[pixels - spare, self._channel]
+            if cut.min() >= 0.0:
+                out = np.add(whole, np.greater_equal(priority, cut), out=whole)
+                np.subtract(wanted, out, out=self.error)
+                return out.astype(np.uint8)
+        out = self._settle(wanted, ~dark, ring_total)
         np.subtract(wanted, out, out=self.error)
         return out.astype(np.uint8)
+
+    @staticmethod
+    def _settle(wanted: np.ndarray, lit: np.ndarray, ring_total: np.ndarray) -> np.ndarray:
+        # The rare frame whose total is more than one spare code per LED away from the whole
+        # parts (accounts pulled apart by LEDs going dark, or by many LEDs in debt at once):
+        # hand out or take back one code per LED per round, always from the LED whose account
+        # would end furthest from zero, so the difference is shared round the ring.
+        out = np.clip(np.floor(wanted), 0.0, MAX_CODE)
+        for channel in range(wanted.shape[1]):
+            column, account = out[:, channel], wanted[:, channel] - out[:, channel]
+            short = int(ring_total[channel] - column.sum())
+            while short:
+                if short > 0:
+                    able = np.nonzero(lit[:, channel] & (column < MAX_CODE))[0]
+                    chosen = able[np.argsort(-account[able], kind="stable")[:short]]
+                    step = 1.0
+                else:
+                    able = np.nonzero(column > 0)[0]
+                    chosen = able[np.argsort(account[able], kind="stable")[:-short]]
+                    step = -1.0
+                if chosen.size == 0:
+                    break
+                column[chosen] += step
+                account[chosen] -= step
+                short -= int(step) * chosen.size
+        return out
 
 
 class Pipeline:
