@@ -24,6 +24,7 @@ def _constant(value: float) -> np.ndarray:
 
 
 _ZERO, _HALF, _MAX_CODE = _constant(0.0), _constant(0.5), _constant(MAX_CODE)
+_WINDUP = _constant(2.0)  # codes: the most the ring's running sum of accounts may hold
 
 
 @dataclass(frozen=True)
@@ -65,13 +66,13 @@ class Ditherer:
 
     Each LED keeps an account of the light it is owed (positive) or has had ahead of time
     (negative): its float code plus its account is what it wants this frame. The ring's total
-    per channel is that sum rounded, and the accounts sum to less than half a code, so the
-    total is within one code of what the frame asks for (an LED at full, or one going dark,
-    forgets what it is owed, and the ring with it). Each
-    LED is given the whole part of what it wants, and the codes left over go to the LEDs that
-    are owed the most (the largest fractions); ties go round the ring in an even order, so
-    two half-code neighbours light one LED between them, not both or neither, and the lit
-    LEDs take turns.
+    per channel is one of the two whole numbers either side of what the frame asks for, so it
+    is within one code in every frame; which one is chosen by second-order noise shaping
+    (_ring_total), so that the ring's light flickers as little as it can at low frequencies.
+    Each LED is given the whole part of what it wants, and the codes left over go to the LEDs
+    owed the most (the largest fractions); ties go round the ring in an even order, so two
+    half-code neighbours light one LED between them, not both or neither, and the lit LEDs
+    take turns.
 
     Why by what each LED is owed, and not by a running total round the ring: a running total
     hands each LED's rounding remainder to the next LED in the ring. When that LED wants
@@ -89,7 +90,7 @@ class Ditherer:
         self.error = np.zeros((pixels, channels))
         # A tie-break far below any real difference in what LEDs are owed: among equals, the
         # spare codes go round the ring in an even order rather than to a run of neighbours.
-        self._tie_break = ((pixels - _spread_order(pixels)) * (1e-9 / max(pixels, 1)))[:, None]
+        self._tie_break = ((_spread_order(pixels) + 1.0) * (1e-9 / max(pixels, 1)))[:, None]
         self._channel = np.arange(channels)
         # Work buffers, reused every frame (this runs 200 times a second: numpy's per-call cost,
         # not the arithmetic, is what it spends its time on). The sorted priorities sit above a
@@ -98,9 +99,11 @@ class Ditherer:
         self._whole = np.empty((pixels, channels))
         self._priority = np.empty((pixels, channels))
         self._sorted = np.full((pixels + 1, channels), np.inf)
+        self._owed_sum = np.zeros(channels)  # the running sum of each channel's accounts
 
     def reset(self) -> None:
         self.error[:] = 0.0
+        self._owed_sum[:] = 0.0
 
     def quantise(self, codes: np.ndarray) -> np.ndarray:
         """Float codes (pixels, channels) in 0-255 -> uint8 codes of the same shape."""
@@ -111,26 +114,43 @@ class Ditherer:
         np.copyto(wanted, _ZERO, where=dark)
         whole = np.floor(wanted, out=self._whole)
         np.maximum(whole, _ZERO, out=whole)  # an LED that has had light ahead of time shows none
-        ring_total = np.floor(np.add.reduce(wanted, axis=0) + _HALF)
+        ring_total = self._ring_total(codes, dark, wanted)
         spare = (ring_total - np.add.reduce(whole, axis=0)).astype(np.intp)
         # The spare codes go to the LEDs owed the largest fractions: those at or above the
         # spare-th largest priority (the tie-break makes every priority different). An LED that
-        # cannot take one (dark, in debt, or full) ranks below every fraction, at -1.
+        # cannot take one - dark, in debt, or full, whose fraction is 0 or less - ranks below
+        # zero, and a spare code that would have to go to one is left to _settle.
         priority = np.subtract(wanted, whole, out=self._priority)
-        np.add(priority, self._tie_break, out=priority)
-        np.copyto(priority, -1.0, where=dark | np.less(wanted, _ZERO) | np.greater_equal(whole, _MAX_CODE))
+        np.subtract(priority, self._tie_break, out=priority)
         ranked = self._sorted
         ranked[:pixels] = priority
         ranked[:pixels].sort(axis=0)
-        if spare.min() >= 0 and spare.max() <= pixels:
+        if np.minimum.reduce(spare) >= 0 and np.maximum.reduce(spare) <= pixels:
             cut = ranked[pixels - spare, self._channel]
-            if cut.min() >= 0.0:
+            if np.minimum.reduce(cut) >= 0.0:
                 out = np.add(whole, np.greater_equal(priority, cut), out=whole)
                 np.subtract(wanted, out, out=self.error)
                 return out.astype(np.uint8)
         out = self._settle(wanted, ~dark, ring_total)
         np.subtract(wanted, out, out=self.error)
         return out.astype(np.uint8)
+
+    def _ring_total(self, codes: np.ndarray, dark: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+        # Second-order noise shaping of each channel's ring total, the light behind the
+        # diffuser. Rounding what the LEDs want (codes plus accounts) alone is first order:
+        # evenly spaced extra codes, whose tones sit at the fraction's multiples of 200 Hz
+        # (15 Hz for 0.077 of a code). Adding the running sum of the accounts shapes the error
+        # by a second difference, which spreads those tones and moves their energy up, where
+        # IEEE 1789 allows more modulation (its limits grow with frequency). The total is
+        # still one of the two whole numbers either side of what the frame asks for.
+        asked = np.add.reduce(codes, axis=0, where=~dark)
+        owed = np.add.reduce(wanted, axis=0)
+        total = np.floor(owed + self._owed_sum + _HALF)
+        np.minimum(np.maximum(total, np.floor(asked), out=total), np.ceil(asked), out=total)
+        # Clamped, so that accounts dropped by LEDs going dark cannot wind it up.
+        owed_sum = np.add(self._owed_sum, owed - total, out=self._owed_sum)
+        np.minimum(np.maximum(owed_sum, -_WINDUP, out=owed_sum), _WINDUP, out=owed_sum)
+        return total
 
     @staticmethod
     def _settle(wanted: np.ndarray, lit: np.ndarray, ring_total: np.ndarray) -> np.ndarray:
