@@ -86,7 +86,8 @@ def judge(result: dict) -> dict:
         "no_flicker_component_under_50_hz": (lowest_hz, "none > 1 % of the mean below 50 Hz",
                                              lowest_hz is None or lowest_hz >= 50.0),
         "ieee1789_low_risk_at_every_level": (
-            flick["ieee1789_low_risk_worst_ratio"], "every flicker component's modulation / IEEE 1789 low-risk limit < 1",
+            flick["ieee1789_low_risk_worst_ratio"],
+            "every flicker component's modulation / IEEE 1789 low-risk limit < 1, at every level",
             (flick["ieee1789_low_risk_worst_ratio"] or 0.0) < 1.0),
         "ieee1789_no_effect_from_lstar_5": (
             flick["ieee1789_no_effect_worst_ratio_from_lstar_5"],

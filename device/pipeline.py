@@ -8,11 +8,13 @@ and dithering makes the half-code real over time and across the ring.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 MAX_CODE = 255.0
+_WINDUP_CODES = 2.0  # the most the ring's running sum of accounts may hold
 
 
 def _constant(value: float) -> np.ndarray:
@@ -24,7 +26,6 @@ def _constant(value: float) -> np.ndarray:
 
 
 _ZERO, _HALF, _MAX_CODE = _constant(0.0), _constant(0.5), _constant(MAX_CODE)
-_WINDUP = _constant(2.0)  # codes: the most the ring's running sum of accounts may hold
 
 
 @dataclass(frozen=True)
@@ -90,8 +91,8 @@ class Ditherer:
         self.error = np.zeros((pixels, channels))
         # A tie-break far below any real difference in what LEDs are owed: among equals, the
         # spare codes go round the ring in an even order rather than to a run of neighbours.
-        self._tie_break = ((_spread_order(pixels) + 1.0) * (1e-9 / max(pixels, 1)))[:, None]
-        self._channel = np.arange(channels)
+        tie_break = (_spread_order(pixels) + 1.0) * (1e-9 / max(pixels, 1))
+        self._tie_break = np.repeat(tie_break[:, None], channels, axis=1)
         # Work buffers, reused every frame (this runs 200 times a second: numpy's per-call cost,
         # not the arithmetic, is what it spends its time on). The sorted priorities sit above a
         # row of infinity, so "the spare-th largest" is one index even when there is no spare.
@@ -99,43 +100,45 @@ class Ditherer:
         self._whole = np.empty((pixels, channels))
         self._priority = np.empty((pixels, channels))
         self._sorted = np.full((pixels + 1, channels), np.inf)
-        self._owed_sum = np.zeros(channels)  # the running sum of each channel's accounts
+        self._owed_sum = [0.0] * channels  # the running sum of each channel's accounts
 
     def reset(self) -> None:
         self.error[:] = 0.0
-        self._owed_sum[:] = 0.0
+        self._owed_sum = [0.0] * len(self._owed_sum)
 
     def quantise(self, codes: np.ndarray) -> np.ndarray:
         """Float codes (pixels, channels) in 0-255 -> uint8 codes of the same shape."""
-        pixels = codes.shape[0]
-        dark = np.less_equal(codes, _ZERO)
+        pixels, channels = codes.shape
+        lit = np.greater(codes, _ZERO)
         # What an LED is owed beyond full it could never be shown: it forgets it.
         wanted = np.minimum(np.add(codes, self.error, out=self._wanted), _MAX_CODE, out=self._wanted)
-        np.copyto(wanted, _ZERO, where=dark)
+        np.multiply(wanted, lit, out=wanted)  # a zero stays zero, and forgets its account
         whole = np.floor(wanted, out=self._whole)
         np.maximum(whole, _ZERO, out=whole)  # an LED that has had light ahead of time shows none
-        ring_total = self._ring_total(codes, dark, wanted)
-        spare = (ring_total - np.add.reduce(whole, axis=0)).astype(np.intp)
+        ring_total = self._ring_total(np.add.reduce(codes, axis=0, where=lit).tolist(),
+                                      np.add.reduce(wanted, axis=0).tolist())
+        whole_sums = np.add.reduce(whole, axis=0).tolist()
+        spare = [int(total - whole_sum) for total, whole_sum in zip(ring_total, whole_sums)]
         # The spare codes go to the LEDs owed the largest fractions: those at or above the
         # spare-th largest priority (the tie-break makes every priority different). An LED that
         # cannot take one - dark, in debt, or full, whose fraction is 0 or less - ranks below
         # zero, and a spare code that would have to go to one is left to _settle.
         priority = np.subtract(wanted, whole, out=self._priority)
         np.subtract(priority, self._tie_break, out=priority)
-        ranked = self._sorted
-        ranked[:pixels] = priority
-        ranked[:pixels].sort(axis=0)
-        if np.minimum.reduce(spare) >= 0 and np.maximum.reduce(spare) <= pixels:
-            cut = ranked[pixels - spare, self._channel]
-            if np.minimum.reduce(cut) >= 0.0:
+        if 0 <= min(spare) and max(spare) <= pixels:
+            ranked = self._sorted
+            ranked[:pixels] = priority
+            ranked[:pixels].sort(axis=0)
+            cut = ranked.take([(pixels - extra) * channels + channel for channel, extra in enumerate(spare)])
+            if min(cut.tolist()) >= 0.0:
                 out = np.add(whole, np.greater_equal(priority, cut), out=whole)
                 np.subtract(wanted, out, out=self.error)
                 return out.astype(np.uint8)
-        out = self._settle(wanted, ~dark, ring_total)
+        out = self._settle(wanted, lit, np.array(ring_total))
         np.subtract(wanted, out, out=self.error)
         return out.astype(np.uint8)
 
-    def _ring_total(self, codes: np.ndarray, dark: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    def _ring_total(self, asked: list[float], owed: list[float]) -> list[float]:
         # Second-order noise shaping of each channel's ring total, the light behind the
         # diffuser. Rounding what the LEDs want (codes plus accounts) alone is first order:
         # evenly spaced extra codes, whose tones sit at the fraction's multiples of 200 Hz
@@ -143,14 +146,16 @@ class Ditherer:
         # by a second difference, which spreads those tones and moves their energy up, where
         # IEEE 1789 allows more modulation (its limits grow with frequency). The total is
         # still one of the two whole numbers either side of what the frame asks for.
-        asked = np.add.reduce(codes, axis=0, where=~dark)
-        owed = np.add.reduce(wanted, axis=0)
-        total = np.floor(owed + self._owed_sum + _HALF)
-        np.minimum(np.maximum(total, np.floor(asked), out=total), np.ceil(asked), out=total)
-        # Clamped, so that accounts dropped by LEDs going dark cannot wind it up.
-        owed_sum = np.add(self._owed_sum, owed - total, out=self._owed_sum)
-        np.minimum(np.maximum(owed_sum, -_WINDUP, out=owed_sum), _WINDUP, out=owed_sum)
-        return total
+        # Plain floats: for three or four channels Python is quicker than numpy's per-call cost.
+        totals = []
+        for channel, (asked_total, owed_total) in enumerate(zip(asked, owed)):
+            owed_sum = self._owed_sum[channel]
+            total = float(min(max(math.floor(owed_total + owed_sum + 0.5), math.floor(asked_total)),
+                              math.ceil(asked_total)))
+            # Clamped, so that accounts dropped by LEDs going dark cannot wind it up.
+            self._owed_sum[channel] = min(max(owed_sum + owed_total - total, -_WINDUP_CODES), _WINDUP_CODES)
+            totals.append(total)
+        return totals
 
     @staticmethod
     def _settle(wanted: np.ndarray, lit: np.ndarray, ring_total: np.ndarray) -> np.ndarray:
