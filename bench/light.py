@@ -3,7 +3,8 @@ Renderer and Pipeline (power limit and dithering) of a 24-LED RGB ring at 200 fp
 
 ramp: the low end of a 30-minute wake ramp linear in L*: first light, and the steps in L* of
       the ring's total light between consecutive 100 ms windows;
-flicker: the ring's summed light at constant low levels, per frame, over 10 ms, and its spectrum;
+flicker: the ring's summed light at constant low levels, per frame, over 10 ms, and its spectrum
+         (each component against the IEEE 1789-2015 limits);
 colour: how far (OKLab) the time-averaged output lands from the light that was asked for.
 """
 
@@ -106,6 +107,54 @@ def _run_constant(pixel_rgb: np.ndarray, warmup: int, frames: int) -> tuple[Pipe
     return pipeline, wanted, shown
 
 
+# IEEE 1789-2015's recommended limits on modulation (%) at frequency f (Hz), as (up to Hz, slope):
+# below 90 Hz low risk is 0.025 f and no observable effect 0.01 f; from 90 Hz 0.08 f up to
+# 1250 Hz and 0.0333 f up to 3000 Hz. Frames at 200 fps reach only 100 Hz.
+IEEE_1789_LOW_RISK = ((90.0, 0.025), (1250.0, 0.08))
+IEEE_1789_NO_EFFECT = ((90.0, 0.01), (3000.0, 0.0333))
+
+
+def ieee_1789_limit_percent(curve: tuple[tuple[float, float], ...], hz: np.ndarray) -> np.ndarray:
+    """The curve's most modulation (%) at each frequency; infinite beyond its last band."""
+    limit = np.full(hz.shape, np.inf)
+    for upper_hz, slope in reversed(curve):
+        limit = np.where(hz < upper_hz, slope * hz, limit)
+    return limit
+
+
+def flicker_components(light: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(frequency Hz, modulation %) of each component of a light level per frame, DC left out.
+    A flat-top window reads each tone's amplitude to within 0.1 % wherever it falls between bins
+    (a plain FFT can read a tone between two bins 36 % low)."""
+    n = light.size
+    k = np.arange(n) * (2.0 * np.pi / (n - 1))
+    window = (0.21557895 - 0.41663158 * np.cos(k) + 0.277263158 * np.cos(2 * k)
+              - 0.083578947 * np.cos(3 * k) + 0.006947368 * np.cos(4 * k))
+    mean = float(light.mean())
+    spectrum = np.abs(np.fft.rfft((light - mean) * window)) / window.sum()
+    spectrum[1:] *= 2.0  # one-sided: a tone's power sits at +f and -f ...
+    if n % 2 == 0:
+        spectrum[-1] /= 2.0  # ... except at Nyquist, which has only one
+    freqs = np.fft.rfftfreq(n, 1.0 / FPS)
+    return freqs[1:], (100.0 * spectrum[1:] / mean if mean > 0 else np.zeros(n // 2))
+
+
+def ieee_1789(light: np.ndarray) -> dict:
+    """The worst component from 1 Hz up against each IEEE 1789 curve, as modulation / limit (< 1
+    is within). Below 1 Hz a few seconds of frames hold too few periods to call a component
+    flicker, and both limits fall to zero there."""
+    hz, modulation = flicker_components(light)
+    hz, modulation = hz[hz >= 1.0], modulation[hz >= 1.0]
+    result = {}
+    for name, curve in (("low_risk", IEEE_1789_LOW_RISK), ("no_effect", IEEE_1789_NO_EFFECT)):
+        ratio = modulation / ieee_1789_limit_percent(curve, hz)
+        worst = int(np.argmax(ratio))
+        result[f"ieee1789_{name}_worst_ratio"] = r(float(ratio[worst]), 3)
+        result[f"ieee1789_{name}_worst_hz"] = r(float(hz[worst]), 2)
+        result[f"ieee1789_{name}_worst_modulation_percent"] = r(float(modulation[worst]), 3)
+    return result
+
+
 def flicker(quick: bool) -> dict:
     """Peak-to-peak of the ring's summed light at constant levels of a warm (2700 K) light."""
     chroma = _warm()
@@ -135,6 +184,7 @@ def flicker(quick: bool) -> dict:
             "p2p_10ms_percent": r(100.0 * float(over_10ms.max() - over_10ms.min()) / mean, 2) if mean else None,
             "lowest_component_over_1_percent_hz": r(lowest_hz, 2),
             "largest_component_under_50hz_percent": r(100.0 * float(below_50.max()) / mean, 3) if mean else None,
+            **ieee_1789(light),
         }
     applies = [v for v in results.values() if v["target_applies"]]
     return {
@@ -142,6 +192,9 @@ def flicker(quick: bool) -> dict:
         "levels": results,
         "worst_p2p_per_frame_percent": max((v["p2p_per_frame_percent"] for v in applies), default=None),
         "worst_p2p_10ms_percent": max((v["p2p_10ms_percent"] for v in applies), default=None),
+        "ieee1789_low_risk_worst_ratio": max((v["ieee1789_low_risk_worst_ratio"] for v in applies), default=None),
+        "ieee1789_no_effect_worst_ratio_from_lstar_5": max(
+            (v["ieee1789_no_effect_worst_ratio"] for v in applies if v["lstar"] >= 5.0), default=None),
         "lowest_component_over_1_percent_hz": min(
             (v["lowest_component_over_1_percent_hz"] for v in applies
              if v["lowest_component_over_1_percent_hz"] is not None), default=None),

@@ -85,6 +85,14 @@ def judge(result: dict) -> dict:
                                          (flick["worst_p2p_per_frame_percent"] or 0.0) < 15.0),
         "no_flicker_component_under_50_hz": (lowest_hz, "none > 1 % of the mean below 50 Hz",
                                              lowest_hz is None or lowest_hz >= 50.0),
+        "ieee1789_low_risk_at_every_level": (
+            flick["ieee1789_low_risk_worst_ratio"],
+            "every flicker component's modulation / IEEE 1789 low-risk limit < 1, at every level",
+            (flick["ieee1789_low_risk_worst_ratio"] or 0.0) < 1.0),
+        "ieee1789_no_effect_from_lstar_5": (
+            flick["ieee1789_no_effect_worst_ratio_from_lstar_5"],
+            "every component's modulation / IEEE 1789 no-observable-effect limit < 1, at L* 5 and up",
+            (flick["ieee1789_no_effect_worst_ratio_from_lstar_5"] or 0.0) < 1.0),
         "oklab_distance_under_0.01": (colour["max_pixel_distance_oklab"], "< 0.01 (worst pixel, every case)",
                                       colour["max_pixel_distance_oklab"] < 0.01),
     }
@@ -145,7 +153,9 @@ def summary_lines(result: dict) -> list[str]:
                  f"{ramp['largest_step_lstar']} L*, steps > 1 L*: {ramp['steps_over_1_lstar']}")
     f = result["flicker"]
     lines.append(f"flicker: worst p2p {f['worst_p2p_per_frame_percent']}% per frame, {f['worst_p2p_10ms_percent']}% "
-                 f"over 10 ms; lowest component > 1%: {f['lowest_component_over_1_percent_hz']} Hz")
+                 f"over 10 ms; lowest component > 1%: {f['lowest_component_over_1_percent_hz']} Hz; IEEE 1789 "
+                 f"worst ratio low-risk {f['ieee1789_low_risk_worst_ratio']}, no-effect (L* >= 5) "
+                 f"{f['ieee1789_no_effect_worst_ratio_from_lstar_5']}")
     lines.append(f"colour: worst OKLab distance {result['colour']['max_pixel_distance_oklab']}")
     for name, target in result["targets"].items():
         lines.append(f"  {'met ' if target['met'] else 'MISS'} {name}: {target['value']} (target {target['limit']})")

@@ -8,8 +8,10 @@ import json
 import math
 import sys
 
+import numpy as np
 import pytest
 
+from bench.light import FPS, ieee_1789
 from device.cli import main
 
 GROUPS = ("frame_cost", "loop", "ramp", "flicker", "colour")
@@ -93,3 +95,16 @@ def test_without_the_comparison_library_it_says_so_in_one_line(monkeypatch, caps
     assert captured.out == ""
     lines = captured.err.strip().splitlines()
     assert len(lines) == 1 and "adafruit-circuitpython-led-animation" in lines[0]
+
+
+@pytest.mark.parametrize("hz, percent, low_risk, no_effect", [
+    (30.3, 2.0, 2.0 / (0.025 * 30.3), 2.0 / (0.01 * 30.3)),  # below 90 Hz: 0.025 f and 0.01 f
+    (95.0, 5.0, 5.0 / (0.08 * 95.0), 5.0 / (0.0333 * 95.0)),  # from 90 Hz: 0.08 f and 0.0333 f
+])
+def test_ieee_1789_reads_a_tone_between_bins_against_both_curves(hz, percent, low_risk, no_effect):
+    seconds = np.arange(4 * FPS) / FPS
+    figures = ieee_1789(100.0 * (1.0 + percent / 100.0 * np.sin(2.0 * np.pi * hz * seconds)))
+    assert figures["ieee1789_low_risk_worst_hz"] == pytest.approx(hz, abs=0.25)
+    assert figures["ieee1789_low_risk_worst_modulation_percent"] == pytest.approx(percent, rel=0.01)
+    assert figures["ieee1789_low_risk_worst_ratio"] == pytest.approx(low_risk, rel=0.02)
+    assert figures["ieee1789_no_effect_worst_ratio"] == pytest.approx(no_effect, rel=0.02)
