@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.service.conftest import free_port
+from tests.device.service.conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 # What each package may not import, not even inside a function.

@@ -10,7 +10,7 @@ import sys
 import time
 
 from device.cli import main
-from tests.service.conftest import make_home
+from tests.device.service.conftest import make_home
 
 EMBERWAKE = [sys.executable, "-c", "import sys; from device.cli import main; sys.exit(main())"]
 

@@ -18,7 +18,7 @@ from sim.rings import VirtualRing
 from sim.run import RunSource, SimRuntime
 from sim.status import BUTTON
 from sim.terminal import TerminalViewer
-from tests.service.conftest import make_home
+from tests.device.service.conftest import make_home
 from device.config import load_config
 
 

@@ -12,7 +12,7 @@ import time
 import numpy as np
 import pytest
 
-from tests.service.conftest import make_home
+from tests.device.service.conftest import make_home
 from sim.glow import srgb_codes
 from sim.rings import LedAppearance, VirtualRing
 from sim.status import RingOnlySource

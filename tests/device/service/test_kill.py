@@ -17,9 +17,9 @@ import time
 from pathlib import Path
 
 from device.store import Store
-from tests.service.store_writer import content, fingerprint
+from tests.device.service.store_writer import content, fingerprint
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 KILLS = 30
 
 
@@ -49,7 +49,7 @@ def check(home: Path, log: Path) -> int:
 def test_sigkill_at_random_instants_leaves_a_committed_state(tmp_path):
     rng = random.Random(20261123)
     home = tmp_path / "home"
-    zygote = subprocess.Popen([sys.executable, str(ROOT / "tests/service/store_writer.py"), "--fork"],
+    zygote = subprocess.Popen([sys.executable, str(ROOT / "tests/device/service/store_writer.py"), "--fork"],
                               env={**os.environ, "PYTHONPATH": str(ROOT)}, stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE, text=True)
     commits = 0

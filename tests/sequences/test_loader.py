@@ -1,8 +1,8 @@
 """Loading validates everything: each problem is one line naming the file, line, phase and key.
 
-`tests/broken/` holds one realistic mistake per file. Each file's first line says what loading it
+`tests/sequences/broken/` holds one realistic mistake per file. Each file's first line says what loading it
 must report, relative to the file: `# expect: 21: phase 'canopy' effect: unknown effect ...`
-stands for the line `tests/broken/x.toml:21: phase 'canopy' effect: ...`; without a leading line
+stands for the line `tests/sequences/broken/x.toml:21: phase 'canopy' effect: ...`; without a leading line
 number the message has no line (`# expect: title: is missing`). A file may carry several expect
 lines, and must report exactly those. Files that cannot hold a comment are listed in NO_COMMENT.
 """
@@ -130,7 +130,7 @@ def test_the_good_file_loads_and_so_does_the_builtin_nightlight():
     assert sequence.phases[0].duration == Share(40.0)
     assert sequence.phases[1].start == sequence.phases[0].end  # a phase starts where the last ended
     assert sequence.default_duration_s == 1800.0
-    assert load_file(Path(__file__).parents[1] / "sequences" / "builtin" / "nightlight.toml").name == "nightlight"
+    assert load_file(Path(__file__).parents[2] / "sequences" / "builtin" / "nightlight.toml").name == "nightlight"
 
 
 def test_color_is_colour_and_a_byte_order_mark_is_fine(tmp_path):

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tests.service.conftest import Cli, make_home, store_rows
+from tests.device.service.conftest import Cli, make_home, store_rows
 
 BAD_INPUT = [
     ["alarm", "add", "25:00"],

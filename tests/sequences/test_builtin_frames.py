@@ -1,4 +1,4 @@
-"""Every built-in sequence's frames, held to the ones recorded in tests/data/builtin_frames.npz.
+"""Every built-in sequence's frames, held to the ones recorded in tests/sequences/data/builtin_frames.npz.
 
 A change to the engine or the effects that is meant to leave the light alone (a faster path, a new
 home for scratch memory) must leave every frame bit-identical. The recorded frames come in the
@@ -8,7 +8,7 @@ times scattered at random (so every cache is also missed). On the machine and nu
 recorded with, frames must match exactly (SHA-256 of each frame); elsewhere exp() and friends may
 round differently in the last bit, and they must match the stored float32 copy.
 
-After a change that is meant to change the light: `.venv/bin/python -m tests.test_builtin_frames`
+After a change that is meant to change the light: `.venv/bin/python -m tests.sequences.test_builtin_frames`
 records the file again (and says so in the commit).
 """
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tests.ci import skip_or_fail
 
-DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
+DEPLOY = Path(__file__).resolve().parents[3] / "deploy"
 UNIT = DEPLOY / "emberwake.service"
 PWM_DROP_IN = DEPLOY / "emberwake-pwm-as-root.conf"
 

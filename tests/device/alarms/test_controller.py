@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from device.controller import Controller, Place
-from tests.alarms.fakes import make, wake
+from tests.device.alarms.fakes import make, wake
 
 
 def test_the_rise_starts_rise_time_before_the_wake_time(tmp_path):

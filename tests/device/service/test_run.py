@@ -21,7 +21,7 @@ from device.output import CaptureOutput
 from device.sdnotify import Notifier
 from device.service import build_service
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 EMBERWAKE = [sys.executable, "-c", "import sys; from device.cli import main; sys.exit(main())"]
 
 
@@ -81,7 +81,7 @@ def test_run_under_systemd_notifies_and_stops_on_sigterm(home):
 
 
 def test_a_port_in_use_is_one_line_and_exit_1(home, service, capsys):
-    from tests.service.conftest import Cli
+    from tests.device.service.conftest import Cli
     code, _, err = Cli(home, capsys)("run", "--output", "null")
     assert code == 1 and len(err.strip().splitlines()) == 1 and "already running" in err
 

@@ -26,7 +26,7 @@ from device.programs import clock_position
 from device.service import build_service
 from device.store import Store
 from tests.dates import local, shifted
-from tests.service.conftest import Cli
+from tests.device.service.conftest import Cli
 
 BERLIN = "Europe/Berlin"
 PIXELS = 24

@@ -15,7 +15,7 @@ import pytest
 from device.cli import main
 from sequences.loader import SequenceLoadError, load_file
 
-BROKEN = Path(__file__).parent / "broken"
+BROKEN = Path(__file__).parents[1] / "sequences" / "broken"
 
 GOOD = '''name = "{name}"
 title = "Test dawn"

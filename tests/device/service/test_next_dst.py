@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from tests.service.conftest import Cli, make_home
+from tests.device.service.conftest import Cli, make_home
 
 
 def coming(cli: Cli, start: str) -> list[tuple[str, str]]:

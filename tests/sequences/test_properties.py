@@ -8,7 +8,7 @@ from sequences.catalog import builtin_names, load_builtin
 from sequences.effects.base import MAX_CHANGE_PER_5MS
 from sequences.engine import Renderer
 from sequences.loader import load_text
-from tests.sequence_strategies import sequence_text
+from tests.sequences.sequence_strategies import sequence_text
 
 BUILTINS = {name: load_builtin(name) for name in builtin_names()}
 pixel_counts = st.integers(12, 60)
