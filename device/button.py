@@ -29,6 +29,7 @@ from device.controller import Mode
 from device.controls import WIND_DOWN, Controls
 
 STOP_FADE_S = 3.0  # a press stops a dusk sequence with a fade this long
+IDLE_WAIT_S = 3600.0  # with nothing due, the button's thread looks again this seldom (an edge wakes it)
 
 
 class Gesture(Enum):
@@ -169,12 +170,13 @@ class Button:
             now_s = self.clock.monotonic()
             self._act_all(self.reader.due(now_s))
             due_s = self.reader.next_due_s()
-            wait_s = 3600.0 if due_s is None else max(0.0, due_s - now_s)
             with self._lock:
-                self._sleep_until_s = now_s + wait_s
+                self._sleep_until_s = now_s + IDLE_WAIT_S if due_s is None else due_s
                 self._asleep = True
                 self._lock.notify_all()
-            self.clock.sleep(wait_s, until=lambda: bool(self._edges) or self._stopping)
+            # Counted from now_s: if the clock moved on while acting, the sleep is that much shorter.
+            self.clock.sleep(max(0.0, self._sleep_until_s - self.clock.monotonic()),
+                             until=lambda: bool(self._edges) or self._stopping)
 
     def _act_all(self, gestures: list[Gesture]) -> None:
         for gesture in gestures:

@@ -34,6 +34,7 @@ REPLAN_EVERY = dt.timedelta(hours=24)
 KEEP_OCCURRENCES_DAYS = 7
 JUMP_THRESHOLD_S = 2.0
 STOP_TIMEOUT_S = 2.0
+READ_TOLERANCE_S = 0.01  # two clock reads this close count as one instant
 RETRY_S = 60.0  # after a failing pass (the store unreadable, say), try again this soon
 
 
@@ -83,8 +84,8 @@ class Timers:
     # Used from other threads
 
     def start(self) -> "Timers":
-        now = self.clock.now()
-        self._wall_offset_s = now.timestamp() - self.clock.monotonic()
+        now, now_mono_s = self._read_clock()
+        self._wall_offset_s = now.timestamp() - now_mono_s
         self._synced = self.clock.synchronized()
         self._replan = _replan_job(now)
         self._thread.start()
@@ -138,9 +139,9 @@ class Timers:
                 if self._stopping:
                     return
                 self._asleep = False
-            now = self.clock.now()
+            now, now_mono_s = self._read_clock()
             try:
-                self._watch_clock(now)
+                self._watch_clock(now, now_mono_s)
                 with self._lock:
                     rebuild, self._dirty = self._dirty or retry, False
                 retry = False
@@ -157,15 +158,25 @@ class Timers:
                 self.log.exception("tick failed")
                 retry = True
             with self._lock:
-                wait_s = self._wait_s(now, RETRY_S if retry else None)
-                self._sleep_until_s = self.clock.monotonic() + wait_s
+                # The wait counts from `now`: if the clock moved on during this pass (a test's
+                # ManualClock, a slow tick), the sleep is that much shorter, or none.
+                self._sleep_until_s = now_mono_s + self._wait_s(now, RETRY_S if retry else None)
                 self._asleep = True
                 self._lock.notify_all()
-            self.clock.sleep(wait_s, until=lambda: self._dirty or self._stopping)
+            self.clock.sleep(max(0.0, self._sleep_until_s - self.clock.monotonic()),
+                             until=lambda: self._dirty or self._stopping)
 
-    def _watch_clock(self, now: dt.datetime) -> None:
+    def _read_clock(self) -> tuple[dt.datetime, float]:
+        """The wall and monotonic clocks read together (again, if the clock moved in between)."""
+        while True:
+            mono_s = self.clock.monotonic()
+            now = self.clock.now()
+            if abs(self.clock.monotonic() - mono_s) < READ_TOLERANCE_S:
+                return now, mono_s
+
+    def _watch_clock(self, now: dt.datetime, now_mono_s: float) -> None:
         """Call back on a wall-clock jump or when the clock becomes synchronised."""
-        offset_s = now.timestamp() - self.clock.monotonic()
+        offset_s = now.timestamp() - now_mono_s
         jump_s, self._wall_offset_s = offset_s - self._wall_offset_s, offset_s
         if not self._synced and self.clock.synchronized():
             self._synced = True
