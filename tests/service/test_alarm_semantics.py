@@ -50,7 +50,10 @@ def recorded(service) -> list[tuple[str, str]]:
 
 
 def at(service, text: str, years: int) -> None:
-    """Move the test clock to local `text` (written for 2026) and let the timers deal with it."""
+    """Move the test clock to local `text` (written for 2026) and let the timers deal with it.
+    The timers must first be asleep on the plan a change just made: a pass under way when the
+    clock moves sleeps by its old `now` (Timers._run reads now before, monotonic after)."""
+    assert service.timers.wait_caught_up()
     service.controller.clock.advance_to(local(text, BERLIN, years))
     assert service.timers.wait_caught_up()
 
