@@ -196,7 +196,7 @@ class AlarmBook:
     @_serialised
     def pause(self, first: Any, last: Any, alarm_id: Any = None) -> Pause:
         """No wake light from local date `first` to `last` (included), for alarm `alarm_id` or
-        (None) every wake alarm; the alarms fire again by themselves after `last`."""
+        (None) every repeating wake alarm; they fire again by themselves after `last`."""
         target = None if alarm_id is None else self.get(alarm_id, "wake").id
         first_day = parse_date(_text(first, "from"), "from")
         last_day = self._not_past(parse_date(_text(last, "to"), "to"), "to")

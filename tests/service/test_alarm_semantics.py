@@ -144,6 +144,38 @@ def test_a_pause_is_listed_and_its_dates_have_no_occurrence(cli, years):
     assert days == [shifted(d, years) for d in ("2026-10-22", "2026-10-23")]
 
 
+def test_a_pause_of_every_alarm_spares_a_one_off_set_for_a_paused_date(cli, years):
+    flight = shifted("2026-10-24", years)
+    cli.ok("alarm", "add", "06:30")
+    cli.ok("alarm", "pause", "--from", shifted("2026-10-23", years), "--to", shifted("2026-10-25", years))
+    cli.ok("alarm", "add", "04:30", "--on", flight)
+    coming = json.loads(cli.ok("alarm", "next", "--count", "3", "--json"))
+    assert [(o["id"], o["day"]) for o in coming] == [(1, shifted("2026-10-22", years)), (2, flight),
+                                                    (1, shifted("2026-10-26", years))]
+
+
+def test_the_api_pauses_and_resumes_one_alarm_and_refuses_unknown_fields(home, clock, years):
+    from device.api import Api
+    from device.book import AlarmBook, store_path
+    from device.config import load_config
+    from device.controller import Place
+    config = load_config(home)
+    store = Store(store_path(home))
+    try:
+        api = Api(AlarmBook(store, Place.of(config), clock, config.sequence_dirs))
+        assert api.handle("POST", "/api/alarms", body={"time": "06:30"})[0] == 201
+        first, last = shifted("2026-10-23", years), shifted("2026-10-24", years)
+        assert api.handle("POST", "/api/pause", body={"from": first, "to": last, "id": 1}) == \
+            (201, {"id": 1, "alarm": 1, "from": first, "to": last})
+        assert api.handle("GET", "/api/pauses")[1] == [{"id": 1, "alarm": 1, "from": first, "to": last}]
+        assert api.handle("POST", "/api/pause", body={"from": first, "to": last, "why": "x"}) == \
+            (400, {"error": "unknown field 'why'"})
+        assert api.handle("POST", "/api/resume", body={"id": 1})[1][0]["from"] == first
+        assert api.handle("GET", "/api/pauses") == (200, [])
+    finally:
+        store.close()
+
+
 def test_a_vacation_over_a_weekend_and_a_dst_change_skips_exactly_its_days(cli, service, years):
     played = recorded(service)
     cli.ok("alarm", "add", "06:30")
