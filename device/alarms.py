@@ -61,9 +61,6 @@ class Pause:
     def covers(self, day: dt.date) -> bool:
         return self.first <= day <= self.last
 
-    def __str__(self) -> str:
-        return f"{self.first.isoformat()}..{self.last.isoformat()}"
-
 
 @dataclass(frozen=True)
 class Alarm:

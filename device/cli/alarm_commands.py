@@ -56,7 +56,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         listing.set_defaults(run=run_list, kind=kind)
 
         for action, text in (("remove", "delete"), ("skip", "skip the next one only"),
-                             ("unskip", "give back the skipped one of"), ("enable", "switch on"),
+                             ("unskip", "undo the skip of"), ("enable", "switch on"),
                              ("disable", "switch off")):
             one = actions.add_parser(action, help=f"{text} a {noun}")
             one.add_argument("id", metavar="ID")
