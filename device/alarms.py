@@ -38,7 +38,7 @@ class Days:
     def includes(self, day: dt.date) -> bool:
         return day == self.date if self.date else day.weekday() in self.weekdays
 
-    def __str__(self) -> str:
+    def __str__(self) -> str:  # the store keeps this text, and a one-off's is its ISO date
         if self.date:
             return self.date.isoformat()
         for name, days in _DAY_SETS.items():
@@ -48,9 +48,25 @@ class Days:
 
 
 @dataclass(frozen=True)
+class Pause:
+    """No light on the local dates `first` to `last` (both included), for one alarm or, with
+    `alarm_id` None, for every repeating wake alarm. It is over by itself after `last`: nothing
+    to undo."""
+
+    id: int
+    alarm_id: int | None
+    first: dt.date
+    last: dt.date
+
+    def covers(self, day: dt.date) -> bool:
+        return self.first <= day <= self.last
+
+
+@dataclass(frozen=True)
 class Alarm:
     """One alarm or bedtime. `time` is local wall time; with `after_sunset` set (bedtimes
-    only) the time is instead local sunset plus that offset (negative: before sunset)."""
+    only) the time is instead local sunset plus that offset (negative: before sunset).
+    `pauses` are the store's pauses that apply to it (it has no occurrence on their dates)."""
 
     id: int
     kind: str
@@ -62,6 +78,15 @@ class Alarm:
     label: str = ""
     enabled: bool = True
     after_sunset: dt.timedelta | None = field(default=None)
+    pauses: tuple[Pause, ...] = ()
+
+    @property
+    def one_off(self) -> bool:
+        """Set for one date: it disables itself once that occurrence has ended."""
+        return self.days.date is not None
+
+    def paused_on(self, day: dt.date) -> bool:
+        return any(pause.covers(day) for pause in self.pauses)
 
     def describe_time(self) -> str:
         if self.after_sunset is None:
@@ -106,10 +131,7 @@ def parse_days(text: str) -> Days:
     if spec in _DAY_SETS:
         return Days(_DAY_SETS[spec])
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", spec):
-        try:
-            return Days(date=dt.date.fromisoformat(spec))
-        except ValueError:
-            raise AlarmError(f"date {text!r} does not exist") from None
+        return Days(date=parse_date(spec, "days"))
     days: set[int] = set()
     for part in filter(None, (p.strip() for p in spec.split(","))):
         if "-" in part:
@@ -121,6 +143,17 @@ def parse_days(text: str) -> Days:
     if not days:
         raise AlarmError(f"days {text!r} names no day; use daily, weekdays, weekends, mon,wed,fri or a date")
     return Days(frozenset(days))
+
+
+def parse_date(text: str, what: str) -> dt.date:
+    """'2026-12-24' -> date; AlarmError naming `what` for '2026-02-30', '24.12.2026', 'soon'."""
+    spec = (text or "").strip()
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", spec):
+        raise AlarmError(f"{what} {text!r} is not a date YYYY-MM-DD (for example 2026-12-24)")
+    try:
+        return dt.date.fromisoformat(spec)
+    except ValueError:
+        raise AlarmError(f"{what} {text!r}: that date does not exist") from None
 
 
 def _day(name: str, spec: str) -> int:

@@ -2,9 +2,14 @@
 
     GET    /api/status                      what the ring shows, whether the clock is trusted
     GET    /api/alarms[?kind=wake|bedtime]  the alarms, each with its next time
-    POST   /api/alarms                      {"kind", "time", "days", "sequence", "rise", "hold", "label"}
+    POST   /api/alarms                      {"kind", "time", "days" | "on", "sequence", "rise", "hold", "label"}
+                                            ("on": "2026-12-24", a one-off that disables itself after)
     DELETE /api/alarms/ID                   remove
-    POST   /api/alarms/ID/skip|enable|disable
+    POST   /api/alarms/ID/skip|unskip|enable|disable   (unskip: give back the skipped occurrence)
+    GET    /api/pauses                      the pauses not over yet
+    POST   /api/pause {"from": "2026-12-24", "to": "2026-12-28", "id": 3}   no wake light those
+                                            local dates (without "id": every repeating wake alarm)
+    POST   /api/resume {"id": 3}            end the pauses now (without "id": all of them)
     GET    /api/next?count=&from=&kind=     coming occurrences, in the configured zone
     POST   /api/snooze {"minutes": 9} (default: the configured snooze), /api/dismiss, /api/stop
     POST   /api/skip-next                   skip the next wake alarm, or undo that skip
@@ -38,7 +43,7 @@ HOST = "127.0.0.1"
 MAX_BODY_BYTES = 64_000
 MAX_SNOOZE_MIN = 120.0
 DOOR_HEADER = "X-Emberwake-Door"  # the CLI says it is the CLI, so the log can say so
-_ALARM_ACTIONS = {"skip", "enable", "disable"}
+_ALARM_ACTIONS = {"skip", "unskip", "enable", "disable"}
 
 
 class ApiError(Exception):
@@ -93,8 +98,8 @@ class Api:
         if what == "alarms" and not rest and method == "GET":
             return 200, [book.alarm_json(a) for a in book.alarms(kind)]
         if what == "alarms" and not rest and method == "POST":
-            fields = {k: body[k] for k in ("kind", "time", "days", "sequence", "rise", "hold", "label", "enabled")
-                      if k in body}
+            fields = {k: body[k] for k in ("kind", "time", "days", "on", "sequence", "rise", "hold", "label",
+                                           "enabled") if k in body}
             unknown = sorted(set(body) - set(fields))
             if unknown:
                 raise ApiError(400, f"unknown field {unknown[0]!r}")
@@ -102,13 +107,24 @@ class Api:
         if what == "alarms" and len(rest) == 1 and method == "DELETE":
             return 200, book.alarm_json(book.remove(rest[0], kind))
         if what == "alarms" and len(rest) == 2 and rest[1] in _ALARM_ACTIONS and method == "POST":
-            if rest[1] == "skip":
-                return 200, book.occurrence_json(book.skip(rest[0], kind))
+            if rest[1] in ("skip", "unskip"):
+                change = book.skip if rest[1] == "skip" else book.unskip
+                return 200, book.occurrence_json(change(rest[0], kind))
             return 200, book.alarm_json(book.set_enabled(rest[0], rest[1] == "enable", kind))
         if what == "next" and not rest and method == "GET":
             count = _count(query.get("count", "5"))
             after = book.parse_instant(query["from"]) if query.get("from") else None
             return 200, [book.occurrence_json(o) for o in book.upcoming(count, after, kind)]
+        if what == "pauses" and not rest and method == "GET":
+            return 200, [book.pause_json(p) for p in book.pauses()]
+        if what in ("pause", "resume") and not rest and method == "POST":
+            allowed = ("from", "to", "id") if what == "pause" else ("id",)
+            unknown = sorted(set(body) - set(allowed))
+            if unknown:
+                raise ApiError(400, f"unknown field {unknown[0]!r}")
+            if what == "pause":
+                return 201, book.pause_json(book.pause(body.get("from"), body.get("to"), body.get("id")))
+            return 200, [book.pause_json(p) for p in book.resume(body.get("id"))]
         if what in ("status", "snooze", "dismiss", "stop", "light", "play", "skip-next") and not rest:
             return self._control(method, what, body, door)
         raise ApiError(404, f"no such request {method} {path}")

@@ -13,8 +13,8 @@ import threading
 from pathlib import Path
 from typing import Any, Callable
 
-from device.alarms import (KINDS, MAX_HOLD_S, MAX_RISE_S, Alarm, AlarmError, Days, check_label, parse_days,
-                           parse_span, parse_sunset_offset, parse_time)
+from device.alarms import (KINDS, MAX_HOLD_S, MAX_RISE_S, Alarm, AlarmError, Days, Pause, check_label, parse_date,
+                           parse_days, parse_span, parse_sunset_offset, parse_time)
 from device.controller import FALLBACK_SEQUENCE, Place
 from device.store import Store
 from device.clock import Clock
@@ -29,6 +29,7 @@ DEFAULT_RISE_S = 1800.0
 DEFAULT_HOLD_S = 1800.0
 MIN_RISE_S = 60.0
 MAX_COUNT = 200
+MAX_PAUSE_DAYS = 366  # longer than a year is not a vacation: disable the alarm
 _NOUN = {"wake": "alarm", "bedtime": "bedtime"}
 
 
@@ -93,9 +94,11 @@ class AlarmBook:
     # Changing
 
     @_serialised
-    def add(self, kind: Any = "wake", time: Any = None, days: Any = "daily", sequence: Any = None,
-            rise: Any = None, hold: Any = None, label: Any = "", enabled: Any = True) -> Alarm:
-        """Check everything, then store a new alarm; AlarmError (one line) changes nothing."""
+    def add(self, kind: Any = "wake", time: Any = None, days: Any = None, sequence: Any = None,
+            rise: Any = None, hold: Any = None, label: Any = "", enabled: Any = True, on: Any = None) -> Alarm:
+        """Check everything, then store a new alarm; AlarmError (one line) changes nothing.
+        `days` (default daily) is when it repeats; `on` (a date) makes a one-off instead: it
+        fires on that date only, then disables itself."""
         if kind not in KINDS:
             raise AlarmError(f"kind {kind!r} is not one of {', '.join(KINDS)}")
         time_text = _text(time, "time")
@@ -110,7 +113,15 @@ class AlarmBook:
             at = dt.time(0, 0)
         else:
             at = parse_time(time_text)
-        day_set = parse_days(_text(days, "days")) if days is not None else Days()
+        if on is not None and days is not None:
+            raise AlarmError("give the days it repeats or the date it happens on, not both")
+        if on is not None:
+            day_set = Days(date=parse_date(_text(on, "on"), "on"))
+        else:
+            day_set = parse_days(_text(days, "days")) if days is not None else Days()
+        date_field = "on" if on is not None else "days"
+        if day_set.date is not None:
+            self._not_past(day_set.date, date_field)
         name = self._sequence(kind, FALLBACK_SEQUENCE[kind] if sequence in (None, "") else _text(sequence, "sequence"))
         what = "rise" if kind == "wake" else "duration"
         rise_s = DEFAULT_RISE_S if rise in (None, "") else parse_span(_span(rise, what), what, MAX_RISE_S, MIN_RISE_S)
@@ -126,11 +137,12 @@ class AlarmBook:
                           enabled, after_sunset)
         ever = candidate.with_changes(enabled=True)
         if day_set.date is not None and not upcoming([ever], self.place.zone, self.place.location, self.clock.now(), 1):
-            raise AlarmError(f"{day_set.date.isoformat()} at {candidate.describe_time()} is already past")
+            raise AlarmError(f"{date_field} {day_set.date.isoformat()}: {candidate.describe_time()} that day "
+                             "is already past")
         self._check_overlap(candidate)
         alarm = self.store.add(candidate)
         self._changed()
-        return alarm
+        return self.get(alarm.id)  # with the pauses that apply to it
 
     @_serialised
     def remove(self, alarm_id: Any, kind: str | None = None) -> Alarm:
@@ -168,15 +180,46 @@ class AlarmBook:
 
     @_serialised
     def unskip(self, alarm_id: Any, kind: str | None = None) -> Occurrence:
-        """Give back the alarm's next occurrence that was skipped; AlarmError if none was."""
+        """Give back the skipped occurrence: the alarm's next (the one `skip` skips)."""
         alarm = self.get(alarm_id, kind)
-        coming = upcoming([alarm], self.place.zone, self.place.location, self.clock.now(), 8)
-        skipped = next((o for o in coming if self.is_skipped(o)), None)
-        if skipped is None:
+        coming = upcoming([alarm], self.place.zone, self.place.location, self.clock.now(), 1)
+        if not coming or not self.store.clear_skip(coming[0].key):
             raise AlarmError(f"{_NOUN[alarm.kind]} {alarm.id} has no skipped occurrence to give back")
-        self.store.clear_occurrence_state(skipped.key)
         self._changed()
-        return skipped
+        return coming[0]
+
+    def pauses(self) -> list[Pause]:
+        """The pauses not over yet (the last day today or later)."""
+        today = self._today()
+        return [pause for pause in self.store.pauses() if pause.last >= today]
+
+    @_serialised
+    def pause(self, first: Any, last: Any, alarm_id: Any = None) -> Pause:
+        """No wake light from local date `first` to `last` (included), for alarm `alarm_id` or
+        (None) every repeating wake alarm; they fire again by themselves after `last`."""
+        target = None if alarm_id is None else self.get(alarm_id, "wake").id
+        first_day = parse_date(_text(first, "from"), "from")
+        last_day = self._not_past(parse_date(_text(last, "to"), "to"), "to")
+        if last_day < first_day:
+            raise AlarmError(f"to {last_day.isoformat()} is before from {first_day.isoformat()}")
+        if (last_day - first_day).days >= MAX_PAUSE_DAYS:
+            raise AlarmError(f"to {last_day.isoformat()}: a pause is at most {MAX_PAUSE_DAYS} days "
+                             "(to stop an alarm for longer: emberwake alarm disable ID)")
+        pause = self.store.add_pause(target, max(first_day, self._today()), last_day)
+        self._changed()
+        return pause
+
+    @_serialised
+    def resume(self, alarm_id: Any = None) -> list[Pause]:
+        """End pauses now (and cancel those still to come): every one, or alarm `alarm_id`'s own."""
+        target = None if alarm_id is None else self.get(alarm_id, "wake").id
+        ending = [p for p in self.pauses() if target is None or p.alarm_id == target]
+        if not ending:
+            raise AlarmError("nothing is paused" if target is None else
+                             f"alarm {target} has no pause of its own to resume")
+        self.store.remove_pauses([pause.id for pause in ending])
+        self._changed()
+        return ending
 
     def parse_instant(self, text: Any) -> dt.datetime:
         """An ISO time ('2026-03-28T12:00', with or without an offset; without: the configured zone)."""
@@ -197,7 +240,8 @@ class AlarmBook:
         return {"id": alarm.id, "kind": alarm.kind, "time": alarm.describe_time(), "days": str(alarm.days),
                 "sequence": alarm.sequence, "rise": format_seconds(alarm.rise_s), "rise_s": alarm.rise_s,
                 "hold": format_seconds(alarm.hold_s), "hold_s": alarm.hold_s, "label": alarm.label,
-                "enabled": alarm.enabled,
+                "enabled": alarm.enabled, "on": alarm.days.date.isoformat() if alarm.one_off else None,
+                "paused": [self.pause_json(p) for p in alarm.pauses if p.last >= self._today()],
                 "skipped": self._local(coming[0].at).isoformat() if skipped else None,
                 "next": self._local(following.at).isoformat() if following else None}
 
@@ -208,8 +252,16 @@ class AlarmBook:
                 "start": self._local(occurrence.start).isoformat(), "end": self._local(occurrence.end).isoformat(),
                 "skipped": self.is_skipped(occurrence)}
 
+    @staticmethod
+    def pause_json(pause: Pause) -> dict:
+        return {"id": pause.id, "alarm": pause.alarm_id, "from": pause.first.isoformat(),
+                "to": pause.last.isoformat()}
+
     def _local(self, when: dt.datetime) -> dt.datetime:
         return when.astimezone(self.place.zone)
+
+    def _today(self) -> dt.date:
+        return self.clock.now().astimezone(self.place.zone).date()
 
     # Checks
 
@@ -225,6 +277,12 @@ class AlarmBook:
             raise AlarmError(f"sequence {name!r} is {_a(sequence.kind)} sequence, not {_a(wanted)} one "
                              f"({hint}; 'emberwake list' shows each kind)")
         return name
+
+    def _not_past(self, day: dt.date, what: str) -> dt.date:
+        """`day` if it is today or later; else the error names the field `what`."""
+        if day < self._today():
+            raise AlarmError(f"{what} {day.isoformat()} is in the past (today is {self._today().isoformat()})")
+        return day
 
     def _check_overlap(self, candidate: Alarm) -> None:
         now = self.clock.now()

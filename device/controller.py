@@ -131,7 +131,7 @@ class Controller:
     def _window_over(self) -> None:
         """The alarm showing has reached the end of its window: it is done for the day. A wake
         light in its closing fade plays it out (and ends by itself); anything else goes dark now."""
-        self.store.set_occurrence_state(self.current.key, "done")
+        self.store.end_occurrence(self.current.key, "done")
         position_s = self.player.position_s()
         fading = position_s is not None and position_s >= self._fade_from_s - FADE_SLACK_S
         if self.current.mode is Mode.ALARM and fading:
@@ -166,7 +166,7 @@ class Controller:
 
     def _ended(self, key: tuple[int, str]) -> None:
         with self._lock:
-            self.store.set_occurrence_state(key, "done")
+            self.store.end_occurrence(key, "done")
             if self.current == Showing(Mode.ALARM, key):
                 self.current = IDLE
                 self.log.info("alarm %d of %s done", *key)
@@ -220,7 +220,7 @@ class Controller:
             occurrence = self._current_occurrence()
             if occurrence is None:
                 return "no alarm is on"
-            self.store.set_occurrence_state(occurrence.key, "dismissed")
+            self.store.end_occurrence(occurrence.key, "dismissed")
             self._fade_current(DISMISS_FADE_S)
             self.current = IDLE
             return "dismissed"
@@ -230,7 +230,7 @@ class Controller:
         with self._lock:
             occurrence = self._current_occurrence()
             if occurrence is not None:
-                self.store.set_occurrence_state(occurrence.key, "dismissed")
+                self.store.end_occurrence(occurrence.key, "dismissed")
             self.current = IDLE
             if fade_s > 0:
                 self._fade_current(fade_s)

@@ -6,7 +6,8 @@ Daylight-saving time, the rule (the same as Python's zoneinfo with fold=0):
 - a wake time that happens twice on the day the clocks go back (02:30 between 03:00 and 02:00)
   happens at the first of the two, in summer time.
 Either way an alarm happens exactly once on each of its days, because an occurrence is keyed
-by its alarm and local date: the store remembers what each key has done.
+by its alarm and local date: the store remembers what each key has done. A paused local date
+(Alarm.pauses) has no occurrence, so nothing here, in the controller or in the timers sees it.
 """
 
 from __future__ import annotations
@@ -63,8 +64,8 @@ def sunset(day: dt.date, zone: ZoneInfo, location: Location) -> dt.datetime | No
 
 
 def occurrence_on(alarm: Alarm, day: dt.date, zone: ZoneInfo, location: Location | None) -> Occurrence | None:
-    """The alarm's occurrence on local `day`, or None if it has none that day."""
-    if not alarm.days.includes(day):
+    """The alarm's occurrence on local `day`, or None if it has none that day (or is paused)."""
+    if not alarm.days.includes(day) or alarm.paused_on(day):
         return None
     if alarm.after_sunset is not None:
         if location is None:

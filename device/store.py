@@ -3,7 +3,9 @@
 Every change is one transaction, with the journal written through to disk (WAL, synchronous
 FULL), so a kill -9 or a pulled plug at any instant leaves either the old alarms or the new,
 never a broken file. Besides the alarms it keeps what each occurrence has done (started,
-skipped, snoozed, dismissed, done) so that nothing fires twice across restarts and clock jumps.
+skipped, snoozed, dismissed, done) so that nothing fires twice across restarts and clock jumps,
+and the pauses (a vacation: dates with no light). A file of an older schema is migrated when it
+is opened (MIGRATIONS), in one transaction.
 """
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ import threading
 from pathlib import Path
 from typing import Iterator
 
-from device.alarms import Alarm, parse_days
+from device.alarms import Alarm, Pause, parse_days
 
-SCHEMA_VERSION = 1
-_SCHEMA = """
+SCHEMA_VERSION = 2
+# Version 1, as the first release created it; a new file starts here and migrates like an old one.
+_SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS alarms (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     kind TEXT NOT NULL CHECK (kind IN ('wake', 'bedtime')),
@@ -40,6 +43,19 @@ CREATE TABLE IF NOT EXISTS occurrences (
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+# MIGRATIONS[n] takes a file from version n to n + 1.
+MIGRATIONS = {
+    # Pauses (a vacation): local dates first_day..last_day with no light, for one alarm or
+    # (alarm_id NULL) every wake alarm.
+    1: """
+CREATE TABLE pauses (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    alarm_id INTEGER,
+    first_day TEXT NOT NULL,
+    last_day TEXT NOT NULL CHECK (last_day >= first_day)
+);
+""",
+}
 # What an occurrence can have done. Only 'started' and 'snoozed' may still light the ring.
 STATES = ("started", "snoozed", "skipped", "dismissed", "done")
 
@@ -54,8 +70,11 @@ class Store:
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript("BEGIN IMMEDIATE;" + _SCHEMA + "COMMIT;")
-        self._set_meta_default("schema_version", str(SCHEMA_VERSION))
+        try:
+            self._migrate()
+        except BaseException:
+            self._db.close()
+            raise
 
     def close(self) -> None:
         with self._lock:
@@ -73,17 +92,30 @@ class Store:
                 raise
             self._db.execute("COMMIT")
 
-    def _set_meta_default(self, key: str, value: str) -> None:
+    def _migrate(self) -> None:
+        """Bring the file to SCHEMA_VERSION in one transaction: a crash midway leaves it as it was."""
         with self._transaction() as db:
-            db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", (key, value))
+            _run_script(db, _SCHEMA_V1)
+            db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', '1')")
+            version = int(db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0])
+            if version > SCHEMA_VERSION:
+                raise sqlite3.DatabaseError(f"{self.path} is schema version {version}, newer than this "
+                                            f"emberwake's {SCHEMA_VERSION}: update emberwake")
+            for step in range(version, SCHEMA_VERSION):
+                _run_script(db, MIGRATIONS[step])
+            db.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(SCHEMA_VERSION),))
 
     # Alarms
 
     def alarms(self) -> list[Alarm]:
+        """Every alarm, each with the pauses that apply to it."""
         with self._lock:
             rows = self._db.execute("SELECT id, kind, time, after_sunset_s, days, sequence, rise_s, hold_s, "
                                     "label, enabled FROM alarms ORDER BY id").fetchall()
-        return [_alarm_from_row(row) for row in rows]
+            pauses = self._pauses()
+        alarms = [_alarm_from_row(row) for row in rows]
+        return [alarm.with_changes(pauses=tuple(p for p in pauses if _applies(p, alarm))) if pauses else alarm
+                for alarm in alarms]
 
     def alarm(self, alarm_id: int) -> Alarm | None:
         return next((a for a in self.alarms() if a.id == alarm_id), None)
@@ -105,7 +137,29 @@ class Store:
         with self._transaction() as db:
             removed = db.execute("DELETE FROM alarms WHERE id=?", (alarm_id,)).rowcount
             db.execute("DELETE FROM occurrences WHERE alarm_id=?", (alarm_id,))
+            db.execute("DELETE FROM pauses WHERE alarm_id=?", (alarm_id,))
         return bool(removed)
+
+    # Pauses
+
+    def pauses(self) -> list[Pause]:
+        with self._lock:
+            return self._pauses()
+
+    def _pauses(self) -> list[Pause]:
+        rows = self._db.execute("SELECT id, alarm_id, first_day, last_day FROM pauses ORDER BY first_day, id")
+        return [Pause(pause_id, alarm_id, dt.date.fromisoformat(first), dt.date.fromisoformat(last))
+                for pause_id, alarm_id, first, last in rows.fetchall()]
+
+    def add_pause(self, alarm_id: int | None, first: dt.date, last: dt.date) -> Pause:
+        with self._transaction() as db:
+            cursor = db.execute("INSERT INTO pauses (alarm_id, first_day, last_day) VALUES (?, ?, ?)",
+                                (alarm_id, first.isoformat(), last.isoformat()))
+            return Pause(cursor.lastrowid, alarm_id, first, last)
+
+    def remove_pauses(self, pause_ids: list[int]) -> None:
+        with self._transaction() as db:
+            db.executemany("DELETE FROM pauses WHERE id=?", [(pause_id,) for pause_id in pause_ids])
 
     # Occurrences
 
@@ -126,15 +180,29 @@ class Store:
                        "ON CONFLICT (alarm_id, day) DO UPDATE SET state=excluded.state, until_utc=excluded.until_utc",
                        (*key, state, until.isoformat() if until else None))
 
-    def clear_occurrence_state(self, key: tuple[int, str]) -> None:
-        """Forget what an occurrence has done (an undone skip): it may fire again."""
+    def end_occurrence(self, key: tuple[int, str], state: str) -> None:
+        """An occurrence is over ('done' or 'dismissed'). A one-off alarm (its days are the
+        occurrence's date) is switched off with it, in the same transaction, so it never fires
+        again and stays listed, disabled."""
+        if state not in ("done", "dismissed"):
+            raise ValueError(f"{state!r} does not end an occurrence")
         with self._transaction() as db:
-            db.execute("DELETE FROM occurrences WHERE alarm_id=? AND day=?", key)
+            db.execute("INSERT INTO occurrences (alarm_id, day, state, until_utc) VALUES (?, ?, ?, NULL) "
+                       "ON CONFLICT (alarm_id, day) DO UPDATE SET state=excluded.state, until_utc=NULL",
+                       (*key, state))
+            db.execute("UPDATE alarms SET enabled=0 WHERE id=? AND days=?", key)
+
+    def clear_skip(self, key: tuple[int, str]) -> bool:
+        """Undo a skip: the occurrence is as if nothing had happened to it. False if it was not skipped."""
+        with self._transaction() as db:
+            return bool(db.execute("DELETE FROM occurrences WHERE alarm_id=? AND day=? AND state='skipped'",
+                                   key).rowcount)
 
     def forget_occurrences_before(self, day: dt.date) -> None:
-        """Drop records of days long past (they can no longer fire)."""
+        """Drop records of days long past (they can no longer fire), and pauses over by then."""
         with self._transaction() as db:
             db.execute("DELETE FROM occurrences WHERE day < ?", (day.isoformat(),))
+            db.execute("DELETE FROM pauses WHERE last_day < ?", (day.isoformat(),))
 
     # Small facts that must survive a restart
 
@@ -147,6 +215,21 @@ class Store:
         with self._transaction() as db:
             db.execute("INSERT INTO meta (key, value) VALUES (?, ?) "
                        "ON CONFLICT (key) DO UPDATE SET value=excluded.value", (key, value))
+
+
+def _run_script(db: sqlite3.Connection, script: str) -> None:
+    """Each statement of `script` inside the transaction under way (executescript would COMMIT it
+    first). The schema's statements hold no ';' of their own."""
+    for statement in filter(str.strip, script.split(";")):
+        db.execute(statement)
+
+
+def _applies(pause: Pause, alarm: Alarm) -> bool:
+    """A pause of one alarm applies to it; a pause of all, to every wake alarm that repeats (a
+    one-off was set for its date on purpose: a flight to catch on the third day of a vacation)."""
+    if pause.alarm_id is not None:
+        return pause.alarm_id == alarm.id
+    return alarm.kind == "wake" and not alarm.one_off
 
 
 def _row_values(alarm: Alarm) -> tuple:

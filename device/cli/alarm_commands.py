@@ -36,8 +36,10 @@ def register(commands: argparse._SubParsersAction) -> None:
             add.add_argument("time", metavar="HH:MM", help="the wake time: full light then")
         else:
             add.add_argument("time", metavar="HH:MM|sunset[+-D]", help="when the dusk starts, e.g. 22:30 or sunset+1h")
-        add.add_argument("--days", default="daily", metavar="SPEC",
-                         help="daily, weekdays, weekends, mon,wed,fri, sat-sun or a date 2026-12-24 (default daily)")
+        add.add_argument("--days", metavar="SPEC",
+                         help="daily, weekdays, weekends, mon,wed,fri or sat-sun (default daily)")
+        add.add_argument("--on", metavar="DATE",
+                         help="once, on this date (2026-12-24); it switches itself off after")
         add.add_argument("--sequence", metavar="NAME",
                          help=f"a {'wake' if kind == 'wake' else 'dusk'} sequence (default: {FALLBACK_SEQUENCE[kind]})")
         if kind == "wake":
@@ -55,7 +57,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         listing.set_defaults(run=run_list, kind=kind)
 
         for action, text in (("remove", "delete"), ("skip", "skip the next one only"),
-                             ("enable", "switch on"), ("disable", "switch off")):
+                             ("unskip", "undo the skip of"), ("enable", "switch on"),
+                             ("disable", "switch off")):
             one = actions.add_parser(action, help=f"{text} a {noun}")
             one.add_argument("id", metavar="ID")
             one.set_defaults(run=run_change, kind=kind)
@@ -65,6 +68,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         coming.add_argument("--from", dest="after", metavar="ISO-TIME", help="after this time (default now)")
         coming.add_argument("--json", action="store_true")
         coming.set_defaults(run=run_next, kind=kind)
+        if kind == "wake":
+            _register_pause(actions)
 
     snooze = commands.add_parser("snooze", help="dim the alarm that is on; it comes back after MINUTES")
     snooze.add_argument("minutes", nargs="?", type=float, metavar="MINUTES",
@@ -84,6 +89,18 @@ def register(commands: argparse._SubParsersAction) -> None:
     status = commands.add_parser("status", help="what the running light is doing")
     status.add_argument("--json", action="store_true")
     status.set_defaults(run=run_control, control="status")
+
+
+def _register_pause(actions: argparse._SubParsersAction) -> None:
+    pause = actions.add_parser("pause", help="no alarm from one date to another (a vacation); they come back "
+                                             "by themselves after")
+    pause.add_argument("id", nargs="?", metavar="ID", help="only this alarm (default: every repeating alarm)")
+    pause.add_argument("--from", dest="first", required=True, metavar="DATE", help="the first day off, 2026-12-24")
+    pause.add_argument("--to", dest="last", required=True, metavar="DATE", help="the last day off (included)")
+    pause.set_defaults(run=run_pause)
+    resume = actions.add_parser("resume", help="end a pause now")
+    resume.add_argument("id", nargs="?", metavar="ID", help="only this alarm's own pause (default: every pause)")
+    resume.set_defaults(run=run_pause)
 
 
 # Talking to the service, or to the store
@@ -130,7 +147,7 @@ def _run(args: argparse.Namespace, work) -> int:
 # The commands
 
 def run_add(args: argparse.Namespace) -> int:
-    body = {"kind": args.kind, "time": args.time, "days": args.days, "sequence": args.sequence,
+    body = {"kind": args.kind, "time": args.time, "days": args.days, "on": args.on, "sequence": args.sequence,
             "rise": args.rise, "label": args.label, "enabled": not args.disabled}
     if args.kind == "wake":
         body["hold"] = args.hold
@@ -162,9 +179,10 @@ def run_change(args: argparse.Namespace) -> int:
         if args.action == "remove":
             alarm = session.call("DELETE", f"/api/alarms/{ident}?kind={args.kind}")
             print(f"removed {noun} {alarm['id']} ({alarm['time']} {alarm['days']})")
-        elif args.action == "skip":
-            skipped = session.call("POST", f"/api/alarms/{ident}/skip?kind={args.kind}")
-            print(f"{noun} {skipped['id']} skips {_when(skipped['at'], args.settings.zone)}")
+        elif args.action in ("skip", "unskip"):
+            occurrence = session.call("POST", f"/api/alarms/{ident}/{args.action}?kind={args.kind}")
+            verb = "skips" if args.action == "skip" else "is back on"
+            print(f"{noun} {occurrence['id']} {verb} {_when(occurrence['at'], args.settings.zone)}")
         else:
             alarm = session.call("POST", f"/api/alarms/{ident}/{args.action}?kind={args.kind}")
             print(f"{noun} {alarm['id']}: {_describe(alarm, args.settings.zone)}")
@@ -181,6 +199,9 @@ def run_next(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(coming, indent=2))
             return
+        if args.kind == "wake":
+            for pause in session.call("GET", "/api/pauses"):
+                print(_describe_pause(pause))
         if not coming:
             print(f"no {_NOUNS[args.kind]} is coming")
         zone = args.settings.zone
@@ -192,6 +213,17 @@ def run_next(args: argparse.Namespace) -> int:
             skipped = "  (skipped)" if occurrence["skipped"] else ""
             print(f"{_when(occurrence['at'], zone)}  {light}  {_NOUNS[occurrence['kind']]} {occurrence['id']} "
                   f"{occurrence['sequence']}{label}{skipped}")
+    return _run(args, work)
+
+
+def run_pause(args: argparse.Namespace) -> int:
+    def work(session: _Session) -> None:
+        body: dict[str, Any] = {} if args.id is None else {"id": args.id}
+        if args.action == "pause":
+            print(_describe_pause(session.call("POST", "/api/pause", {**body, "from": args.first, "to": args.last})))
+        else:
+            for pause in session.call("POST", "/api/resume", body):
+                print(f"resumed: {_whose(pause)} no longer paused {pause['from']} to {pause['to']}")
     return _run(args, work)
 
 
@@ -230,8 +262,16 @@ def _when(iso: str, zone) -> str:
     return f"{dt.datetime.fromisoformat(iso).astimezone(zone):%a %Y-%m-%d %H:%M %Z}"
 
 
+def _whose(pause: dict) -> str:
+    return "every alarm" if pause["alarm"] is None else f"alarm {pause['alarm']}"
+
+
+def _describe_pause(pause: dict) -> str:
+    return f"paused {pause['from']} to {pause['to']}: {_whose(pause)} (back by itself after)"
+
+
 def _describe(alarm: dict, zone) -> str:
-    parts = [alarm["time"], alarm["days"], alarm["sequence"]]
+    parts = [alarm["time"], f"once on {alarm['on']}" if alarm["on"] else alarm["days"], alarm["sequence"]]
     if alarm["kind"] == "wake":
         parts.append(f"rise {alarm['rise']}, hold {alarm['hold']}")
     else:
@@ -241,6 +281,7 @@ def _describe(alarm: dict, zone) -> str:
     if not alarm["enabled"]:
         parts.append("disabled")
     else:
+        parts.extend(f"paused {pause['from']} to {pause['to']}" for pause in alarm["paused"])
         if alarm["skipped"]:
             parts.append(f"skips {_when(alarm['skipped'], zone)}")
         parts.append(f"next {_when(alarm['next'], zone)}" if alarm["next"] else "not coming again")
