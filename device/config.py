@@ -221,7 +221,9 @@ class _ConfigReader(TableReader):
         latitude = read(place, ("location",), key="latitude", read=number(-90.0, 90.0, "degrees"), prefix="location.")
         longitude = read(place, ("location",), key="longitude", read=number(-180.0, 180.0, "degrees"),
                          prefix="location.")
-        if (latitude is None) != (longitude is None) and not self.problems:
+        # One of the two left out; a bad or misspelt one has its own line already.
+        given = [key for key in _LOCATION_KEYS if key in place or ("location", key) in self.suggested]
+        if len(given) == 1:
             self.problem(("location",), "", "location", "needs both latitude and longitude")
         service = self.section(data, "service", _SERVICE_KEYS)
         port = read(service, ("service",), key="port", read=integer(1024, 65535), default=DEFAULT_PORT,
