@@ -3,6 +3,8 @@ AlarmBook on a fresh Store in Berlin that counts its on_change calls."""
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -27,9 +29,21 @@ class Changes:
         self.count += 1
 
 
+@pytest.fixture(scope="session")
+def empty_store_file(tmp_path_factory) -> Path:
+    """A store file as Store makes it, made once: making one syncs the disk several times (tens
+    of ms), which hundreds of tests would pay; test_store.py makes its own."""
+    path = tmp_path_factory.mktemp("template") / "alarms.db"
+    Store(path).close()
+    return path
+
+
 @pytest.fixture
-def store(tmp_path):
-    opened = Store(tmp_path / "alarms.db")
+def store(tmp_path, empty_store_file):
+    """A fresh, empty Store of the test's own."""
+    path = tmp_path / "alarms.db"
+    shutil.copyfile(empty_store_file, path)
+    opened = Store(path)
     yield opened
     opened.close()
 

@@ -1,5 +1,5 @@
 """device.api: Api.handle in-process on a real AlarmBook and Store (the far-date clock of
-tests.service.conftest: 04:00 on Monday 2026-11-23 in Berlin, shifted by `years`) with fake
+tests.service.conftest: 04:00 on Monday 2026-11-23 in Berlin, 28 years on) with fake
 Controls, every route and its refusals; then a few requests over real HTTP to an ApiServer."""
 
 from __future__ import annotations
@@ -54,6 +54,12 @@ class FakeControls:
 def test_the_fake_is_what_the_api_asks_for():
     fake: Controls = FakeControls()  # type-checked against the protocol's methods
     assert all(callable(getattr(fake, name)) for name in ("status", "snooze", "dismiss", "stop", "light", "play"))
+
+
+@pytest.fixture
+def years() -> int:
+    """One far date is enough here (test_book runs the book at every shift)."""
+    return 28
 
 
 @pytest.fixture
