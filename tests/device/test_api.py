@@ -5,6 +5,7 @@ Controls, every route and its refusals; then a few requests over real HTTP to an
 from __future__ import annotations
 
 import http.client
+import inspect
 import json
 import socket
 import sqlite3
@@ -51,9 +52,12 @@ class FakeControls:
         return f"playing {name}"
 
 
-def test_the_fake_is_what_the_api_asks_for():
-    fake: Controls = FakeControls()  # type-checked against the protocol's methods
-    assert all(callable(getattr(fake, name)) for name in ("status", "snooze", "dismiss", "stop", "light", "play"))
+def test_the_fake_has_every_method_of_the_protocol_with_its_parameters():
+    """So that the fake follows when Controls changes."""
+    wanted = {name: inspect.signature(method).parameters.keys()
+              for name, method in vars(Controls).items() if callable(method) and not name.startswith("_")}
+    assert wanted and {name: inspect.signature(getattr(FakeControls, name)).parameters.keys()
+                       for name in wanted} == wanted
 
 
 @pytest.fixture
