@@ -245,7 +245,9 @@ class _ConfigReader(TableReader):
         latitude = read(place, ("location",), key="latitude", read=number(-90.0, 90.0, "degrees"), prefix="location.")
         longitude = read(place, ("location",), key="longitude", read=number(-180.0, 180.0, "degrees"),
                          prefix="location.")
-        if (latitude is None) != (longitude is None) and not self.problems:
+        # One of the two left out; a bad or misspelt one has its own line already.
+        given = [key for key in _LOCATION_KEYS if key in place or ("location", key) in self.suggested]
+        if len(given) == 1:
             self.problem(("location",), "", "location", "needs both latitude and longitude")
         service = self.section(data, "service", _SERVICE_KEYS)
         port = read(service, ("service",), key="port", read=integer(1024, 65535), default=DEFAULT_PORT,
@@ -273,7 +275,7 @@ class _ConfigReader(TableReader):
             long_hold_s=read(key="long_hold_s", read=number(0.5, 20.0, "s"), default=defaults.long_hold_s),
             double_press_s=read(key="double_press_s", read=number(0.1, 1.5, "s"), default=defaults.double_press_s),
             bounce_s=read(key="bounce_s", read=number(0.0, 0.2, "s"), default=defaults.bounce_s))
-        if settings.long_hold_s <= settings.hold_s and not self.problems:
+        if settings.long_hold_s <= settings.hold_s:
             self.problem(("button", "long_hold_s"), "", "button.long_hold_s",
                          f"{settings.long_hold_s:g} s must be longer than hold_s ({settings.hold_s:g} s)")
         return settings
