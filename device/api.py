@@ -29,6 +29,7 @@ import json
 import logging
 import math
 import socket
+import sqlite3
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol
@@ -89,6 +90,8 @@ class Api:
             return 400, {"error": str(error)}
         except ApiError as error:
             return error.status, {"error": str(error)}
+        except sqlite3.OperationalError as error:  # the disk is full, or read-only: the change rolled back
+            return 503, {"error": f"the alarm store cannot be written ({error}); nothing was changed"}
 
     def _route(self, method: str, path: str, query: dict[str, str], body: Any, door: str) -> tuple[int, Any]:
         book = self.book

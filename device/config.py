@@ -179,6 +179,32 @@ def load_config(home: Path, file: Path | None = None) -> Config:
     return _ConfigReader(str(path), SourceMap(text)).config(data, home)
 
 
+LAST_GOOD_NAME = ".config-last-good.toml"  # beside config.toml: the last one the service could use
+
+
+def load_service_config(home: Path, file: Path | None = None) -> tuple[Config, list[str]]:
+    """The running light's config: config.toml as load_config reads it, kept as the last good one
+    when it loads. A broken one loses nothing: the light runs on the last good config (or the
+    defaults), and the lines returned say why (one per problem, then what is used instead)."""
+    path = file or paths.config_file(home)
+    last_good = home / LAST_GOOD_NAME
+    try:
+        config = load_config(home, file)
+    except ConfigError as error:
+        said = [str(problem) for problem in error.problems] or [str(error)]
+        if last_good.exists():
+            try:
+                return load_config(home, last_good), [*said, f"{path} is broken: running on the last good config"]
+            except ConfigError:
+                pass
+        return default_config(home), [*said, f"{path} is broken: running on the defaults"]
+    if path.exists():
+        spare = last_good.with_suffix(".tmp")
+        spare.write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+        spare.replace(last_good)  # whole or not at all: a pulled plug leaves the old copy
+    return config, []
+
+
 def _white_balance(value: Any) -> tuple[float, float, float]:
     if not isinstance(value, list) or len(value) != 3:
         raise ValueError("expected three gains [r, g, b], each 0-1")

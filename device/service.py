@@ -39,7 +39,7 @@ from device.frame_loop import FrameLoop
 from device.output import PixelOutput
 from device.pipeline import Pipeline
 from device.player import Player
-from device.store import Store
+from device.store import Store, open_store
 from device.timers import KEEP_OCCURRENCES_DAYS, Timers
 
 LOG = logging.getLogger("emberwake")
@@ -122,8 +122,9 @@ class Service:
         self.store.forget_occurrences_before(today - dt.timedelta(days=KEEP_OCCURRENCES_DAYS))
 
     def healthy(self) -> bool:
-        """Is the light's thread alive? (The watchdog is fed only while it is.)"""
-        return self.player.alive
+        """Is the light's thread alive, and do frames go out while it plays? (The watchdog is fed
+        only while they do.)"""
+        return self.player.healthy()
 
     def shutdown(self) -> None:
         """Dark first, then stop taking requests and timers, then close the store (see the module
@@ -165,7 +166,7 @@ def build_service(config: Config, output: PixelOutput | None = None, *, clock: C
         owns_player = False
     clock = player.clock
     place = Place.of(config)
-    store = Store(store_path(config.home))
+    store = open_store(store_path(config.home), clock, log)
     try:
         controller = Controller(store, player, player.loop.output.pixel_count, config.sequence_dirs, place, clock,
                                 log=log)
