@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+from pathlib import Path
 
 import numpy as np
 
@@ -139,3 +140,31 @@ def test_a_broken_config_at_start_keeps_the_last_good_one(tmp_path):
     assert kept.ring.pixels == 16 and kept.zone.key == "Europe/Berlin"  # as it was
     assert said[0].endswith("ring.pixels: expected a whole number, got 'sixteen'") and "\n" not in said[0]
     assert said[-1].endswith("config.toml is broken: running on the last good config")
+
+
+def test_an_alarm_whose_sequence_file_went_missing_still_wakes_with_the_built_in_sunrise(tmp_path, caplog):
+    from device.config import load_config
+    from device.output import NullOutput
+    from device.service import build_service
+    from tests.device.service.conftest import make_home
+    home = make_home(tmp_path / "home")
+    folder = home / "sequences"
+    folder.mkdir(exist_ok=True)
+    builtin = Path(__file__).resolve().parents[2] / "sequences" / "builtin" / "lavender-dawn.toml"
+    (folder / "my-dawn.toml").write_text(builtin.read_text().replace('name = "lavender-dawn"', 'name = "my-dawn"'))
+    clock = ManualClock(START)  # 07:00 in Berlin
+    service = build_service(load_config(home), NullOutput(12), clock=clock, serve_api=False).start()
+    try:
+        service.book.add("wake", "08:00", "daily", "my-dawn", rise="30m")
+        (folder / "my-dawn.toml").unlink()  # deleted after it was set
+        assert service.timers.wait_caught_up()
+        with caplog.at_level(logging.INFO, logger="emberwake"):
+            clock.advance_to(START + dt.timedelta(minutes=30))  # 07:30 local: the rise starts
+            assert service.timers.wait_caught_up()
+            assert service.player.wait_for(lambda state: state.label == "wake 1")
+        said = [r.getMessage() for r in caplog.records]
+        assert any(line.startswith("sequence my-dawn cannot be used (") and
+                   line.endswith("playing storm-to-firelight instead") for line in said), said
+        assert any(line.startswith("wake 1 (") and line.endswith("starts: storm-to-firelight") for line in said)
+    finally:
+        service.shutdown()
