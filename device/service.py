@@ -10,14 +10,18 @@ Threads, and who holds which lock:
   never while rendering or calling a program's on_end (which takes Controller._lock).
 - emberwake-timers (Timers): calls Controller.tick() and the clock callbacks with no lock of its
   own held; Timers._lock guards only its plan.
-- emberwake-api and its request threads: call the controls (Service/AlarmBook -> Controller).
+- emberwake-api and its request threads: call the Controls and the AlarmBook.
+- emberwake-button (Button): acts on gestures through the Controls; gpiozero's (or the simulator's)
+  threads only queue edges under Button._lock and wake the clock.
 Lock order: AlarmBook._writing -> Controller._lock -> Store._lock; Controller._lock -> Player._lock.
-Player._lock, Timers._lock, Store._lock and each clock's condition are leaves: nothing is called
-while they are held (Player and Timers wake the clock after releasing their own lock).
+Player._lock, Timers._lock, Button._lock, Store._lock and each clock's condition are leaves:
+nothing is called while they are held (Player, Timers and Button wake the clock after releasing
+their own lock). The Controls hold no lock of their own.
 
 Shutdown is bounded and darkens the ring first: the player blanks the ring and stops (its thread
-ends within a frame), then the API and the timers stop (a tick under way finishes; no tick waits on
-anything shutdown holds, because shutdown holds nothing while it joins), then the store closes.
+ends within a frame), then the button, the API and the timers stop (a tick under way finishes; no
+tick waits on anything shutdown holds, because shutdown holds nothing while it joins), then the
+store closes.
 """
 
 from __future__ import annotations
