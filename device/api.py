@@ -21,7 +21,6 @@ from __future__ import annotations
 import http.client
 import json
 import logging
-import math
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -29,9 +28,10 @@ from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit
 
 from device.alarms import AlarmError
-from device.book import AlarmBook, NotFound
+from device.book import MAX_COUNT, AlarmBook, NotFound
 from sequences.loader import SequenceLoadError
-from sequences.units import parse_seconds
+from sequences.tomlfile import printable
+from sequences.units import parse_seconds, show
 
 HOST = "127.0.0.1"
 MAX_BODY_BYTES = 64_000
@@ -69,17 +69,17 @@ class Api:
         try:
             return self._route(method, path.rstrip("/"), query or {}, {} if body is None else body)
         except NotFound as error:
-            return 404, {"error": str(error)}
+            return _failure(404, error)
         except AlarmError as error:
-            return 400, {"error": str(error)}
+            return _failure(400, error)
         except ApiError as error:
-            return error.status, {"error": str(error)}
+            return _failure(error.status, error)
 
     def _route(self, method: str, path: str, query: dict[str, str], body: Any) -> tuple[int, Any]:
         book = self.book
         parts = path.split("/")[1:]  # "/api/alarms/3/skip" -> ["api", "alarms", "3", "skip"]
         if parts[:1] != ["api"] or len(parts) < 2:
-            raise ApiError(404, f"no such path {path!r}")
+            raise ApiError(404, f"no such path {show(path)}")
         if not isinstance(body, dict):
             raise ApiError(400, "the request body must be a JSON object")
         what, rest = parts[1], parts[2:]
@@ -91,7 +91,7 @@ class Api:
                       if k in body}
             unknown = sorted(set(body) - set(fields))
             if unknown:
-                raise ApiError(400, f"unknown field {unknown[0]!r}")
+                raise ApiError(400, f"unknown field {show(unknown[0])}")
             return 201, book.alarm_json(book.add(**fields))
         if what == "alarms" and len(rest) == 1 and method == "DELETE":
             return 200, book.alarm_json(book.remove(rest[0], kind))
@@ -105,7 +105,7 @@ class Api:
             return 200, [book.occurrence_json(o) for o in book.upcoming(count, after, kind)]
         if what in ("status", "snooze", "dismiss", "stop", "light", "play") and not rest:
             return self._control(method, what, body)
-        raise ApiError(404, f"no such request {method} {path}")
+        raise ApiError(404, f"no such request {show(method, 10)} {show(path)}")
 
     def _control(self, method: str, what: str, body: dict) -> tuple[int, Any]:
         if self.controls is None:
@@ -120,9 +120,9 @@ class Api:
             raise ApiError(404, f"{what} is POST /api/{what}")
         if what == "snooze":
             minutes = body.get("minutes", 9)
-            if isinstance(minutes, bool) or not isinstance(minutes, (int, float)) or not math.isfinite(minutes) \
-                    or not 1 <= minutes <= MAX_SNOOZE_MIN:
-                raise ApiError(400, f"snooze minutes must be a number 1-{MAX_SNOOZE_MIN:g}, got {minutes!r}")
+            # compared, not converted: nan and inf fail the range, and an int of 400 digits has no float
+            if isinstance(minutes, bool) or not isinstance(minutes, (int, float)) or not 1 <= minutes <= MAX_SNOOZE_MIN:
+                raise ApiError(400, f"snooze minutes must be a number 1-{MAX_SNOOZE_MIN:g}, got {show(minutes)}")
             return 200, {"message": controls.snooze(float(minutes))}
         if what == "dismiss":
             return 200, {"message": controls.dismiss()}
@@ -144,20 +144,27 @@ class Api:
         try:
             return 200, {"message": controls.play(name, duration_s)}
         except SequenceLoadError as error:
-            raise ApiError(400, f"sequence {name!r}: {error.problems[0].message}") from None
+            raise ApiError(400, f"sequence {show(name)}: {error.problems[0].message}") from None
+
+
+def _failure(status: int, error: Exception) -> tuple[int, dict]:
+    """An error answer: one line, whatever the request held (a path may carry control characters)."""
+    return status, {"error": printable(str(error))}
 
 
 def _kind(value: Any) -> str | None:
     if value in (None, "", "all"):
         return None
     if value not in ("wake", "bedtime"):
-        raise ApiError(400, f"kind {value!r} is not wake or bedtime")
+        raise ApiError(400, f"kind {show(value)} is not wake or bedtime")
     return value
 
 
 def _count(text: str) -> int:
-    if not text.isdigit():
-        raise ApiError(400, f"count {text!r} is not a whole number")
+    if not (text.isascii() and text.isdigit()):  # isdigit() alone takes '²', which int() does not
+        raise ApiError(400, f"count {show(text)} is not a whole number")
+    if len(text) > len(str(MAX_COUNT)):  # before int(): 5000 digits are more than int() reads
+        raise ApiError(400, f"count {show(text)} is outside 1-{MAX_COUNT}")
     return int(text)
 
 
@@ -211,7 +218,7 @@ class _Handler(BaseHTTPRequestHandler):
             body = self._body(method)
             status, answer = self.api.handle(method, url.path, query, body)
         except ApiError as error:
-            status, answer = error.status, {"error": str(error)}
+            status, answer = _failure(error.status, error)
         except Exception as error:  # noqa: BLE001 - a bug must not take the service down; it is logged
             self.log.exception("API %s %s failed", method, self.path)
             status, answer = 500, {"error": f"internal error: {type(error).__name__}"}
@@ -226,8 +233,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def _body(self, method: str) -> Any:
-        length = int(self.headers.get("Content-Length") or 0)
+        length = self._content_length()
         if length > MAX_BODY_BYTES:
+            self.close_connection = True  # the body is left unread: the connection cannot go on
             raise ApiError(400, f"the request body is larger than {MAX_BODY_BYTES} bytes")
         raw = self.rfile.read(length) if length else b""
         if method == "GET":
@@ -240,6 +248,14 @@ class _Handler(BaseHTTPRequestHandler):
             return json.loads(raw)
         except (ValueError, UnicodeDecodeError):
             raise ApiError(400, "the request body is not JSON") from None
+
+    def _content_length(self) -> int:
+        given = {text.strip() for text in self.headers.get_all("Content-Length") or ["0"]}
+        text = given.pop() if len(given) == 1 else ", ".join(sorted(given))
+        if not (text.isascii() and text.isdigit()):  # not int(): it takes "-1" (read to the end) and " 1_0 "
+            self.close_connection = True  # where this body ends is unknown
+            raise ApiError(400, f"Content-Length {show(text)} is not a number of bytes")
+        return int(text) if len(text) <= len(str(MAX_BODY_BYTES)) else MAX_BODY_BYTES + 1
 
     def log_message(self, format: str, *args) -> None:  # noqa: A002 - the base class's name
         self.log.debug("API " + format, *args)

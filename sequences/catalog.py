@@ -56,11 +56,11 @@ def _entry(name: str, origin: str, load) -> Entry:
 def find(name_or_file: str, user_dirs: Iterable[Path] = ()) -> Sequence:
     """A sequence by file path (anything ending .toml or naming a file) or by name."""
     path = Path(name_or_file)
-    if name_or_file.endswith(".toml") or path.is_file():
+    if name_or_file.endswith(".toml") or _is_file(path):
         return load_file(path)
     for folder in user_dirs:
         candidate = Path(folder) / f"{name_or_file}.toml"
-        if candidate.is_file():
+        if _is_file(candidate):
             return load_file(candidate)
     names = builtin_names() + [f.stem for folder in user_dirs for f in Path(folder).glob("*.toml")]
     if name_or_file in builtin_names():
@@ -68,3 +68,11 @@ def find(name_or_file: str, user_dirs: Iterable[Path] = ()) -> Sequence:
     close = difflib.get_close_matches(name_or_file, names, n=1)
     hint = f"; did you mean '{close[0]}'?" if close else "; 'emberwake list' shows them all"
     raise SequenceLoadError([Problem(name_or_file, None, "", "", f"no sequence of that name{hint}")])
+
+
+def _is_file(path: Path) -> bool:
+    """Path.is_file(), but False for a name the system refuses (too long, say) rather than OSError."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
