@@ -8,10 +8,11 @@ import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from device.cli.sequence_commands import _positive_seconds, _sequence_dirs, renderer_or_report
+from device.cli.sequence_commands import _positive_seconds, _sequence_dirs, add_sequences_option, renderer_or_report
 from device.signals import stop_on_signals
 from sequences.catalog import find
 from sequences.engine import Renderer
+from sequences.units import show
 
 MAX_SPEED_X = 10_000.0
 
@@ -20,9 +21,9 @@ def _speed(text: str) -> float:
     try:
         speed_x = float(text.rstrip("xX"))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a speed such as 60 or 60x") from None
+        raise argparse.ArgumentTypeError(f"{show(text)} is not a speed such as 60 or 60x") from None
     if not 1.0 <= speed_x <= MAX_SPEED_X:
-        raise argparse.ArgumentTypeError(f"speed {text!r} must be 1-{MAX_SPEED_X:g}x")
+        raise argparse.ArgumentTypeError(f"speed {show(text)} must be 1-{MAX_SPEED_X:g}x")
     return speed_x
 
 
@@ -35,8 +36,8 @@ def _hh_mm(text: str):
 
 
 def _size(text: str) -> int:
-    if not text.isdigit() or not 32 <= int(text) <= 1024:
-        raise argparse.ArgumentTypeError(f"{text!r} must be a size in pixels, 32-1024")
+    if not (text.isascii() and text.isdigit()) or not 32 <= int(text) <= 1024:
+        raise argparse.ArgumentTypeError(f"{show(text)} must be a size in pixels, 32-1024")
     return int(text)
 
 
@@ -49,7 +50,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     preview.add_argument("--terminal", action="store_true", help="draw in this terminal, not a window")
     preview.add_argument("--export", metavar="FILE", help="write FILE.gif (the ring) or FILE.png (the timeline)")
     preview.add_argument("--size", type=_size, metavar="PX", help="GIF width and height (default 240)")
-    preview.add_argument("--sequences", metavar="DIR", help="folder of user sequences (default: from the config)")
+    add_sequences_option(preview)
     preview.set_defaults(run=run_preview)
 
     run = commands.add_parser("run", help="run the light; --sim: on the desktop simulator")
@@ -61,7 +62,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     run.add_argument("--terminal", action="store_true", help="draw in this terminal, not a window")
     run.add_argument("--demo", action="store_true",
                      help="with no alarms set, set one whose sunrise starts five simulated minutes from now")
-    run.add_argument("--sequences", metavar="DIR", help="folder of user sequences (default: from the config)")
+    add_sequences_option(run)
     run.set_defaults(run=run_run)
 
 
