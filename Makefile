@@ -3,7 +3,7 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test venv clean
+.PHONY: run test fuzz venv clean
 
 # The simulator keeps its own state folder, so the demo alarm never lands among your real ones.
 run: venv
@@ -12,6 +12,10 @@ run: venv
 test: venv
 	.ci/install-system-packages
 	$(PY) -m pytest
+
+# The fuzzers (tests/fuzz) at 100 000 cases a target instead of CI's few hundred; no time limit.
+fuzz: venv
+	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest tests/fuzz --timeout=0
 
 venv: $(VENV)/.installed
 
