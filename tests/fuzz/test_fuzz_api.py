@@ -247,7 +247,8 @@ def first_answer(raw: bytes) -> tuple[int, dict[str, str], bytes]:
         head, _, rest = raw.partition(b"\r\n\r\n")
         lines = head.decode("latin-1").split("\r\n")
         status = int(lines[0].split()[1])
-        headers = {name.strip().lower(): value.strip() for name, _, value in (line.partition(":") for line in lines[1:])}
+        fields = (line.partition(":") for line in lines[1:])
+        headers = {name.strip().lower(): value.strip() for name, _, value in fields}
         if status >= 200:
             return status, headers, rest[:int(headers.get("content-length", len(rest)))]
         raw = rest

@@ -19,8 +19,9 @@ from sequences.loader import SequenceLoadError, load_file
 from tests.fuzz.mutations import bounded, examples, mutated
 
 ROOT = Path(__file__).parents[2]
+SEED_FOLDERS = (ROOT / "sequences" / "builtin", ROOT / "tests" / "broken")
 SEEDS = {path.relative_to(ROOT).as_posix(): path.read_bytes()
-         for path in sorted((ROOT / "sequences" / "builtin").glob("*.toml")) + sorted((ROOT / "tests" / "broken").glob("*.toml"))}
+         for folder in SEED_FOLDERS for path in sorted(folder.glob("*.toml"))}
 
 
 @pytest.fixture(scope="module")
