@@ -248,6 +248,8 @@ class _Handler(BaseHTTPRequestHandler):
             return json.loads(raw)
         except (ValueError, UnicodeDecodeError):
             raise ApiError(400, "the request body is not JSON") from None
+        except RecursionError:  # [[[[... 5000 deep: json's parser recurses
+            raise ApiError(400, "the request body is nested too deeply") from None
 
     def _content_length(self) -> int:
         given = {text.strip() for text in self.headers.get_all("Content-Length") or ["0"]}

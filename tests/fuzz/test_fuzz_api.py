@@ -258,6 +258,8 @@ def first_answer(raw: bytes) -> tuple[int, dict[str, str], bytes]:
 @given(case=http_requests())
 @example(case=(b"POST /api/stop HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: many\r\n\r\n{}", True))
 @example(case=(b"POST /api/stop HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: -1\r\n\r\n{}", True))
+@example(case=(b"POST /api/stop HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 10000\r\n\r\n"
+               + b"[" * 5000 + b"]" * 5000, True))  # RecursionError in json.loads: a 500
 def test_any_http_request_gets_an_answer_never_a_500(service, case):
     request, well_formed = case
     home = service.config.home
