@@ -141,7 +141,7 @@ def run(argv: list[str]) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
-@settings(max_examples=examples(400), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(500), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(argv=command_lines())
 # Crashes the fuzzer found: tracebacks (ValueError/RuntimeError from ~nouser, FileExistsError from a
 # home that is a file, OSError from a folder name too long), lines with control characters or 5000

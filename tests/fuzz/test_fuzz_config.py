@@ -49,7 +49,7 @@ def test_the_seeds_are_full_configs_that_load(home):
         assert load_config(home).location is not None
 
 
-@settings(max_examples=examples(800), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+@settings(max_examples=examples(1500), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                              HealthCheck.too_slow])
 @given(case=mutated(SEEDS))
 # Crashes the fuzzer found (each was an OSError traceback from ZoneInfo):

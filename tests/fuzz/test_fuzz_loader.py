@@ -53,7 +53,7 @@ def test_the_seeds_are_every_builtin_and_every_broken_example():
     assert sum(name.startswith("tests/broken/") for name in SEEDS) >= 30
 
 
-@settings(max_examples=examples(1200), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+@settings(max_examples=examples(2000), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                              HealthCheck.too_slow])
 @given(case=mutated(SEEDS))
 def test_a_mutated_sequence_file_loads_or_gives_one_line_errors(scratch, case):
