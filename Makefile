@@ -3,7 +3,7 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test soak venv clean
+.PHONY: run test soak fuzz venv clean
 
 # The simulator keeps its own state folder, so the demo alarm never lands among your real ones.
 run: venv
@@ -16,6 +16,10 @@ test: venv
 # A simulated month of the whole service in two zones; prints each zone's ledger as JSON.
 soak: venv
 	SOAK_DAYS=31 $(PY) -m pytest -q -s -p no:logging tests/device/service/test_soak.py
+
+# The fuzzers (tests/fuzz) at 100 000 cases a target instead of CI's few hundred; no time limit.
+fuzz: venv
+	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest tests/fuzz --timeout=0
 
 venv: $(VENV)/.installed
 

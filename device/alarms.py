@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field, replace
 
-from sequences.units import format_seconds, parse_seconds
+from sequences.units import format_seconds, parse_seconds, show
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DAY_NAMES = {name: index for index, name in enumerate(WEEKDAYS)}
@@ -102,10 +102,10 @@ def parse_time(text: str) -> dt.time:
     """'07:30' or '7:30' -> time; AlarmError for '25:00', '7.30', 'noon'."""
     match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*", text or "")
     if not match:
-        raise AlarmError(f"time {text!r} is not HH:MM (for example 06:45)")
+        raise AlarmError(f"time {show(text)} is not HH:MM (for example 06:45)")
     hour, minute = int(match.group(1)), int(match.group(2))
     if hour > 23 or minute > 59:
-        raise AlarmError(f"time {text!r} does not exist: hours go 00-23 and minutes 00-59")
+        raise AlarmError(f"time {show(text)} does not exist: hours go 00-23 and minutes 00-59")
     return dt.time(hour, minute)
 
 
@@ -113,15 +113,15 @@ def parse_sunset_offset(text: str) -> dt.timedelta:
     """'sunset', 'sunset+30m', 'sunset-1h' -> offset from sunset."""
     match = re.fullmatch(r"\s*sunset\s*(?:([+-])\s*(.+))?", (text or "").lower())
     if not match:
-        raise AlarmError(f"{text!r} is not 'sunset', 'sunset+30m' or 'sunset-1h'")
+        raise AlarmError(f"{show(text)} is not 'sunset', 'sunset+30m' or 'sunset-1h'")
     if not match.group(1):
         return dt.timedelta(0)
     try:
         seconds = parse_seconds(match.group(2))
     except ValueError as error:
-        raise AlarmError(f"sunset offset {match.group(2)!r}: {error}") from None
+        raise AlarmError(f"sunset offset {show(match.group(2))}: {error}") from None
     if seconds > 6 * 3600:
-        raise AlarmError(f"sunset offset {match.group(2)!r} is more than 6 hours")
+        raise AlarmError(f"sunset offset {show(match.group(2))} is more than 6 hours")
     return dt.timedelta(seconds=seconds if match.group(1) == "+" else -seconds)
 
 
@@ -141,7 +141,7 @@ def parse_days(text: str) -> Days:
         else:
             days.add(_day(part, text))
     if not days:
-        raise AlarmError(f"days {text!r} names no day; use daily, weekdays, weekends, mon,wed,fri or a date")
+        raise AlarmError(f"days {show(text)} names no day; use daily, weekdays, weekends, mon,wed,fri or a date")
     return Days(frozenset(days))
 
 
@@ -163,7 +163,7 @@ def _day(name: str, spec: str) -> int:
     import difflib
     close = difflib.get_close_matches(key, list(_DAY_NAMES) + list(_DAY_SETS), n=1)
     hint = f"; did you mean '{close[0]}'?" if close else ""
-    raise AlarmError(f"days {spec!r}: {key!r} is not a day{hint} (mon..sun, daily, weekdays, weekends)")
+    raise AlarmError(f"days {show(spec)}: {show(key)} is not a day{hint} (mon..sun, daily, weekdays, weekends)")
 
 
 def parse_span(text: str, what: str, maximum_s: float, minimum_s: float = 0.0) -> float:

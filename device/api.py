@@ -27,7 +27,6 @@ from __future__ import annotations
 import http.client
 import json
 import logging
-import math
 import socket
 import sqlite3
 import threading
@@ -36,9 +35,10 @@ from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit
 
 from device.alarms import AlarmError
-from device.book import AlarmBook, NotFound
+from device.book import MAX_COUNT, AlarmBook, NotFound
 from sequences.loader import SequenceLoadError
-from sequences.units import parse_seconds
+from sequences.tomlfile import printable
+from sequences.units import parse_seconds, show
 
 HOST = "127.0.0.1"
 MAX_BODY_BYTES = 64_000
@@ -85,19 +85,19 @@ class Api:
         try:
             return self._route(method, path.rstrip("/"), query or {}, {} if body is None else body, door)
         except NotFound as error:
-            return 404, {"error": str(error)}
+            return _failure(404, error)
         except AlarmError as error:
-            return 400, {"error": str(error)}
+            return _failure(400, error)
         except ApiError as error:
-            return error.status, {"error": str(error)}
+            return _failure(error.status, error)
         except sqlite3.OperationalError as error:  # the disk is full, or read-only: the change rolled back
-            return 503, {"error": f"the alarm store cannot be written ({error}); nothing was changed"}
+            return _failure(503, ApiError(503, f"the alarm store cannot be written ({error}); nothing was changed"))
 
     def _route(self, method: str, path: str, query: dict[str, str], body: Any, door: str) -> tuple[int, Any]:
         book = self.book
         parts = path.split("/")[1:]  # "/api/alarms/3/skip" -> ["api", "alarms", "3", "skip"]
         if parts[:1] != ["api"] or len(parts) < 2:
-            raise ApiError(404, f"no such path {path!r}")
+            raise ApiError(404, f"no such path {show(path)}")
         if not isinstance(body, dict):
             raise ApiError(400, "the request body must be a JSON object")
         what, rest = parts[1], parts[2:]
@@ -126,13 +126,13 @@ class Api:
             allowed = ("from", "to", "id") if what == "pause" else ("id",)
             unknown = sorted(set(body) - set(allowed))
             if unknown:
-                raise ApiError(400, f"unknown field {unknown[0]!r}")
+                raise ApiError(400, f"unknown field {show(unknown[0])}")
             if what == "pause":
                 return 201, book.pause_json(book.pause(body.get("from"), body.get("to"), body.get("id")))
             return 200, [book.pause_json(p) for p in book.resume(body.get("id"))]
         if what in ("status", "snooze", "dismiss", "stop", "light", "play", "skip-next") and not rest:
             return self._control(method, what, body, door)
-        raise ApiError(404, f"no such request {method} {path}")
+        raise ApiError(404, f"no such request {printable(method)[:10]} {printable(path)[:200]}")
 
     def _control(self, method: str, what: str, body: dict, door: str) -> tuple[int, Any]:
         if self.controls is None:
@@ -148,9 +148,10 @@ class Api:
         _known_fields(body, _CONTROL_FIELDS[what])
         if what == "snooze":
             minutes = body.get("minutes")  # none given: the configured snooze
+            # compared, not converted: nan and inf fail the range, and an int of 400 digits has no float
             if minutes is not None and (isinstance(minutes, bool) or not isinstance(minutes, (int, float))
-                                        or not math.isfinite(minutes) or not 1 <= minutes <= MAX_SNOOZE_MIN):
-                raise ApiError(400, f"snooze minutes must be a number 1-{MAX_SNOOZE_MIN:g}, got {minutes!r}")
+                                        or not 1 <= minutes <= MAX_SNOOZE_MIN):
+                raise ApiError(400, f"snooze minutes must be a number 1-{MAX_SNOOZE_MIN:g}, got {show(minutes)}")
             return 200, {"message": controls.snooze(None if minutes is None else float(minutes), by=door)}
         if what == "dismiss":
             return 200, {"message": controls.dismiss(by=door)}
@@ -162,9 +163,10 @@ class Api:
             on, level = body.get("on"), body.get("level")
             if not isinstance(on, bool):
                 raise ApiError(400, 'light needs {"on": true} or {"on": false}')
+            # compared, not converted: nan fails the range, and an int of 400 digits has no float
             if level is not None and (isinstance(level, bool) or not isinstance(level, (int, float))
-                                      or not math.isfinite(level) or not 0 < level <= 1):
-                raise ApiError(400, f"light level must be a number above 0, up to 1, got {level!r}")
+                                      or not 0 < level <= 1):
+                raise ApiError(400, f"light level must be a number above 0, up to 1, got {show(level)}")
             return 200, {"message": controls.light(on, None if level is None else float(level), by=door)}
         name = body.get("sequence")
         if not isinstance(name, str) or not name:
@@ -177,26 +179,33 @@ class Api:
         try:
             return 200, {"message": controls.play(name, duration_s, by=door)}
         except SequenceLoadError as error:
-            raise ApiError(400, f"sequence {name!r}: {error.problems[0].message}") from None
+            raise ApiError(400, f"sequence {show(name)}: {error.problems[0].message}") from None
+
+
+def _failure(status: int, error: Exception) -> tuple[int, dict]:
+    """An error answer: one line, whatever the request held (a path may carry control characters)."""
+    return status, {"error": printable(str(error))}
 
 
 def _known_fields(body: dict, known: tuple[str, ...]) -> None:
     unknown = sorted(set(body) - set(known))
     if unknown:
-        raise ApiError(400, f"unknown field {unknown[0]!r}")
+        raise ApiError(400, f"unknown field {show(unknown[0])}")
 
 
 def _kind(value: Any) -> str | None:
     if value in (None, "", "all"):
         return None
     if value not in ("wake", "bedtime"):
-        raise ApiError(400, f"kind {value!r} is not wake or bedtime")
+        raise ApiError(400, f"kind {show(value)} is not wake or bedtime")
     return value
 
 
 def _count(text: str) -> int:
-    if not (text.isascii() and text.isdigit()):  # int() refuses some digits, such as "²"
-        raise ApiError(400, f"count {text!r} is not a whole number")
+    if not (text.isascii() and text.isdigit()):  # isdigit() alone takes '²', which int() does not
+        raise ApiError(400, f"count {show(text)} is not a whole number")
+    if len(text) > len(str(MAX_COUNT)):  # before int(): 5000 digits are more than int() reads
+        raise ApiError(400, f"count {show(text)} is outside 1-{MAX_COUNT}")
     return int(text)
 
 
@@ -251,7 +260,7 @@ class _Handler(BaseHTTPRequestHandler):
             door = "cli" if self.headers.get(DOOR_HEADER) == "cli" else "api"
             status, answer = self.api.handle(method, url.path, query, body, door)
         except ApiError as error:
-            status, answer = error.status, {"error": str(error)}
+            status, answer = _failure(error.status, error)
         except Exception as error:  # noqa: BLE001 - a bug must not take the service down; it is logged
             self.log.exception("API %s %s failed", method, self.path)
             status, answer = 500, {"error": f"internal error: {type(error).__name__}"}
@@ -266,13 +275,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def _body(self, method: str) -> Any:
-        given = (self.headers.get("Content-Length") or "0").strip()
-        if not (given.isascii() and given.isdigit()):  # read(-1) would wait for the client to hang up
-            self.close_connection = True  # where this request's body ends is unknown
-            raise ApiError(400, f"Content-Length {given[:20]!r} is not a number of bytes")
-        length = int(given)
+        length = self._content_length()
         if length > MAX_BODY_BYTES:
-            self.close_connection = True
+            self.close_connection = True  # the body is left unread: the connection cannot go on
             raise ApiError(400, f"the request body is larger than {MAX_BODY_BYTES} bytes")
         raw = self.rfile.read(length) if length else b""
         if method == "GET":
@@ -285,6 +290,16 @@ class _Handler(BaseHTTPRequestHandler):
             return json.loads(raw)
         except (ValueError, UnicodeDecodeError):
             raise ApiError(400, "the request body is not JSON") from None
+        except RecursionError:  # [[[[... 5000 deep: json's parser recurses
+            raise ApiError(400, "the request body is nested too deeply") from None
+
+    def _content_length(self) -> int:
+        given = {text.strip() for text in self.headers.get_all("Content-Length") or ["0"]}
+        text = given.pop() if len(given) == 1 else ", ".join(sorted(given))
+        if not (text.isascii() and text.isdigit()):  # not int(): it takes "-1" (read to the end) and " 1_0 "
+            self.close_connection = True  # where this body ends is unknown
+            raise ApiError(400, f"Content-Length {show(text)} is not a number of bytes")
+        return int(text) if len(text) <= len(str(MAX_BODY_BYTES)) else MAX_BODY_BYTES + 1
 
     def log_message(self, format: str, *args) -> None:  # noqa: A002 - the base class's name
         self.log.debug("API " + format, *args)

@@ -21,7 +21,7 @@ from device.clock import Clock
 from device.occurrences import UTC, Occurrence, overlapping_rise, upcoming
 from sequences.catalog import find
 from sequences.loader import SequenceLoadError
-from sequences.units import format_seconds
+from sequences.units import format_seconds, show
 
 STORE_FILE = "alarms.db"
 SEQUENCE_KIND = {"wake": "wake", "bedtime": "dusk"}
@@ -30,6 +30,8 @@ DEFAULT_HOLD_S = 1800.0
 MIN_RISE_S = 60.0
 MAX_COUNT = 200
 MAX_PAUSE_DAYS = 366  # longer than a year is not a vacation: disable the alarm
+MAX_DAYS_AHEAD = 366  # a dated alarm; upcoming() looks 400 days ahead
+FROM_YEARS = (1900, 2999)  # `next --from`: room for 400 days of occurrences either way within datetime's years
 _NOUN = {"wake": "alarm", "bedtime": "bedtime"}
 
 
@@ -100,7 +102,7 @@ class AlarmBook:
         `days` (default daily) is when it repeats; `on` (a date) makes a one-off instead: it
         fires on that date only, then disables itself."""
         if kind not in KINDS:
-            raise AlarmError(f"kind {kind!r} is not one of {', '.join(KINDS)}")
+            raise AlarmError(f"kind {show(kind)} is not one of {', '.join(KINDS)}")
         time_text = _text(time, "time")
         after_sunset = None
         if time_text.strip().lower().startswith("sunset"):
@@ -132,10 +134,13 @@ class AlarmBook:
         else:
             hold_s = 0.0
         if not isinstance(enabled, bool):
-            raise AlarmError(f"enabled must be true or false, got {enabled!r}")
+            raise AlarmError(f"enabled must be true or false, got {show(enabled)}")
         label_text = check_label(_text("" if label is None else label, "label"))  # 0 and false are not text
         candidate = Alarm(0, kind, at, day_set, name, rise_s, hold_s, label_text, enabled, after_sunset)
         ever = candidate.with_changes(enabled=True)
+        today = self.clock.now().astimezone(self.place.zone).date()
+        if day_set.date is not None and (day_set.date - today).days > MAX_DAYS_AHEAD:  # beyond what upcoming() sees
+            raise AlarmError(f"{day_set.date.isoformat()} is more than {MAX_DAYS_AHEAD} days ahead")
         if day_set.date is not None and not upcoming([ever], self.place.zone, self.place.location, self.clock.now(), 1):
             raise AlarmError(f"{date_field} {day_set.date.isoformat()}: {candidate.describe_time()} that day "
                              "is already past")
@@ -226,7 +231,9 @@ class AlarmBook:
         try:
             when = dt.datetime.fromisoformat(_text(text, "from").strip())
         except ValueError:
-            raise AlarmError(f"from {text!r} is not an ISO time such as 2026-03-28T12:00") from None
+            raise AlarmError(f"from {show(text)} is not an ISO time such as 2026-03-28T12:00") from None
+        if not FROM_YEARS[0] <= when.year <= FROM_YEARS[1]:
+            raise AlarmError(f"from {show(text)} is outside the years {FROM_YEARS[0]}-{FROM_YEARS[1]}")
         if when.tzinfo is None:
             when = when.replace(tzinfo=self.place.zone)
         return when.astimezone(UTC)
@@ -269,12 +276,12 @@ class AlarmBook:
         try:
             sequence = find(name, self.sequence_dirs)
         except SequenceLoadError as error:
-            raise AlarmError(f"sequence {name!r}: {error.problems[0].message}") from None
+            raise AlarmError(f"sequence {show(name)}: {error.problems[0].message}") from None
         wanted = SEQUENCE_KIND[kind]
         if sequence.kind != wanted:
             hint = ("play it with: emberwake play-now " + name if sequence.kind == "ambient"
                     else f"{_a(kind)} needs {_a(wanted)} sequence")
-            raise AlarmError(f"sequence {name!r} is {_a(sequence.kind)} sequence, not {_a(wanted)} one "
+            raise AlarmError(f"sequence {show(name)} is {_a(sequence.kind)} sequence, not {_a(wanted)} one "
                              f"({hint}; 'emberwake list' shows each kind)")
         return name
 
@@ -306,13 +313,13 @@ class AlarmBook:
 
 def _text(value: Any, what: str) -> str:
     if not isinstance(value, str):
-        raise AlarmError(f"{what} must be text, got {value!r}")
+        raise AlarmError(f"{what} must be text, got {show(value)}")
     return value
 
 
 def _span(value: Any, what: str) -> Any:
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise AlarmError(f"{what} must be a duration such as '30m', got {value!r}")
+        raise AlarmError(f"{what} must be a duration such as '30m', got {show(value)}")
     return value
 
 
@@ -322,7 +329,7 @@ def _alarm_id(value: Any) -> int:
     elif isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 12:  # not "²"
         number = int(value)
     else:
-        raise NotFound(f"{value!r} is not an alarm number (see: emberwake alarm list)")
+        raise NotFound(f"{show(value)} is not an alarm number (see: emberwake alarm list)")
     return number
 
 

@@ -59,6 +59,7 @@ from device.spi_output import SPI_PINS
 from sequences.colour import kelvin_to_linear_rgb
 from sequences.sourcemap import SourceMap
 from sequences.tomlfile import FileProblems, TableReader, choice, integer, number, parse_toml, read_text_file
+from sequences.units import show
 
 MAX_CONFIG_BYTES = 64_000
 _SECTIONS = ("ring", "output", "sequences", "clock", "location", "service", "button")
@@ -153,19 +154,19 @@ def system_timezone() -> str:
 def _zone(name: str) -> ZoneInfo | None:
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder ("Europe"), a name too long
         return None
 
 
 def _timezone(value: Any) -> str:
     if not isinstance(value, str) or _zone(value) is None:
-        raise ValueError(f"{value!r} is not a time zone name such as \"Europe/Berlin\"")
+        raise ValueError(f"{show(value)} is not a time zone name such as \"Europe/Berlin\"")
     return value
 
 
 def _boolean(value: Any) -> bool:
     if not isinstance(value, bool):
-        raise ValueError(f"expected true or false, got {value!r}")
+        raise ValueError(f"expected true or false, got {show(value)}")
     return value
 
 
@@ -214,7 +215,7 @@ def _white_balance(value: Any) -> tuple[float, float, float]:
 
 def _pin(value: Any) -> str:
     if not isinstance(value, str) or not value.replace("_", "").isalnum() or len(value) > 20:
-        raise ValueError(f"expected a board pin name such as \"D18\", got {value!r}")
+        raise ValueError(f"expected a board pin name such as \"D18\", got {show(value)}")
     return value
 
 
@@ -310,4 +311,4 @@ class _ConfigReader(TableReader):
 def _folder(value: Any) -> Path:
     if not isinstance(value, str) or not value.strip():
         raise ValueError("expected a folder path as a string")
-    return Path(value).expanduser()
+    return paths.expanded(value)

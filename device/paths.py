@@ -10,12 +10,20 @@ import platformdirs
 HOME_ENV = "EMBERWAKE_HOME"
 
 
+def expanded(path: str | os.PathLike) -> Path:
+    """The path with a leading ~ or ~user expanded; ValueError (one line) if that user does not exist."""
+    try:
+        return Path(path).expanduser()
+    except RuntimeError:  # pathlib's word for "no such user" (or no home at all)
+        raise ValueError(f"{str(path).split(os.sep, 1)[0]!r} names no user's home folder") from None
+
+
 def home_dir(explicit: str | os.PathLike | None = None) -> Path:
     """`--home DIR`, else $EMBERWAKE_HOME, else the platform's user data folder for emberwake."""
     if explicit:
-        return Path(explicit).expanduser()
+        return expanded(explicit)
     if os.environ.get(HOME_ENV):
-        return Path(os.environ[HOME_ENV]).expanduser()
+        return expanded(os.environ[HOME_ENV])
     return Path(platformdirs.user_data_dir("emberwake", appauthor=False))
 
 

@@ -41,7 +41,7 @@ def entries(user_dirs: Iterable[Path] = ()) -> list[Entry]:
     found: dict[str, Entry] = {name: _entry(name, "built-in", lambda n=name: load_builtin(n))
                                for name in builtin_names()}
     for folder in user_dirs:
-        for file in sorted(Path(folder).glob("*.toml")):
+        for file in _toml_files(folder):
             found[file.stem] = _entry(file.stem, str(folder), lambda f=file: load_file(f))
     return [found[name] for name in sorted(found)]
 
@@ -56,15 +56,31 @@ def _entry(name: str, origin: str, load) -> Entry:
 def find(name_or_file: str, user_dirs: Iterable[Path] = ()) -> Sequence:
     """A sequence by file path (anything ending .toml or naming a file) or by name."""
     path = Path(name_or_file)
-    if name_or_file.endswith(".toml") or path.is_file():
+    if name_or_file.endswith(".toml") or _is_file(path):
         return load_file(path)
     for folder in user_dirs:
         candidate = Path(folder) / f"{name_or_file}.toml"
-        if candidate.is_file():
+        if _is_file(candidate):
             return load_file(candidate)
-    names = builtin_names() + [f.stem for folder in user_dirs for f in Path(folder).glob("*.toml")]
+    names = builtin_names() + [f.stem for folder in user_dirs for f in _toml_files(folder)]
     if name_or_file in builtin_names():
         return load_builtin(name_or_file)
     close = difflib.get_close_matches(name_or_file, names, n=1)
     hint = f"; did you mean '{close[0]}'?" if close else "; 'emberwake list' shows them all"
     raise SequenceLoadError([Problem(name_or_file, None, "", "", f"no sequence of that name{hint}")])
+
+
+def _is_file(path: Path) -> bool:
+    """Path.is_file(), but False for a name the system refuses (too long, say) rather than OSError."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def _toml_files(folder: Path) -> list[Path]:
+    """The folder's sequence files; none if it cannot be read, as none if it does not exist (glob's way)."""
+    try:
+        return sorted(Path(folder).glob("*.toml"))
+    except (OSError, ValueError):  # a name too long for the system, or with a NUL byte
+        return []

@@ -103,8 +103,8 @@ class _Reader(TableReader):
         path = ("phase", index)
         given_name = raw.get("name")
         where = f"phase {short(given_name)}" if isinstance(given_name, str) else f"phase {index + 1}"
+        before = len(self.problems)  # an unknown key counts: it may be a misspelt required one
         table = self.known_keys(raw, path, where, _PHASE_KEYS)
-        before = len(self.problems)
         name = self.field(table, path, where, "name", slug, required=True)
         caption = self.field(table, path, where, "caption", one_line(200), required=True)
         duration = self.field(table, path, where, "duration", _phase_duration, required=True)

@@ -94,6 +94,8 @@ def read_text_file(path: Path, max_bytes: int, what: str, error: type[FileProble
             data = stream.read(max_bytes + 1)
     except OSError as os_error:
         raise error([Problem(source, None, "", "", (os_error.strerror or str(os_error)).lower())]) from None
+    except ValueError as name_error:  # a NUL byte in the name: no file can have it
+        raise error([Problem(source, None, "", "", f"cannot open it: {name_error}")]) from None
     if len(data) > max_bytes:
         raise error([Problem(source, None, "", "", f"file is larger than {max_bytes // 1000} kB: not {what}")])
     try:

@@ -10,10 +10,11 @@ import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from device.cli.sequence_commands import positive_seconds, sequence_dirs, renderer_or_report
+from device.cli.sequence_commands import add_sequences_option, positive_seconds, renderer_or_report, sequence_dirs
 from device.signals import stop_on_signals
 from sequences.catalog import find
 from sequences.engine import Renderer
+from sequences.units import show
 from sim.clock import MAX_SPEED_X, time_of_day, wall_start_at
 from sim.status import SLIDER_MAX_X
 
@@ -21,9 +22,9 @@ def _speed(text: str) -> float:
     try:
         speed_x = float(text.rstrip("xX"))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a speed such as 60 or 60x") from None
+        raise argparse.ArgumentTypeError(f"{show(text)} is not a speed such as 60 or 60x") from None
     if not 1.0 <= speed_x <= MAX_SPEED_X:
-        raise argparse.ArgumentTypeError(f"speed {text!r} must be 1-{MAX_SPEED_X:g}x")
+        raise argparse.ArgumentTypeError(f"speed {show(text)} must be 1-{MAX_SPEED_X:g}x")
     return speed_x
 
 
@@ -35,8 +36,8 @@ def _hh_mm(text: str):
 
 
 def _size(text: str) -> int:
-    if not text.isdigit() or not 32 <= int(text) <= 1024:
-        raise argparse.ArgumentTypeError(f"{text!r} must be a size in pixels, 32-1024")
+    if not (text.isascii() and text.isdigit()) or not 32 <= int(text) <= 1024:
+        raise argparse.ArgumentTypeError(f"{show(text)} must be a size in pixels, 32-1024")
     return int(text)
 
 
@@ -49,7 +50,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     preview.add_argument("--terminal", action="store_true", help="draw in this terminal, not a window")
     preview.add_argument("--export", metavar="FILE", help="write FILE.gif (the ring) or FILE.png (the timeline)")
     preview.add_argument("--size", type=_size, metavar="PX", help="GIF width and height (default 240)")
-    preview.add_argument("--sequences", metavar="DIR", help="folder of user sequences (default: from the config)")
+    add_sequences_option(preview)
     preview.set_defaults(run=run_preview)
 
     run = commands.choices["run"]  # the service's command (device.cli.service_commands)
@@ -62,7 +63,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     run.add_argument("--terminal", action="store_true", help="draw in this terminal, not a window")
     run.add_argument("--demo", action="store_true",
                      help="with no alarms set, set one whose sunrise starts five simulated minutes from now")
-    run.add_argument("--sequences", metavar="DIR", help="folder of user sequences (default: from the config)")
+    add_sequences_option(run)
 
 
 def _renderer(args: argparse.Namespace, name: str) -> Renderer:

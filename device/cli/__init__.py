@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 
 from importlib.metadata import entry_points
@@ -10,7 +11,8 @@ from importlib.metadata import entry_points
 from device.cli import alarm_commands, play_commands, sequence_commands, service_commands
 from device.clock import Clock, RealClock
 from device.config import ConfigError, load_config, load_service_config
-from device.paths import home_dir
+from device.paths import expanded, home_dir
+from sequences.tomlfile import printable
 
 
 COMMANDS_GROUP = "emberwake.commands"
@@ -18,7 +20,9 @@ COMMANDS_GROUP = "emberwake.commands"
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line and exit 2, no usage dump
-        self.exit(2, f"emberwake: {message}\n")
+        # an argument is echoed as given: cut a long one short, and escape its control characters
+        message = re.sub(r"[^\s']{60,}", lambda long: long.group()[:40] + "...", message)
+        self.exit(2, f"emberwake: {printable(message)}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -43,13 +47,17 @@ def main(argv: list[str] | None = None, clock: Clock | None = None) -> int:
     args.clock = clock or RealClock()
     try:
         home = home_dir(args.home)
-        file = None if args.config is None else _path(args.config)
+        config_file = None if args.config is None else expanded(args.config)
+    except ValueError as error:  # ~nouser
+        print(f"emberwake: {printable(str(error))}", file=sys.stderr)
+        return 2
+    try:
         if args.command == "run":  # the light runs on its last good config rather than not at all
-            args.settings, said = load_service_config(home, file)
+            args.settings, said = load_service_config(home, config_file)
             for line in said:
                 print(f"emberwake: {line}", file=sys.stderr)
         else:
-            args.settings = load_config(home, file)
+            args.settings = load_config(home, config_file)
         return int(args.run(args) or 0)
     except ConfigError as error:
         print(error, file=sys.stderr)  # one line per problem, each naming the file and line
@@ -59,7 +67,3 @@ def main(argv: list[str] | None = None, clock: Clock | None = None) -> int:
     except BrokenPipeError:  # `emberwake render ... | head` is fine
         return 0
 
-
-def _path(text: str):
-    from pathlib import Path
-    return Path(text).expanduser()

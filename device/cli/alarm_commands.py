@@ -139,8 +139,9 @@ def _run(args: argparse.Namespace, work) -> int:
     except ApiError as error:
         print(f"emberwake: {error}", file=sys.stderr)
         return 2 if error.status in (400, 404, 415) else 1
-    except sqlite3.Error as error:
-        print(f"emberwake: cannot use the alarm store in {args.settings.home}: {error}", file=sys.stderr)
+    except (sqlite3.Error, OSError) as error:  # OSError: the home is a file, or not ours to write
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else error
+        print(f"emberwake: cannot use the alarm store in {args.settings.home}: {reason}", file=sys.stderr)
         return 1
 
 

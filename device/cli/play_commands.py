@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from device.cli.sequence_commands import positive_seconds, _seconds, renderer_or_report
+from device.cli.sequence_commands import _seconds, add_sequences_option, positive_seconds, renderer_or_report
 from device.frame_loop import FrameLoop
 from device.output import OutputError
 from device.output import DEFAULT_OUTPUT, open_output
@@ -22,7 +22,7 @@ def register(commands: argparse._SubParsersAction) -> None:
                       help="start this far into the sequence")
     play.add_argument("--output", default=DEFAULT_OUTPUT, metavar="NAME",
                       help="where the light goes: neopixel (the LEDs, the default), sim, terminal, null")
-    play.add_argument("--sequences", metavar="DIR", help="folder of user sequences (default: from the config)")
+    add_sequences_option(play)
     play.set_defaults(run=run_play)
 
 

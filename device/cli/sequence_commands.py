@@ -7,12 +7,15 @@ import json
 import sys
 from pathlib import Path
 
+from device.paths import expanded
 from sequences.catalog import entries, find
 from sequences.engine import Renderer
 from sequences.loader import SequenceLoadError, load_file
-from sequences.units import format_seconds, parse_seconds
+from sequences.units import format_seconds, parse_seconds, show
 
-MAX_FRAMES = 100_000  # `render --every`: more than this is a typo, not a request
+# `render --every`: more LED values than 100 000 frames of a 24-LED ring (~60 MB of JSON, ~20 s) is a typo,
+# not a request; counted in LEDs, so that --pixels 1024 cannot make it 2.5 GB and a quarter of an hour.
+MAX_LED_VALUES = 2_400_000
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -21,7 +24,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     check.set_defaults(run=run_check)
 
     listing = commands.add_parser("list", help="built-in and user sequences")
-    listing.add_argument("--sequences", metavar="DIR", help="folder of user sequences (default: from the config)")
+    add_sequences_option(listing)
     listing.set_defaults(run=run_list)
 
     render = commands.add_parser("render", help="print frames as JSON (linear-light RGB floats)")
@@ -31,8 +34,20 @@ def register(commands: argparse._SubParsersAction) -> None:
     when.add_argument("--every", type=positive_seconds, metavar="STEP", help="a frame every STEP, start to end")
     render.add_argument("--duration", type=positive_seconds, metavar="D", help="play length (default: the file's)")
     render.add_argument("--pixels", type=_pixels, default=24, metavar="N", help="LEDs on the ring (default 24)")
-    render.add_argument("--sequences", metavar="DIR", help="folder of user sequences (default: from the config)")
+    add_sequences_option(render)
     render.set_defaults(run=run_render)
+
+
+def add_sequences_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--sequences", type=_folder, metavar="DIR",
+                        help="folder of user sequences (default: from the config)")
+
+
+def _folder(text: str) -> Path | None:
+    try:
+        return expanded(text) if text else None  # "": the config's folder, as if not given
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _seconds(text: str) -> float:
@@ -45,18 +60,18 @@ def _seconds(text: str) -> float:
 def positive_seconds(text: str) -> float:
     seconds = _seconds(text)
     if seconds <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be longer than zero")
+        raise argparse.ArgumentTypeError(f"{show(text)} must be longer than zero")
     return seconds
 
 
 def _pixels(text: str) -> int:
-    if not text.isdigit() or not 1 <= int(text) <= 1024:
-        raise argparse.ArgumentTypeError(f"{text!r} must be a whole number of LEDs, 1-1024")
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 1024:
+        raise argparse.ArgumentTypeError(f"{show(text)} must be a whole number of LEDs, 1-1024")
     return int(text)
 
 
 def sequence_dirs(args: argparse.Namespace) -> tuple[Path, ...]:
-    return (Path(args.sequences).expanduser(),) if args.sequences else args.settings.sequence_dirs
+    return (args.sequences,) if args.sequences else args.settings.sequence_dirs
 
 
 def run_check(args: argparse.Namespace) -> int:
@@ -108,9 +123,10 @@ def run_render(args: argparse.Namespace) -> int:
         times = [args.at]
     else:
         count = int(renderer.duration_s / args.every + 1e-9)
-        if count + 1 > MAX_FRAMES:
+        if (count + 1) * args.pixels > MAX_LED_VALUES:
             print(f"emberwake: render: --every {format_seconds(args.every)} over {format_seconds(renderer.duration_s)} "
-                  f"would print {count + 1} frames; at most {MAX_FRAMES}", file=sys.stderr)
+                  f"would print {count + 1} frames of {args.pixels} LEDs; at most {MAX_LED_VALUES // args.pixels} "
+                  f"frames of {args.pixels}", file=sys.stderr)
             return 1
         times = [i * args.every for i in range(count + 1)]
     out = sys.stdout

@@ -113,7 +113,7 @@ def soak(tmp_path, zone: str, seed: int) -> dict:
         config.write("\n[button]\nenabled = false\n")  # no button on this bedside: the soak drives the controls
     month = Month(home, zone)
     try:
-        book, controls = month.service.book, month.service.controls
+        book = month.service.book
         begin = month.clock.now()
         end = begin + dt.timedelta(days=DAYS)
         book.add("wake", "06:30", "weekdays", "storm-to-firelight", rise="30m", hold="20m", label="work")
