@@ -1,0 +1,117 @@
+"""A real Mosquitto on 127.0.0.1 (a free port, a config of its own, no persistence), a paho client
+that remembers the last message on every topic, and homes whose light talks to that broker."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import paho.mqtt.client as paho
+import pytest
+from paho.mqtt.enums import CallbackAPIVersion
+
+from tests.ci import skip_or_fail
+from tests.device.service.conftest import free_port, make_home
+
+WAIT_S = 10.0
+
+
+class Broker:
+    """mosquitto, started and stopped by the test (the same port each time, as a broker restarts)."""
+
+    def __init__(self, binary: str, folder: Path):
+        self.binary, self.folder, self.port = binary, folder, free_port()
+        folder.mkdir(parents=True, exist_ok=True)
+        self.config = folder / "mosquitto.conf"
+        self.config.write_text(f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence false\n",
+                               encoding="utf-8")
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> "Broker":
+        log = (self.folder / "mosquitto.log").open("ab")
+        self.process = subprocess.Popen([self.binary, "-c", str(self.config)], stdout=log, stderr=log)
+        deadline = time.monotonic() + WAIT_S
+        while True:  # mosquitto says nothing when it listens: try the port, bounded
+            assert self.process.poll() is None, (self.folder / "mosquitto.log").read_text()
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+                return self
+            except OSError:
+                assert time.monotonic() < deadline, "mosquitto did not listen"
+                time.sleep(0.01)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(WAIT_S)
+
+
+@pytest.fixture
+def broker(tmp_path):
+    binary = shutil.which("mosquitto") or next((p for p in ("/usr/sbin/mosquitto",) if Path(p).exists()), None)
+    if binary is None:
+        skip_or_fail("mosquitto is not installed (apt-get install mosquitto)")
+    running = Broker(binary, tmp_path / "broker").start()
+    yield running
+    running.stop()
+
+
+class Watcher:
+    """A paho client subscribed to everything: the last payload on each topic, and a wait on it."""
+
+    def __init__(self, port: int):
+        self.messages: dict[str, bytes] = {}
+        self.counts: dict[str, int] = {}
+        self.changed = threading.Condition()
+        self.subscribed = threading.Event()
+        self.client = paho.Client(CallbackAPIVersion.VERSION2)
+        self.client.on_connect = lambda client, *_: client.subscribe("#", qos=1)
+        self.client.on_subscribe = lambda *_: self.subscribed.set()
+        self.client.on_message = self._message
+        self.client.connect("127.0.0.1", port)
+        self.client.loop_start()
+        assert self.subscribed.wait(WAIT_S)
+
+    def _message(self, client, userdata, message) -> None:
+        with self.changed:
+            self.messages[message.topic] = message.payload
+            self.counts[message.topic] = self.counts.get(message.topic, 0) + 1
+            self.changed.notify_all()
+
+    def wait_for(self, topic: str, test=lambda payload: True, timeout_s: float = WAIT_S) -> bytes:
+        with self.changed:
+            assert self.changed.wait_for(lambda: topic in self.messages and test(self.messages[topic]),
+                                         timeout_s), f"{topic}: {self.messages.get(topic)!r}"
+            return self.messages[topic]
+
+    def wait_json(self, topic: str, test=lambda data: True, timeout_s: float = WAIT_S) -> dict:
+        return json.loads(self.wait_for(topic, lambda payload: bool(payload) and test(json.loads(payload)),
+                                        timeout_s))
+
+    def publish(self, topic: str, payload: str, retain: bool = False) -> None:
+        self.client.publish(topic, payload, qos=1, retain=retain).wait_for_publish(WAIT_S)
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+
+@pytest.fixture
+def watcher(broker):
+    client = Watcher(broker.port)
+    yield client
+    client.close()
+
+
+def mqtt_home(path: Path, broker: Broker, node_id: str) -> Path:
+    """A home (tests.device.service.conftest.make_home) whose light is `node_id` on `broker`."""
+    home = make_home(path)
+    with (home / "config.toml").open("a", encoding="utf-8") as config:
+        config.write(f'\n[mqtt]\nhost = "127.0.0.1"\nport = {broker.port}\nnode_id = "{node_id}"\n'
+                     "reconnect_min_s = 0.05\nreconnect_max_s = 0.2\n")
+    return home
