@@ -37,7 +37,7 @@ from device.occurrences import active_at
 from sequences.catalog import entries
 
 REFRESH_S = 60.0  # states are published at least this often (on the service's clock)
-STOP_TIMEOUT_S = 0.8  # the most stop() waits for the broker and paho's thread
+STOP_TIMEOUT_S = 0.5  # the most stop() waits for the broker and paho's thread
 KEEPALIVE_S = 30
 NIGHT_LIGHT_KELVIN = 2200  # what the light reports as its colour temperature (the night light's glow)
 BUTTONS = ("snooze", "dismiss", "stop", "skip_next")
@@ -72,6 +72,8 @@ class MqttBridge:
         self._stopping = False
         self._connected = False
         self._rediscover = False  # publish discovery and every state again (connected, HA back)
+        self._discovery_due = True  # build discovery again (the alarms changed, or the refresh is due)
+        self._refreshed_s: float | None = None  # the clock's monotonic time of the last refresh
         self._said_down = False  # the outage is in the log already
         self._published: dict[str, str] = {}  # topic -> the payload last published (states sent once)
         self._removed: dict[str, str] = {}  # component ids of alarms gone -> platform (HA removes them)
@@ -121,8 +123,11 @@ class MqttBridge:
         stopper.start()
         stopper.join(STOP_TIMEOUT_S)
 
-    def poke(self) -> None:
-        """Something changed (an alarm, what shows): publish soon, on the bridge's thread."""
+    def poke(self, alarms_changed: bool = False) -> None:
+        """Something changed (what shows; with alarms_changed, the alarms and so the entities):
+        publish soon, on the bridge's thread."""
+        if alarms_changed:
+            self._discovery_due = True
         self._work = True
         self.clock.wake()
 
@@ -136,7 +141,7 @@ class MqttBridge:
         self.log.info("MQTT: connected to %s:%d", self.settings.host, self.settings.port)
         client.subscribe([(f"{self.base}/cmd/#", 1), (self.ha_status_topic, 1)])
         self._rediscover = True
-        self.poke()
+        self.poke(alarms_changed=True)
 
     def _on_connect_fail(self, client, userdata) -> None:
         self._down("cannot reach the broker")
@@ -153,6 +158,8 @@ class MqttBridge:
                              self.settings.host, self.settings.port)
 
     def _on_message(self, client, userdata, message) -> None:
+        if message.retain and message.topic != self.ha_status_topic:
+            return  # a command left retained on the broker would act again at every start: not a command
         self._inbox.append((message.topic, message.payload))
         self.poke()
 
@@ -164,6 +171,9 @@ class MqttBridge:
             if self._stopping:
                 return
             self._work = False
+            now_s = self.clock.monotonic()
+            if self._refreshed_s is None or now_s - self._refreshed_s >= self.refresh_s:
+                self._refreshed_s, self._discovery_due = now_s, True  # new sequence files, say
             try:
                 while self._inbox:
                     self._command(*self._inbox.popleft())
@@ -177,7 +187,7 @@ class MqttBridge:
         if topic == self.ha_status_topic:
             if text == "online":
                 self.log.info("MQTT: Home Assistant is back: discovery again")
-                self._rediscover = True
+                self._rediscover = self._discovery_due = True
             return
         parts = topic[len(self.base) + len("/cmd/"):].split("/")
         try:
@@ -240,7 +250,9 @@ class MqttBridge:
         if self._rediscover:
             self._rediscover = False
             self._published.clear()
-        self._send(self.discovery_topic, json.dumps(self.discovery(), sort_keys=True))
+        if self._discovery_due:  # building it reads every sequence file: only when it may have changed
+            self._discovery_due = False
+            self._send(self.discovery_topic, json.dumps(self.discovery(), sort_keys=True))
         self._send(self.status_topic, "online")
         state, light = self.states()
         self._send(self.state_topic, json.dumps(state, sort_keys=True))
@@ -315,11 +327,12 @@ class MqttBridge:
                  "next_wake": coming.at.isoformat() if coming else None,
                  "next_sequence": coming.alarm.sequence if coming else None,
                  "next_rise_min": round(coming.alarm.rise_s / 60) if coming else None}
-        playing = self.controls.controller.current
+        controller = self.controls.controller
+        level = float(controller.store.meta("light_level") or 1.0) if now.night_light else 1.0
         light = {"state": "OFF" if now.mode is Mode.IDLE else "ON", "color_mode": "color_temp",
-                 "color_temp": NIGHT_LIGHT_KELVIN, "brightness": 255}
+                 "color_temp": NIGHT_LIGHT_KELVIN, "brightness": round(255 * level)}
         if now.mode is Mode.MANUAL:
-            light["effect"] = playing.label
+            light["effect"] = controller.current.label
         return state, light
 
     def _showing(self, now) -> str:

@@ -105,7 +105,7 @@ class Service:
         self.timers.rebuild()
         self._log_next()
         if self.mqtt is not None:
-            self.mqtt.poke()
+            self.mqtt.poke(alarms_changed=True)
 
     def clock_jumped(self, jump_s: float = 0.0) -> None:  # noqa: ARG002 - the timers' on_jump
         self.controller.tick(resync=True)

@@ -115,7 +115,7 @@ def test_a_light_command_turns_on_the_night_light_and_an_effect_plays_its_sequen
     watcher.publish(f"emberwake/{NODE}/cmd/light", json.dumps({"state": "ON", "brightness": 128}))
     assert light.service.player.wait_for(lambda state: state.label == "night light")
     assert light.service.controls.status()["night_light"] is True
-    assert watcher.wait_json(LIGHT, lambda data: data["state"] == "ON")
+    assert watcher.wait_json(LIGHT, lambda data: data["state"] == "ON")["brightness"] == 128
     assert watcher.wait_json(STATE, lambda data: data["showing"] == "night light")
     watcher.publish(f"emberwake/{NODE}/cmd/light", json.dumps({"state": "ON", "effect": "breathe"}))
     assert light.service.player.wait_for(lambda state: state.label == "breathe")
