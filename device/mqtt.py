@@ -73,6 +73,7 @@ class MqttBridge:
         self._connected = False
         self._rediscover = False  # publish discovery and every state again (connected, HA back)
         self._discovery_due = True  # build discovery again (the alarms changed, or the refresh is due)
+        self._seen_showing = None  # the controller's `current` the states last published were read after
         self._refreshed_s: float | None = None  # the clock's monotonic time of the last refresh
         self._said_down = False  # the outage is in the log already
         self._published: dict[str, str] = {}  # topic -> the payload last published (states sent once)
@@ -166,11 +167,16 @@ class MqttBridge:
     # The bridge's thread
 
     def _run(self) -> None:
+        controller = self.controls.controller
         while not self._stopping:
-            self.clock.sleep(self.refresh_s, until=lambda: self._work or self._stopping)
+            # Woken by a flag, not only by a wake: a change while this thread was busy is not lost.
+            # (The wake test runs under the clock's lock: plain reads only, no call.)
+            self.clock.sleep(self.refresh_s, until=lambda: self._work or self._stopping
+                             or controller.current is not self._seen_showing)
             if self._stopping:
                 return
             self._work = False
+            self._seen_showing = controller.current  # before the states are read: a later change wakes again
             now_s = self.clock.monotonic()
             if self._refreshed_s is None or now_s - self._refreshed_s >= self.refresh_s:
                 self._refreshed_s, self._discovery_due = now_s, True  # new sequence files, say

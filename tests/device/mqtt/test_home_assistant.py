@@ -59,6 +59,7 @@ class Light:
                                      gpio=False, log=self.log).start()
 
     def at(self, text: str) -> None:
+        assert self.service.timers.wait_caught_up()  # the timers have planned from every change so far
         self.clock.advance_to(local(text, BERLIN, self.years))
         assert self.service.timers.wait_caught_up()
 
@@ -135,7 +136,8 @@ def test_a_malformed_command_is_logged_in_one_line_and_ignored(light, watcher):
 def test_snooze_from_the_button_during_an_alarm(light, watcher):
     alarm = light.service.book.add("wake", "06:30")
     light.at("2026-11-23T06:10")
-    assert light.service.player.wait_for(lambda state: state.label == f"wake {alarm.id}")
+    assert light.service.player.wait_for(lambda state: state.label == f"wake {alarm.id}"), \
+        (light.service.player.state, light.service.controls.status(), light.records)
     assert watcher.wait_json(STATE, lambda data: data["showing"] == "rising")
     watcher.publish(f"emberwake/{NODE}/cmd/snooze", "PRESS")
     assert light.said("snooze by mqtt")
@@ -245,3 +247,39 @@ def test_without_the_broker_alarms_still_fire_and_the_device_comes_back(light, b
     finally:
         again.close()
     assert sum("carries on alone" in line for line in light.records) == 1, light.records
+
+
+def test_with_the_broker_down_at_boot_the_light_says_so_once_stops_promptly_and_joins_later(tmp_path, broker):
+    broker.stop()
+    light = Light(tmp_path / "home", broker)
+    try:
+        assert light.said("cannot reach the broker")
+        light.service.controls.light(True, by="test")  # the light works alone
+        assert light.service.player.wait_for(lambda state: state.label == "night light")
+        broker.start()
+        watcher = Watcher(broker.port)
+        try:
+            assert watcher.wait_json(LIGHT, lambda data: data["state"] == "ON")
+            assert watcher.wait_for(STATUS) == b"online"
+        finally:
+            watcher.close()
+        assert sum("carries on alone" in line for line in light.records) == 1, light.records
+        broker.stop()
+        assert light.said("lost the broker")
+    finally:
+        started = time.monotonic()
+        light.close()
+        assert time.monotonic() - started < 2.0  # paho may be waiting to reconnect: stop does not wait on it
+
+
+def test_a_command_left_retained_on_the_broker_is_not_acted_on_at_start(tmp_path, broker, watcher):
+    watcher.publish(f"emberwake/{NODE}/cmd/light", json.dumps({"state": "ON"}), retain=True)
+    light = Light(tmp_path / "home", broker)
+    try:
+        watcher.wait_for(STATUS, lambda payload: payload == b"online")
+        watcher.publish(f"emberwake/{NODE}/cmd/skip_next", "PRESS")  # a live command, after the retained one
+        assert light.said("skip by mqtt")
+        assert not light.service.controls.now().night_light
+        assert not any("night light" in line for line in light.records)
+    finally:
+        light.close()
