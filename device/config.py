@@ -47,6 +47,7 @@ keeps the defaults (or, in a running service, the last good config): bad input l
     tls = false                # true: TLS with the system's CAs; or a CA file's path
     discovery_prefix = "homeassistant"
     node_id = "bedroom"        # default: emberwake_ and the hostname; [a-zA-Z0-9_-]
+    reconnect_min_s = 1.0      # paho's reconnect backoff, doubling up to reconnect_max_s = 120
 """
 
 from __future__ import annotations

@@ -55,12 +55,14 @@ class MqttBridge:
     """The light in Home Assistant. start() once, stop() once (bounded by STOP_TIMEOUT_S and a bit)."""
 
     def __init__(self, settings: MqttSettings, controls: Controls, book: AlarmBook, clock: Clock,
-                 name: str = "Emberwake", config_url: str | None = None, log: logging.Logger | None = None,
+                 name: str | None = None, config_url: str | None = None, log: logging.Logger | None = None,
                  refresh_s: float = REFRESH_S):
         self.settings, self.controls, self.book, self.clock = settings, controls, book, clock
-        self.name, self.config_url, self.refresh_s = name, config_url, refresh_s
-        self.log = log or logging.getLogger("emberwake")
         node = settings.node_id
+        # Two lights in one home are told apart by name: a node_id chosen by hand names the device.
+        self.name = name or ("Emberwake" if node.startswith("emberwake_") else f"Emberwake {node}")
+        self.config_url, self.refresh_s = config_url, refresh_s
+        self.log = log or logging.getLogger("emberwake")
         self.base = f"emberwake/{node}"
         self.status_topic = f"{self.base}/status"
         self.state_topic = f"{self.base}/state"
@@ -109,6 +111,8 @@ class MqttBridge:
     def stop(self) -> None:
         """Say `offline` (a clean stop), disconnect, and end both threads, each wait bounded."""
         self._stopping = True
+        if not self._thread.is_alive():
+            return  # never started
         self.clock.wake()
         self._thread.join(STOP_TIMEOUT_S)
         if self._connected:

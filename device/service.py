@@ -19,7 +19,7 @@ Player._lock, Timers._lock, Store._lock and each clock's condition are leaves: n
 while they are held (Player and Timers wake the clock after releasing their own lock).
 
 Shutdown is bounded and darkens the ring first: the player blanks the ring and stops (its thread
-ends within a frame), then the API, MQTT (`offline`, at most about two seconds) and the timers stop (a tick under way finishes; no tick waits on
+ends within a frame), then the API, MQTT (it says `offline`; its waits, a second and a quarter at most) and the timers stop (a tick under way finishes; no tick waits on
 anything shutdown holds, because shutdown holds nothing while it joins), then the store closes.
 """
 

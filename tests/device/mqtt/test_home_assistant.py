@@ -186,6 +186,7 @@ def test_two_lights_on_one_broker_keep_their_own_devices_and_commands(tmp_path, 
         ones = watcher.wait_json("homeassistant/device/first/config")
         twos = watcher.wait_json("homeassistant/device/second/config")
         assert ones["dev"]["ids"] != twos["dev"]["ids"]
+        assert (ones["dev"]["name"], twos["dev"]["name"]) == ("Emberwake first", "Emberwake second")
         assert not {c["unique_id"] for c in ones["cmps"].values()} & {c["unique_id"] for c in twos["cmps"].values()}
         watcher.wait_for("emberwake/second/status", lambda payload: payload == b"online")
         watcher.publish("emberwake/first/cmd/light", json.dumps({"state": "ON"}))
