@@ -356,6 +356,8 @@ def _tls(value: Any) -> bool | Path:
     if isinstance(value, bool):
         return value
     if isinstance(value, str) and value.strip():
+        if not Path(value).expanduser().is_file():
+            raise ValueError(f"there is no CA file at {value}")
         return Path(value).expanduser()
     raise ValueError(f"expected true, false or a CA file's path, got {value!r}")
 

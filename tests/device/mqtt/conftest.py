@@ -3,6 +3,7 @@ that remembers the last message on every topic, and homes whose light talks to t
 
 from __future__ import annotations
 
+import getpass
 import json
 import shutil
 import socket
@@ -28,9 +29,19 @@ class Broker:
         self.binary, self.folder, self.port = binary, folder, free_port()
         folder.mkdir(parents=True, exist_ok=True)
         self.config = folder / "mosquitto.conf"
-        self.config.write_text(f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence false\n",
-                               encoding="utf-8")
+        # `user`: run as root (a container), mosquitto would become the mosquitto user, which cannot
+        # read a password file in the test's folder; as anyone else the line changes nothing.
+        self.common = f"listener {self.port} 127.0.0.1\npersistence false\nuser {getpass.getuser()}\n"
+        self.config.write_text(self.common + "allow_anonymous true\n", encoding="utf-8")
         self.process: subprocess.Popen | None = None
+
+    def require_password(self, username: str, password: str) -> None:
+        """From the next start, only `username` with `password` may connect (mosquitto_passwd's file)."""
+        passwd = shutil.which("mosquitto_passwd") or skip_or_fail("mosquitto_passwd is not installed")
+        users = self.folder / "users"
+        subprocess.run([passwd, "-c", "-b", str(users), username, password], check=True, timeout=WAIT_S,
+                       capture_output=True)
+        self.config.write_text(self.common + f"allow_anonymous false\npassword_file {users}\n", encoding="utf-8")
 
     def start(self) -> "Broker":
         log = (self.folder / "mosquitto.log").open("ab")
@@ -64,7 +75,7 @@ def broker(tmp_path):
 class Watcher:
     """A paho client subscribed to everything: the last payload on each topic, and a wait on it."""
 
-    def __init__(self, port: int):
+    def __init__(self, port: int, username: str | None = None, password: str | None = None):
         self.messages: dict[str, bytes] = {}
         self.counts: dict[str, int] = {}
         self.changed = threading.Condition()
@@ -73,6 +84,8 @@ class Watcher:
         self.client.on_connect = lambda client, *_: client.subscribe("#", qos=1)
         self.client.on_subscribe = lambda *_: self.subscribed.set()
         self.client.on_message = self._message
+        if username:
+            self.client.username_pw_set(username, password)
         self.client.connect("127.0.0.1", port)
         self.client.loop_start()
         assert self.subscribed.wait(WAIT_S)
@@ -108,10 +121,11 @@ def watcher(broker):
     client.close()
 
 
-def mqtt_home(path: Path, broker: Broker, node_id: str) -> Path:
-    """A home (tests.device.service.conftest.make_home) whose light is `node_id` on `broker`."""
+def mqtt_home(path: Path, broker: Broker, node_id: str, more: str = "") -> Path:
+    """A home (tests.device.service.conftest.make_home) whose light is `node_id` on `broker`;
+    `more`: further [mqtt] lines."""
     home = make_home(path)
     with (home / "config.toml").open("a", encoding="utf-8") as config:
         config.write(f'\n[mqtt]\nhost = "127.0.0.1"\nport = {broker.port}\nnode_id = "{node_id}"\n'
-                     "reconnect_min_s = 0.05\nreconnect_max_s = 0.2\n")
+                     f"reconnect_min_s = 0.05\nreconnect_max_s = 0.2\n{more}")
     return home

@@ -46,8 +46,8 @@ REQUIRED_DEVICE = {"dev": {"ids", "name"}, "o": {"name"}}
 class Light:
     """A running service on a test clock whose light is `node` on the broker."""
 
-    def __init__(self, path: Path, broker, node: str = NODE, years: int = 0):
-        self.home = mqtt_home(path, broker, node)
+    def __init__(self, path: Path, broker, node: str = NODE, years: int = 0, more: str = ""):
+        self.home = mqtt_home(path, broker, node, more)
         self.clock = ManualClock(local("2026-11-23T04:00", BERLIN, years))
         self.years = years
         self.records: list[str] = []
@@ -284,3 +284,21 @@ def test_a_command_left_retained_on_the_broker_is_not_acted_on_at_start(tmp_path
         assert not any("night light" in line for line in light.records)
     finally:
         light.close()
+
+
+def test_a_broker_that_wants_a_password_gets_it_from_the_file_and_the_log_never_shows_it(tmp_path, broker, caplog):
+    secret = "s3cret-for-the-broker"
+    broker.stop()
+    broker.require_password("emberwake", secret)
+    broker.start()
+    (tmp_path / "password").write_text(secret + "\n", encoding="utf-8")
+    watcher = Watcher(broker.port, "emberwake", secret)
+    with caplog.at_level(logging.DEBUG):
+        light = Light(tmp_path / "home", broker, more=f'username = "emberwake"\npassword_file = "{tmp_path}/password"\n')
+        try:
+            assert watcher.wait_for(STATUS) == b"online"
+            assert secret not in repr(light.service.config)
+        finally:
+            light.close()
+            watcher.close()
+    assert secret not in caplog.text and not any(secret in line for line in light.records)

@@ -35,6 +35,7 @@ def test_the_password_comes_from_its_file_and_is_never_in_a_repr(tmp_path):
     ('[mqtt]\nhost = "x"\npassword = 12\n', "mqtt.password"),
     ('[mqtt]\nhost = "x"\npassword = "p"\npassword_file = "/nowhere"\n', "mqtt.password_file"),
     ('[mqtt]\nhost = "x"\npassword_file = "/nowhere/at/all"\n', "mqtt.password_file"),
+    ('[mqtt]\nhost = "x"\ntls = "/nowhere/ca.pem"\n', "mqtt.tls"),
 ])
 def test_a_bad_mqtt_key_gets_one_line_naming_it(tmp_path, text, field):
     with pytest.raises(ConfigError) as error:
