@@ -43,6 +43,24 @@ class Broker:
                        capture_output=True)
         self.config.write_text(self.common + f"allow_anonymous false\npassword_file {users}\n", encoding="utf-8")
 
+    def require_tls(self) -> Path:
+        """From the next start, TLS only, with a certificate for 127.0.0.1 from a CA made here; its path."""
+        openssl = shutil.which("openssl") or skip_or_fail("openssl is not installed")
+        folder = self.folder
+
+        def run(*args: str) -> None:
+            subprocess.run([openssl, *args], check=True, timeout=60, capture_output=True, cwd=folder)
+        run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "2",
+            "-subj", "/CN=emberwake test CA")
+        run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj",
+            "/CN=127.0.0.1")
+        (folder / "san.ext").write_text("subjectAltName=IP:127.0.0.1\n", encoding="utf-8")
+        run("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
+            "-out", "server.crt", "-days", "2", "-extfile", "san.ext")
+        self.config.write_text(self.common + f"allow_anonymous true\ncafile {folder}/ca.crt\n"
+                               f"certfile {folder}/server.crt\nkeyfile {folder}/server.key\n", encoding="utf-8")
+        return folder / "ca.crt"
+
     def start(self) -> "Broker":
         log = (self.folder / "mosquitto.log").open("ab")
         self.process = subprocess.Popen([self.binary, "-c", str(self.config)], stdout=log, stderr=log)
@@ -75,7 +93,8 @@ def broker(tmp_path):
 class Watcher:
     """A paho client subscribed to everything: the last payload on each topic, and a wait on it."""
 
-    def __init__(self, port: int, username: str | None = None, password: str | None = None):
+    def __init__(self, port: int, username: str | None = None, password: str | None = None,
+                 ca_file: Path | None = None):
         self.messages: dict[str, bytes] = {}
         self.counts: dict[str, int] = {}
         self.changed = threading.Condition()
@@ -86,6 +105,8 @@ class Watcher:
         self.client.on_message = self._message
         if username:
             self.client.username_pw_set(username, password)
+        if ca_file:
+            self.client.tls_set(ca_certs=str(ca_file))
         self.client.connect("127.0.0.1", port)
         self.client.loop_start()
         assert self.subscribed.wait(WAIT_S)

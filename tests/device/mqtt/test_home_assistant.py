@@ -302,3 +302,18 @@ def test_a_broker_that_wants_a_password_gets_it_from_the_file_and_the_log_never_
             light.close()
             watcher.close()
     assert secret not in caplog.text and not any(secret in line for line in light.records)
+
+
+def test_over_tls_with_the_brokers_own_ca(tmp_path, broker):
+    broker.stop()
+    ca_file = broker.require_tls()
+    broker.start()
+    watcher = Watcher(broker.port, ca_file=ca_file)
+    light = Light(tmp_path / "home", broker, more=f'tls = "{ca_file}"\n')
+    try:
+        assert watcher.wait_for(STATUS) == b"online"
+        watcher.publish(f"emberwake/{NODE}/cmd/light", json.dumps({"state": "ON"}))
+        assert light.service.player.wait_for(lambda state: state.label == "night light")
+    finally:
+        light.close()
+        watcher.close()
