@@ -27,7 +27,7 @@ from typing import Any, Callable
 import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion
 
-from device.alarms import MAX_RISE_S, AlarmError
+from device.alarms import MAX_RISE_S
 from device.book import MIN_RISE_S, AlarmBook
 from device.clock import Clock
 from device.config import MqttSettings
@@ -35,6 +35,7 @@ from device.controller import Mode
 from device.controls import Controls
 from device.occurrences import active_at
 from sequences.catalog import entries
+from sequences.tomlfile import FileProblems
 
 REFRESH_S = 60.0  # states are published at least this often (on the service's clock)
 STOP_TIMEOUT_S = 0.5  # the most stop() waits for the broker and paho's thread
@@ -205,8 +206,8 @@ class MqttBridge:
             if handler is None:
                 raise ValueError(f"unknown command topic {topic}")
             handler(text)
-        except (ValueError, AlarmError) as error:
-            self.log.warning("MQTT: %s: ignored (%s)", topic, str(error).splitlines()[0][:200])
+        except (ValueError, FileProblems) as error:  # AlarmError is a ValueError; FileProblems: no such sequence
+            self.log.warning("MQTT: %s: ignored (%s)", topic, (str(error).splitlines() or ["?"])[0][:200])
 
     def _handler(self, parts: list[str]) -> Callable[[str], Any] | None:
         controls, by = self.controls, "mqtt"
@@ -240,7 +241,7 @@ class MqttBridge:
             if self.controls.now().night_light:
                 self.controls.light(False, by="mqtt")
             else:
-                self.controls.stop(by="mqtt", fade_s=_number(command.get("transition", 2.0)))
+                self.controls.stop(by="mqtt", fade_s=min(60.0, max(0.0, _number(command.get("transition", 2.0)))))
         elif command.get("effect"):
             self.controls.play(str(command["effect"]), by="mqtt")
         else:

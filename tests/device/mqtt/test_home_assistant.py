@@ -126,10 +126,12 @@ def test_a_light_command_turns_on_the_night_light_and_an_effect_plays_its_sequen
 def test_a_malformed_command_is_logged_in_one_line_and_ignored(light, watcher):
     watcher.wait_for(STATUS, lambda payload: payload == b"online")
     watcher.publish(f"emberwake/{NODE}/cmd/light", "{not json")
+    watcher.publish(f"emberwake/{NODE}/cmd/light", json.dumps({"state": "ON", "effect": "no-such-sequence"}))
+    watcher.publish(f"emberwake/{NODE}/cmd/snooze", "PUSH")
     watcher.publish(f"emberwake/{NODE}/cmd/alarm/99/enabled", "ON")
     assert light.said(f"emberwake/{NODE}/cmd/alarm/99/enabled: ignored")
     bad = [line for line in light.records if "ignored" in line]
-    assert len(bad) == 2 and all("\n" not in line for line in bad), bad
+    assert len(bad) == 4 and all("\n" not in line for line in bad), bad
     assert light.service.controls.now().mode is Mode.IDLE
 
 
