@@ -42,6 +42,7 @@ STOP_TIMEOUT_S = 0.5  # the most stop() waits for the broker and paho's thread
 KEEPALIVE_S = 30
 NIGHT_LIGHT_KELVIN = 2200  # what the light reports as its colour temperature (the night light's glow)
 BUTTONS = ("snooze", "dismiss", "stop", "skip_next")
+SHOWING = ("idle", "rising", "holding", "snoozed", "dusk", "night light", "playing")  # the "showing" sensor's states
 TIME_PATTERN = r"^([01]?[0-9]|2[0-3]):[0-5][0-9]$"
 
 
@@ -293,7 +294,7 @@ class MqttBridge:
             entity("next_wake", "sensor", "Next wake", device_class="timestamp", state_topic=state,
                    value_template="{{ value_json.next_wake or None }}"),
             entity("showing", "sensor", "Showing", state_topic=state, icon="mdi:weather-sunset-up",
-                   value_template="{{ value_json.showing }}"),
+                   device_class="enum", options=list(SHOWING), value_template="{{ value_json.showing }}"),
             *(entity(key, "button", key.replace("_", " ").capitalize(), command_topic=command(key),
                      payload_press="PRESS") for key in BUTTONS),
             entity("next_sequence", "select", "Next wake sequence", command_topic=command("next_sequence"),
@@ -347,6 +348,8 @@ class MqttBridge:
         return state, light
 
     def _showing(self, now) -> str:
+        """One of SHOWING: an alarm's light rising or holding, a bedtime's dusk, a snooze, the night
+        light, a sequence played on request, or nothing."""
         if now.mode is Mode.ALARM:
             if now.kind != "wake":
                 return "dusk"

@@ -105,6 +105,7 @@ def test_the_discovery_message_has_what_home_assistant_requires_of_each_platform
         platforms.setdefault(platform, []).append(key)
     assert sorted(platforms["button"]) == ["dismiss", "skip_next", "snooze", "stop"]
     assert discovery["cmps"]["next_wake"]["device_class"] == "timestamp"
+    assert {"idle", "rising", "holding", "snoozed", "dusk", "night light"} <= set(discovery["cmps"]["showing"]["options"])
     assert "breathe" in discovery["cmps"]["light"]["effect_list"]
     assert discovery["cmps"]["light"]["schema"] == "json"
     assert len({c["unique_id"] for c in discovery["cmps"].values()}) == len(discovery["cmps"])
@@ -319,3 +320,19 @@ def test_over_tls_with_the_brokers_own_ca(tmp_path, broker):
     finally:
         light.close()
         watcher.close()
+
+
+def test_what_shows_holding_after_the_rise_idle_once_dismissed_and_dusk_at_bedtime(light, watcher):
+    alarm = light.service.book.add("wake", "06:30")
+    light.at("2026-11-23T06:40")
+    assert light.service.player.wait_for(lambda state: state.label == f"wake {alarm.id}")
+    assert watcher.wait_json(STATE, lambda data: data["showing"] == "holding")
+    watcher.publish(f"emberwake/{NODE}/cmd/dismiss", "PRESS")
+    assert light.said("dismiss by mqtt")
+    assert watcher.wait_json(STATE, lambda data: data["showing"] == "idle")
+    light.service.book.add("bedtime", "21:00")
+    bedtime = light.service.book.next_one("bedtime")
+    assert light.service.timers.wait_caught_up()
+    light.clock.advance_to(bedtime.start + (bedtime.end - bedtime.start) / 2)
+    assert light.service.timers.wait_caught_up()
+    assert watcher.wait_json(STATE, lambda data: data["showing"] == "dusk")
