@@ -336,3 +336,15 @@ def test_what_shows_holding_after_the_rise_idle_once_dismissed_and_dusk_at_bedti
     light.clock.advance_to(bedtime.start + (bedtime.end - bedtime.start) / 2)
     assert light.service.timers.wait_caught_up()
     assert watcher.wait_json(STATE, lambda data: data["showing"] == "dusk")
+
+
+def test_a_time_that_would_overlap_another_rise_is_refused_in_one_line(light, watcher):
+    light.service.book.add("wake", "06:30")
+    later = light.service.book.add("wake", "08:00")
+    watcher.wait_json(STATE, lambda data: str(later.id) in data["alarms"])
+    watcher.publish(f"emberwake/{NODE}/cmd/alarm/{later.id}/time", "06:45")
+    watcher.publish(f"emberwake/{NODE}/cmd/alarm/{later.id}/time", "25:00")
+    assert light.said("25:00")
+    refused = [line for line in light.records if "ignored" in line]
+    assert len(refused) == 2 and "overlaps" in refused[0] and "25:00" in refused[1], refused
+    assert light.service.book.get(later.id).describe_time() == "08:00"
