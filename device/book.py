@@ -169,6 +169,27 @@ class AlarmBook:
         return changed
 
     @_serialised
+    def change(self, alarm_id: Any, time: Any = None, sequence: Any = None, rise: Any = None) -> Alarm:
+        """Move an alarm's time, or give it another sequence or rise; None leaves that as it is.
+        Checked as add() checks them (overlaps included); AlarmError changes nothing."""
+        alarm = self.get(alarm_id)
+        changes: dict[str, Any] = {}
+        if time is not None:
+            changes.update(time=parse_time(_text(time, "time")), after_sunset=None)
+        if sequence is not None:
+            changes["sequence"] = self._sequence(alarm.kind, _text(sequence, "sequence"))
+        if rise is not None:
+            what = "rise" if alarm.kind == "wake" else "duration"
+            changes["rise_s"] = parse_span(_span(rise, what), what, MAX_RISE_S, MIN_RISE_S)
+        changed = alarm.with_changes(**changes)
+        if changed != alarm:
+            if changed.enabled:
+                self._check_overlap(changed)
+            self.store.update(changed)
+            self._changed()
+        return changed
+
+    @_serialised
     def skip(self, alarm_id: Any, kind: str | None = None) -> Occurrence:
         """Skip the alarm's next occurrence (the one playing now, if its wake time is still to come)."""
         alarm = self.get(alarm_id, kind)

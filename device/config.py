@@ -38,6 +38,16 @@ keeps the defaults (or, in a running service, the last good config): bad input l
     long_hold_s = 5.0          # a long hold (skips the next alarm, or undoes it), more than hold_s, up to 20 s
     double_press_s = 0.4       # the longest gap inside a double press, 0.1-1.5 s
     bounce_s = 0.02            # contact bounce ignored, 0-0.2 s
+
+    [mqtt]                     # Home Assistant over MQTT (device/mqtt.py); off unless host is set
+    host = "broker.lan"
+    port = 1883                # default 1883, or 8883 with tls
+    username = "emberwake"
+    # password_file = "/var/lib/emberwake/mqtt-password"   # its first line; or password = "..." (never logged)
+    tls = false                # true: TLS with the system's CAs; or a CA file's path
+    discovery_prefix = "homeassistant"
+    node_id = "bedroom"        # default: emberwake_ and the hostname; [a-zA-Z0-9_-]
+    reconnect_min_s = 1.0      # paho's reconnect backoff, doubling up to reconnect_max_s = 120
 """
 
 from __future__ import annotations
@@ -45,6 +55,7 @@ from __future__ import annotations
 import functools
 import importlib.resources
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,7 +73,7 @@ from sequences.tomlfile import FileProblems, TableReader, choice, integer, numbe
 from sequences.units import show
 
 MAX_CONFIG_BYTES = 64_000
-_SECTIONS = ("ring", "output", "sequences", "clock", "location", "service", "button")
+_SECTIONS = ("ring", "output", "sequences", "clock", "location", "service", "button", "mqtt")
 _RING_KEYS = ("pixels", "driver", "pin", "led_type", "order", "white_balance")
 _OUTPUT_KEYS = ("fps", "budget_mA", "brightness")
 _SEQUENCE_KEYS = ("folder",)
@@ -70,6 +81,8 @@ _CLOCK_KEYS = ("timezone", "require_sync")
 _LOCATION_KEYS = ("latitude", "longitude")
 _SERVICE_KEYS = ("port",)
 _BUTTON_KEYS = ("enabled", "pin", "snooze_minutes", "hold_s", "long_hold_s", "double_press_s", "bounce_s")
+_MQTT_KEYS = ("host", "port", "username", "password", "password_file", "tls", "discovery_prefix", "node_id",
+              "reconnect_min_s", "reconnect_max_s")
 DEFAULT_PORT = 8787
 
 
@@ -109,6 +122,27 @@ class ButtonSettings:
 
 
 @dataclass(frozen=True)
+class MqttSettings:
+    """The MQTT broker and Home Assistant's discovery ([mqtt]); no host: no MQTT."""
+
+    host: str | None = None
+    port: int = 1883
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)  # never in a log, not even in a repr
+    tls: bool | Path = False  # True: the system's CAs; a path: that CA file
+    discovery_prefix: str = "homeassistant"
+    node_id: str = ""  # "" until read: emberwake_ and the hostname
+    reconnect_min_s: float = 1.0  # paho's reconnect backoff (short in tests)
+    reconnect_max_s: float = 120.0
+
+
+def default_node_id() -> str:
+    """emberwake_ and this machine's hostname, cut to what a topic level and an HA id may hold."""
+    import socket
+    return "emberwake_" + (re.sub(r"[^a-zA-Z0-9_-]", "_", socket.gethostname().split(".")[0]) or "light")
+
+
+@dataclass(frozen=True)
 class Config:
     """Settings read from config.toml, with defaults for everything left out."""
 
@@ -122,6 +156,7 @@ class Config:
     location: tuple[float, float] | None = None  # (latitude, longitude) in degrees
     port: int = DEFAULT_PORT
     button: ButtonSettings = field(default_factory=ButtonSettings)
+    mqtt: MqttSettings = field(default_factory=MqttSettings)
     source: str = ""  # the file read, or "" when all are defaults
 
     @property
@@ -280,6 +315,7 @@ class _ConfigReader(TableReader):
         port = read(service, ("service",), key="port", read=integer(1024, 65535), default=DEFAULT_PORT,
                     prefix="service.")
         button = self.button(data)
+        mqtt = self.mqtt(data)
         if self.problems:
             self.raise_problems()
         return Config(home=home, ring=RingSettings(pixels, pin, led_type, order, driver),
@@ -287,7 +323,7 @@ class _ConfigReader(TableReader):
                       sequence_dirs=(folder,) if folder else (paths.user_sequences_dir(home),),
                       timezone=timezone or system_timezone(), require_sync=require_sync,
                       location=(latitude, longitude) if latitude is not None and longitude is not None else None,
-                      port=port, button=button, source=self.source)
+                      port=port, button=button, mqtt=mqtt, source=self.source)
 
     def button(self, data: dict) -> ButtonSettings:
         table = self.section(data, "button", _BUTTON_KEYS)
@@ -306,6 +342,59 @@ class _ConfigReader(TableReader):
             self.problem(("button", "long_hold_s"), "", "button.long_hold_s",
                          f"{settings.long_hold_s:g} s must be longer than hold_s ({settings.hold_s:g} s)")
         return settings
+
+    def mqtt(self, data: dict) -> MqttSettings:
+        table = self.section(data, "mqtt", _MQTT_KEYS)
+        read = functools.partial(self.field, table, ("mqtt",), where="", prefix="mqtt.")
+        tls = read(key="tls", read=_tls, default=False)
+        password = read(key="password", read=_secret, default=None)
+        password_file = read(key="password_file", read=_folder, default=None)
+        if password is not None and password_file is not None:
+            self.problem(("mqtt", "password_file"), "", "mqtt.password_file", "give password or password_file, not both")
+        elif password_file is not None:
+            try:
+                password = password_file.read_text(encoding="utf-8").strip()
+            except OSError as error:
+                self.problem(("mqtt", "password_file"), "", "mqtt.password_file",
+                             f"cannot read {password_file}: {error.strerror}")
+        reconnect_min_s = read(key="reconnect_min_s", read=number(0.05, 60.0, "s"), default=1.0)
+        return MqttSettings(
+            host=read(key="host", read=_host, default=None),
+            port=read(key="port", read=integer(1, 65535), default=8883 if tls else 1883),
+            username=read(key="username", read=_secret, default=None), password=password, tls=tls,
+            discovery_prefix=read(key="discovery_prefix", read=_topic_level, default="homeassistant"),
+            node_id=read(key="node_id", read=_topic_level, default=None) or default_node_id(),
+            reconnect_min_s=reconnect_min_s,
+            reconnect_max_s=max(reconnect_min_s, read(key="reconnect_max_s", read=number(0.05, 3600.0, "s"),
+                                                      default=120.0)))
+
+
+def _host(value: Any) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9.:_-]{1,253}", value):
+        raise ValueError(f"expected a host name or address such as \"broker.lan\", got {value!r}")
+    return value
+
+
+def _secret(value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise ValueError("expected text")  # the value itself is never repeated: it may be a password
+    return value
+
+
+def _tls(value: Any) -> bool | Path:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip():
+        if not Path(value).expanduser().is_file():
+            raise ValueError(f"there is no CA file at {value}")
+        return Path(value).expanduser()
+    raise ValueError(f"expected true, false or a CA file's path, got {value!r}")
+
+
+def _topic_level(value: Any) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"[a-zA-Z0-9_-]{1,64}", value):
+        raise ValueError(f"expected 1-64 of a-z A-Z 0-9 _ -, got {value!r}")
+    return value
 
 
 def _folder(value: Any) -> Path:

@@ -13,15 +13,18 @@ Threads, and who holds which lock:
 - emberwake-api and its request threads: call the Controls and the AlarmBook.
 - emberwake-button (Button): acts on gestures through the Controls; gpiozero's (or the simulator's)
   threads only queue edges under Button._lock and wake the clock.
+- emberwake-mqtt (MqttBridge, when [mqtt] host is set): sleeps on the clock; runs MQTT commands
+  through the Controls and the AlarmBook as the API does, and publishes states, holding no lock of
+  its own. paho's network thread only queues messages and wakes the clock; it takes none of ours.
 Lock order: AlarmBook._writing -> Controller._lock -> Store._lock; Controller._lock -> Player._lock.
 Player._lock, Timers._lock, Button._lock, Store._lock and each clock's condition are leaves:
 nothing is called while they are held (Player, Timers and Button wake the clock after releasing
 their own lock). The Controls hold no lock of their own.
 
 Shutdown is bounded and darkens the ring first: the player blanks the ring and stops (its thread
-ends within a frame), then the button, the API and the timers stop (a tick under way finishes; no
-tick waits on anything shutdown holds, because shutdown holds nothing while it joins), then the
-store closes.
+ends within a frame), then the button, the API, MQTT (it says `offline`; its waits take a second
+and a quarter at most) and the timers stop (a tick under way finishes; no tick waits on anything
+shutdown holds, because shutdown holds nothing while it joins), then the store closes.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from device.config import Config
 from device.controller import Controller, Place
 from device.controls import Controls
 from device.frame_loop import FrameLoop
+from device.mqtt import MqttBridge
 from device.output import PixelOutput
 from device.pipeline import Pipeline
 from device.player import Player
@@ -66,6 +70,7 @@ class Service:
     use_gpio: bool = True  # feed the button from gpiozero (not in the simulator)
     gpio_button: object | None = None  # gpiozero's Button, where there is one
     api_server: ApiServer | None = None
+    mqtt: MqttBridge | None = None
     log: logging.Logger = field(default=LOG)
     _started: bool = False
     _last_next: tuple | None = None
@@ -92,6 +97,8 @@ class Service:
         if self.api_server is not None:
             self.api_server.start()
             self.log.info("API on http://127.0.0.1:%d/api/status", self.api_server.port)
+        if self.mqtt is not None:
+            self.mqtt.start()
         self._log_next()
         self._started = True
         return self
@@ -101,6 +108,8 @@ class Service:
         self.controller.tick()
         self.timers.rebuild()
         self._log_next()
+        if self.mqtt is not None:
+            self.mqtt.poke(alarms_changed=True)
 
     def clock_jumped(self, jump_s: float = 0.0) -> None:  # noqa: ARG002 - the timers' on_jump
         self.controller.tick(resync=True)
@@ -143,6 +152,8 @@ class Service:
             self.button.stop()
         if self.api_server is not None:
             self.api_server.close()
+        if self.mqtt is not None:
+            self.mqtt.stop()
         self.timers.stop()
         self.store.close()
         self.log.info("emberwake stopped")
@@ -187,6 +198,8 @@ def build_service(config: Config, output: PixelOutput | None = None, *, clock: C
         timers.on_replan, timers.on_jump, timers.on_synced = service.replan, service.clock_jumped, service.clock_jumped
         if serve_api:
             service.api_server = ApiServer(Api(book, controls), config.port if port is None else port, log)
+        if config.mqtt.host:
+            service.mqtt = MqttBridge(config.mqtt, controls, book, clock, log=log)
         return service
     except BaseException:
         store.close()
