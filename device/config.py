@@ -38,12 +38,18 @@ keeps the defaults (or, in a running service, the last good config): bad input l
     long_hold_s = 5.0          # a long hold (skips the next alarm, or undoes it), more than hold_s, up to 20 s
     double_press_s = 0.4       # the longest gap inside a double press, 0.1-1.5 s
     bounce_s = 0.02            # contact bounce ignored, 0-0.2 s
+
+    [web]                      # the phone page (device/web); always on 127.0.0.1:port (above)
+    listen = "0.0.0.0:8080"    # also serve it here, such as on the LAN; every phone must pair first
+    hosts = ["bedside.lan"]    # more names it may be reached by (besides emberwake.local, the
+                               # machine's name and addresses, localhost)
 """
 
 from __future__ import annotations
 
 import functools
 import importlib.resources
+import ipaddress
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -61,7 +67,7 @@ from sequences.sourcemap import SourceMap
 from sequences.tomlfile import FileProblems, TableReader, choice, integer, number, parse_toml, read_text_file
 
 MAX_CONFIG_BYTES = 64_000
-_SECTIONS = ("ring", "output", "sequences", "clock", "location", "service", "button")
+_SECTIONS = ("ring", "output", "sequences", "clock", "location", "service", "button", "web")
 _RING_KEYS = ("pixels", "driver", "pin", "led_type", "order", "white_balance")
 _OUTPUT_KEYS = ("fps", "budget_mA", "brightness")
 _SEQUENCE_KEYS = ("folder",)
@@ -69,6 +75,7 @@ _CLOCK_KEYS = ("timezone", "require_sync")
 _LOCATION_KEYS = ("latitude", "longitude")
 _SERVICE_KEYS = ("port",)
 _BUTTON_KEYS = ("enabled", "pin", "snooze_minutes", "hold_s", "long_hold_s", "double_press_s", "bounce_s")
+_WEB_KEYS = ("listen", "hosts")
 DEFAULT_PORT = 8787
 
 
@@ -108,6 +115,14 @@ class ButtonSettings:
 
 
 @dataclass(frozen=True)
+class WebSettings:
+    """The phone page ([web]): one more address to serve it on, and more names for the Host allowlist."""
+
+    listen: tuple[str, int] | None = None  # (address, port); None: on 127.0.0.1:port only
+    hosts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Config:
     """Settings read from config.toml, with defaults for everything left out."""
 
@@ -121,6 +136,7 @@ class Config:
     location: tuple[float, float] | None = None  # (latitude, longitude) in degrees
     port: int = DEFAULT_PORT
     button: ButtonSettings = field(default_factory=ButtonSettings)
+    web: WebSettings = field(default_factory=WebSettings)
     source: str = ""  # the file read, or "" when all are defaults
 
     @property
@@ -251,6 +267,7 @@ class _ConfigReader(TableReader):
         port = read(service, ("service",), key="port", read=integer(1024, 65535), default=DEFAULT_PORT,
                     prefix="service.")
         button = self.button(data)
+        web = self.web(data)
         if self.problems:
             self.raise_problems()
         return Config(home=home, ring=RingSettings(pixels, pin, led_type, order, driver),
@@ -258,7 +275,7 @@ class _ConfigReader(TableReader):
                       sequence_dirs=(folder,) if folder else (paths.user_sequences_dir(home),),
                       timezone=timezone or system_timezone(), require_sync=require_sync,
                       location=(latitude, longitude) if latitude is not None and longitude is not None else None,
-                      port=port, button=button, source=self.source)
+                      port=port, button=button, web=web, source=self.source)
 
     def button(self, data: dict) -> ButtonSettings:
         table = self.section(data, "button", _BUTTON_KEYS)
@@ -277,6 +294,31 @@ class _ConfigReader(TableReader):
             self.problem(("button", "long_hold_s"), "", "button.long_hold_s",
                          f"{settings.long_hold_s:g} s must be longer than hold_s ({settings.hold_s:g} s)")
         return settings
+
+
+    def web(self, data: dict) -> WebSettings:
+        table = self.section(data, "web", _WEB_KEYS)
+        read = functools.partial(self.field, table, ("web",), where="", prefix="web.")
+        return WebSettings(listen=read(key="listen", read=_listen), hosts=read(key="hosts", read=_hosts, default=()))
+
+
+def _listen(value: Any) -> tuple[str, int]:
+    """'0.0.0.0:8080' or '[::]:8080' -> (address, port)."""
+    address, _, port = str(value).rpartition(":") if isinstance(value, str) else ("", "", "")
+    address = address.strip("[]")
+    try:
+        ipaddress.ip_address(address)
+    except ValueError:
+        raise ValueError(f"expected ADDRESS:PORT such as \"0.0.0.0:8080\", got {value!r}") from None
+    if not port.isdigit() or not (int(port) == 0 or 1024 <= int(port) <= 65535):
+        raise ValueError(f"the port in {value!r} must be 1024-65535")
+    return address, int(port)
+
+
+def _hosts(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(h, str) and h and " " not in h for h in value):
+        raise ValueError("expected a list of host names such as [\"bedside.lan\"]")
+    return tuple(h.lower() for h in value)
 
 
 def _folder(value: Any) -> Path:

@@ -11,6 +11,9 @@ Threads, and who holds which lock:
 - emberwake-timers (Timers): calls Controller.tick() and the clock callbacks with no lock of its
   own held; Timers._lock guards only its plan.
 - emberwake-api and its request threads: call the controls (Service/AlarmBook -> Controller).
+- emberwake-web and its request threads ([web] listen): the same handler, on one more address.
+  Both pass the web gate first (device/web/gate.py), whose Pairing._lock is a leaf; its
+  token lookups take only Store._lock.
 Lock order: AlarmBook._writing -> Controller._lock -> Store._lock; Controller._lock -> Player._lock.
 Player._lock, Timers._lock, Store._lock and each clock's condition are leaves: nothing is called
 while they are held (Player and Timers wake the clock after releasing their own lock).
@@ -41,6 +44,8 @@ from device.pipeline import Pipeline
 from device.player import Player
 from device.store import Store
 from device.timers import KEEP_OCCURRENCES_DAYS, Timers
+from device.web.gate import Gate, allowed_hosts
+from device.web.pairing import Pairing
 
 LOG = logging.getLogger("emberwake")
 
@@ -87,7 +92,10 @@ class Service:
                 self.gpio_button = attach_gpio_button(settings.pin, self.button, settings.bounce_s, self.log)
         if self.api_server is not None:
             self.api_server.start()
-            self.log.info("API on http://127.0.0.1:%d/api/status", self.api_server.port)
+            self.log.info("API and phone page on http://127.0.0.1:%d/", self.api_server.port)
+            if self.api_server.web_address:
+                self.log.info("phone page on http://%s:%d/ (pair a phone: emberwake web pair)",
+                              *self.api_server.web_address)
         self._log_next()
         self._started = True
         return self
@@ -181,7 +189,9 @@ def build_service(config: Config, output: PixelOutput | None = None, *, clock: C
         book.on_change = service.changed
         timers.on_replan, timers.on_jump, timers.on_synced = service.replan, service.clock_jumped, service.clock_jumped
         if serve_api:
-            service.api_server = ApiServer(Api(book, controls), config.port if port is None else port, log)
+            gate = Gate(Pairing(store, clock, log), allowed_hosts(config.web.hosts))
+            service.api_server = ApiServer(Api(book, controls), config.port if port is None else port, log,
+                                           gate=gate, listen=config.web.listen)
         return service
     except BaseException:
         store.close()
