@@ -1,7 +1,8 @@
 """The phone page in Debian's Chromium at a phone's size, against a running service on the test
 clock, reached as emberwake.local (so the pairing gate applies): pair with the code the CLI
 prints, add a weekday alarm with the time picker and see it in `emberwake alarm list --json`,
-skip it and give it back, snooze it while it rises. Screenshots of the screens are taken (into
+skip it and give it back, snooze it while it rises, the night light, switch the alarm off and
+delete it. Screenshots of the screens are taken (into
 docs/ when EMBERWAKE_SCREENSHOTS=1, for the README)."""
 
 from __future__ import annotations
@@ -133,10 +134,28 @@ def test_pair_add_skip_and_snooze_from_the_phone(light, phone, tmp_path, capsys)
     expect(phone.locator("#ringing-what")).to_have_text("Snoozed")
     assert light.service.controls.now().mode is Mode.SNOOZE
 
+    # The night light, on at a level and off again.
+    phone.fill("#light-level", "0.3")  # moving the slider turns it on at that level
+    expect(phone.locator("#light-toggle")).to_have_text("Turn off")
+    assert light.service.controls.now().night_light
+    phone.click("#light-toggle")
+    expect(phone.locator("#light-toggle")).to_have_text("Turn on")
+    assert not light.service.controls.now().night_light
+
+    # The alarm off with its toggle, and deleted (after the page asks).
+    phone.click("nav >> text=Alarms")
+    phone.click("#alarm-list li >> text=On")
+    expect(phone.locator("#alarm-list li button[aria-pressed]")).to_have_text("Off")
+    assert alarms(light)[0]["enabled"] is False
+    phone.once("dialog", lambda dialog: dialog.accept())
+    phone.click("#alarm-list li >> [aria-label^='delete']")
+    expect(phone.locator("#alarm-list li")).to_have_text(["No wake alarms yet."])
+    assert alarms(light) == []
+
     # A paired phone's page, loaded again: interactive once the next wake is shown.
     started = time.monotonic()
     phone.goto(url)
-    expect(phone.locator("#next-time")).to_have_text("06:45")
+    expect(phone.locator("#next-when")).to_have_text("no wake alarm set")
     home_ready_s = time.monotonic() - started
     rss_kB = next(int(line.split()[1]) for line in Path("/proc/self/status").read_text().splitlines()
                   if line.startswith("VmRSS:"))
