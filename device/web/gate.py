@@ -126,7 +126,8 @@ class Gate:
             if path.endswith("/forget"):
                 return Reply.json(200, {"forgotten": self.pairing.store.forget_web_tokens()})
             code = self.pairing.new_code()
-            return Reply.json(200, {"code": code.digits, "valid_s": round(code.expires_s - self.pairing.clock.monotonic())})
+            valid_s = round(code.expires_s - self.pairing.clock.monotonic())
+            return Reply.json(200, {"code": code.digits, "valid_s": valid_s})
         if trusted:
             return "cli" if request.headers.get("X-Emberwake-Door") == "cli" else "api"
         if self.pairing.knows(_token(request.headers)):

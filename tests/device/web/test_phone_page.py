@@ -30,8 +30,11 @@ DOCS = Path(__file__).resolve().parents[3] / "docs"
 def browser():
     if not shutil.which(CHROMIUM):
         skip_or_fail(f"{CHROMIUM} is missing (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        skip_or_fail("Python playwright is missing (pip install -e '.[test]')")
+    with sync_playwright() as playwright:
         # emberwake.local is the test's own light, on the loopback (no mDNS, no network)
         launched = playwright.chromium.launch(executable_path=CHROMIUM,
                                               args=[f"--host-resolver-rules=MAP {LAN_HOST} 127.0.0.1"])

@@ -39,7 +39,8 @@ READS = ["/api/status", "/api/alarms", "/api/next", "/api/pauses", "/api/sequenc
 def snapshot(light) -> tuple:
     """Everything a change could touch: the alarms and their next times, the pauses, what shows."""
     trusted = "127.0.0.1"
-    return tuple(light.request("GET", path, host=trusted).body for path in ("/api/alarms", "/api/pauses", "/api/status"))
+    paths = ("/api/alarms", "/api/pauses", "/api/status")
+    return tuple(light.request("GET", path, host=trusted).body for path in paths)
 
 
 @pytest.mark.parametrize("method, path, body", CHANGES, ids=[f"{m} {p}" for m, p, _ in CHANGES])
@@ -63,7 +64,8 @@ def test_a_change_without_the_right_token_host_and_origin_is_refused_and_changes
         assert "access-control-allow-origin" not in answer.headers, what
         assert snapshot(light) == before, f"{what} changed something"
     if not path.startswith("/api/pair/"):  # the same request, done right, goes through (so the refusals mean something)
-        answer = light.request(method, path, body, token=token, headers={"Origin": f"http://emberwake.local:{light.port}"})
+        origin = {"Origin": f"http://emberwake.local:{light.port}"}
+        answer = light.request(method, path, body, token=token, headers=origin)
         assert answer.status < 400 or answer.status == 400 and "error" in answer.body, answer.body
         assert answer.status not in (401, 403, 415)
 
@@ -197,3 +199,10 @@ def test_a_bad_web_section_is_one_line_naming_the_key(tmp_path, text, problem):
     with pytest.raises(ConfigError) as error:
         load_config(home)
     assert len(str(error.value).splitlines()) == 1 and problem in str(error.value), str(error.value)
+
+
+def test_host_names_are_read_without_case_port_or_brackets(light):
+    assert light.request("GET", "/api/status", host="[::1]").status == 200  # the loopback, by its IPv6 name
+    assert light.request("GET", "/api/status", host="EmberWake.LOCAL").status == 401  # known, but needs the token
+    assert light.request("GET", "/api/status", host="[::2]").status == 403
+    assert light.request("GET", "/api/status", host="127.0.0.1.attacker.example").status == 403
