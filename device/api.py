@@ -254,6 +254,7 @@ class _Handler(BaseHTTPRequestHandler):
     gate: Any  # device.web.gate.Gate, or None: the API alone
     server_version = "emberwake"
     sys_version = ""  # no Python version in the Server header
+    timeout = 60  # s: a browser's idle keep-alive connection ends (and its thread with it)
     protocol_version = "HTTP/1.1"
 
     def do_GET(self) -> None:
