@@ -3,7 +3,7 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test venv clean
+.PHONY: run test soak venv clean
 
 # The simulator keeps its own state folder, so the demo alarm never lands among your real ones.
 run: venv
@@ -12,6 +12,10 @@ run: venv
 test: venv
 	.ci/install-system-packages
 	$(PY) -m pytest
+
+# A simulated month of the whole service in two zones; prints each zone's ledger as JSON.
+soak: venv
+	SOAK_DAYS=31 $(PY) -m pytest -q -s -p no:logging tests/device/service/test_soak.py
 
 venv: $(VENV)/.installed
 

@@ -35,6 +35,7 @@ import json
 import logging
 import math
 import socket
+import sqlite3
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol
@@ -52,6 +53,10 @@ MAX_BODY_BYTES = 64_000
 MAX_SNOOZE_MIN = 120.0
 DOOR_HEADER = "X-Emberwake-Door"  # the CLI says it is the CLI, so the log can say so
 _ALARM_ACTIONS = {"skip", "unskip", "enable", "disable"}
+_ALARM_FIELDS = ("kind", "time", "days", "on", "sequence", "rise", "hold", "label", "enabled")
+# The fields each control takes; any other is refused, so that a misspelt one is not ignored.
+_CONTROL_FIELDS = {"status": (), "snooze": ("minutes",), "dismiss": (), "stop": (), "light": ("on", "level"),
+                   "play": ("sequence", "duration"), "skip-next": ()}
 
 
 class ApiError(Exception):
@@ -93,6 +98,8 @@ class Api:
             return 400, {"error": str(error)}
         except ApiError as error:
             return error.status, {"error": str(error)}
+        except sqlite3.OperationalError as error:  # the disk is full, or read-only: the change rolled back
+            return 503, {"error": f"the alarm store cannot be written ({error}); nothing was changed"}
 
     def _route(self, method: str, path: str, query: dict[str, str], body: Any, door: str) -> tuple[int, Any]:
         book = self.book
@@ -106,15 +113,13 @@ class Api:
         if what == "alarms" and not rest and method == "GET":
             return 200, [book.alarm_json(a) for a in book.alarms(kind)]
         if what == "alarms" and not rest and method == "POST":
-            fields = {k: body[k] for k in ("kind", "time", "days", "on", "sequence", "rise", "hold", "label",
-                                           "enabled") if k in body}
-            unknown = sorted(set(body) - set(fields))
-            if unknown:
-                raise ApiError(400, f"unknown field {unknown[0]!r}")
-            return 201, book.alarm_json(book.add(**fields))
+            _known_fields(body, _ALARM_FIELDS)
+            return 201, book.alarm_json(book.add(**body))
         if what == "alarms" and len(rest) == 1 and method == "DELETE":
+            _known_fields(body, ("kind",))
             return 200, book.alarm_json(book.remove(rest[0], kind))
         if what == "alarms" and len(rest) == 2 and rest[1] in _ALARM_ACTIONS and method == "POST":
+            _known_fields(body, ("kind",))
             if rest[1] in ("skip", "unskip"):
                 change = book.skip if rest[1] == "skip" else book.unskip
                 return 200, book.occurrence_json(change(rest[0], kind))
@@ -151,6 +156,7 @@ class Api:
             return 200, controls.status()
         if method != "POST":
             raise ApiError(404, f"{what} is POST /api/{what}")
+        _known_fields(body, _CONTROL_FIELDS[what])
         if what == "snooze":
             minutes = body.get("minutes")  # none given: the configured snooze
             if minutes is not None and (isinstance(minutes, bool) or not isinstance(minutes, (int, float))
@@ -185,6 +191,12 @@ class Api:
             raise ApiError(400, f"sequence {name!r}: {error.problems[0].message}") from None
 
 
+def _known_fields(body: dict, known: tuple[str, ...]) -> None:
+    unknown = sorted(set(body) - set(known))
+    if unknown:
+        raise ApiError(400, f"unknown field {unknown[0]!r}")
+
+
 def _kind(value: Any) -> str | None:
     if value in (None, "", "all"):
         return None
@@ -194,7 +206,7 @@ def _kind(value: Any) -> str | None:
 
 
 def _count(text: str) -> int:
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):  # int() refuses some digits, such as "²"
         raise ApiError(400, f"count {text!r} is not a whole number")
     return int(text)
 
@@ -303,8 +315,13 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def _body(self, method: str) -> Any:
-        length = int(self.headers.get("Content-Length") or 0)
+        given = (self.headers.get("Content-Length") or "0").strip()
+        if not (given.isascii() and given.isdigit()):  # read(-1) would wait for the client to hang up
+            self.close_connection = True  # where this request's body ends is unknown
+            raise ApiError(400, f"Content-Length {given[:20]!r} is not a number of bytes")
+        length = int(given)
         if length > MAX_BODY_BYTES:
+            self.close_connection = True
             raise ApiError(400, f"the request body is larger than {MAX_BODY_BYTES} bytes")
         raw = self.rfile.read(length) if length else b""
         if method == "GET":

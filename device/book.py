@@ -75,7 +75,7 @@ class AlarmBook:
         if alarm is None:
             raise NotFound(f"there is no {_NOUN.get(kind or '', 'alarm or bedtime')} {number}")
         if kind is not None and alarm.kind != kind:
-            raise NotFound(f"there is no {_NOUN[kind]} {number} ({number} is a {_NOUN[alarm.kind]}: "
+            raise NotFound(f"there is no {_NOUN[kind]} {number} ({number} is {_a(_NOUN[alarm.kind])}: "
                            f"emberwake {_NOUN[alarm.kind]} ...)")
         return alarm
 
@@ -133,8 +133,8 @@ class AlarmBook:
             hold_s = 0.0
         if not isinstance(enabled, bool):
             raise AlarmError(f"enabled must be true or false, got {enabled!r}")
-        candidate = Alarm(0, kind, at, day_set, name, rise_s, hold_s, check_label(_text(label or "", "label")),
-                          enabled, after_sunset)
+        label_text = check_label(_text("" if label is None else label, "label"))  # 0 and false are not text
+        candidate = Alarm(0, kind, at, day_set, name, rise_s, hold_s, label_text, enabled, after_sunset)
         ever = candidate.with_changes(enabled=True)
         if day_set.date is not None and not upcoming([ever], self.place.zone, self.place.location, self.clock.now(), 1):
             raise AlarmError(f"{date_field} {day_set.date.isoformat()}: {candidate.describe_time()} that day "
@@ -319,7 +319,7 @@ def _span(value: Any, what: str) -> Any:
 def _alarm_id(value: Any) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
         number = value
-    elif isinstance(value, str) and value.isdigit() and len(value) < 12:
+    elif isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 12:  # not "²"
         number = int(value)
     else:
         raise NotFound(f"{value!r} is not an alarm number (see: emberwake alarm list)")

@@ -195,6 +195,32 @@ def load_config(home: Path, file: Path | None = None) -> Config:
     return _ConfigReader(str(path), SourceMap(text)).config(data, home)
 
 
+LAST_GOOD_NAME = ".config-last-good.toml"  # beside config.toml: the last one the service could use
+
+
+def load_service_config(home: Path, file: Path | None = None) -> tuple[Config, list[str]]:
+    """The running light's config: config.toml as load_config reads it, kept as the last good one
+    when it loads. A broken one loses nothing: the light runs on the last good config (or the
+    defaults), and the lines returned say why (one per problem, then what is used instead)."""
+    path = file or paths.config_file(home)
+    last_good = home / LAST_GOOD_NAME
+    try:
+        config = load_config(home, file)
+    except ConfigError as error:
+        said = [str(problem) for problem in error.problems] or [str(error)]
+        if last_good.exists():
+            try:
+                return load_config(home, last_good), [*said, f"{path} is broken: running on the last good config"]
+            except ConfigError:
+                pass
+        return default_config(home), [*said, f"{path} is broken: running on the defaults"]
+    if path.exists():
+        spare = last_good.with_suffix(".tmp")
+        spare.write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+        spare.replace(last_good)  # whole or not at all: a pulled plug leaves the old copy
+    return config, []
+
+
 def _white_balance(value: Any) -> tuple[float, float, float]:
     if not isinstance(value, list) or len(value) != 3:
         raise ValueError("expected three gains [r, g, b], each 0-1")
@@ -261,7 +287,9 @@ class _ConfigReader(TableReader):
         latitude = read(place, ("location",), key="latitude", read=number(-90.0, 90.0, "degrees"), prefix="location.")
         longitude = read(place, ("location",), key="longitude", read=number(-180.0, 180.0, "degrees"),
                          prefix="location.")
-        if (latitude is None) != (longitude is None) and not self.problems:
+        # One of the two left out; a bad or misspelt one has its own line already.
+        given = [key for key in _LOCATION_KEYS if key in place or ("location", key) in self.suggested]
+        if len(given) == 1:
             self.problem(("location",), "", "location", "needs both latitude and longitude")
         service = self.section(data, "service", _SERVICE_KEYS)
         port = read(service, ("service",), key="port", read=integer(1024, 65535), default=DEFAULT_PORT,
@@ -290,7 +318,7 @@ class _ConfigReader(TableReader):
             long_hold_s=read(key="long_hold_s", read=number(0.5, 20.0, "s"), default=defaults.long_hold_s),
             double_press_s=read(key="double_press_s", read=number(0.1, 1.5, "s"), default=defaults.double_press_s),
             bounce_s=read(key="bounce_s", read=number(0.0, 0.2, "s"), default=defaults.bounce_s))
-        if settings.long_hold_s <= settings.hold_s and not self.problems:
+        if settings.long_hold_s <= settings.hold_s:
             self.problem(("button", "long_hold_s"), "", "button.long_hold_s",
                          f"{settings.long_hold_s:g} s must be longer than hold_s ({settings.hold_s:g} s)")
         return settings

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import threading
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Callable, Protocol
 
 import numpy as np
 
@@ -48,6 +48,7 @@ class FrameLoop:
         """Frames at `fps` on `clock`'s monotonic time (the real clock, the simulator's, a test's)."""
         self.output = output
         self.pipeline = pipeline
+        self.last_shown_s = clock.monotonic()  # when a frame last went out (the watchdog's evidence)
         self.period_s = 1.0 / _checked_fps(fps)
         self.clock = clock
         self._blank = np.zeros((output.pixel_count, output.channels), dtype=np.uint8)
@@ -56,12 +57,14 @@ class FrameLoop:
         """Show a dark ring and forget dither state (so the next light starts clean)."""
         self.pipeline.ditherer.reset()
         self.output.show(self._blank)
+        self.last_shown_s = self.clock.monotonic()
 
     def play(self, source: FrameSource, interrupt: threading.Event, from_s: float = 0.0,
-             until_s: float | None = None, record_lateness: bool = False, fps: float | None = None) -> PlayStats:
+             until_s: float | None = None, record_lateness: bool = False, fps: float | None = None,
+             on_first_frame: Callable[[], None] | None = None) -> PlayStats:
         """Show `source` from sequence time from_s until until_s (default: its end), or until
         `interrupt` is set, at `fps` (default: the loop's). The last frame shown is the one at
-        until_s itself."""
+        until_s itself. `on_first_frame` is called once the first frame has gone out."""
         end_s = source.duration_s if until_s is None else until_s
         period_s = self.period_s if fps is None else 1.0 / _checked_fps(fps)
         stats = PlayStats()
@@ -84,6 +87,9 @@ class FrameLoop:
             # A frame whose rendering ran past its deadline is still shown, late: dropping it
             # too would let a slow renderer show nothing at all.
             self.output.show(frame)
+            self.last_shown_s = self.clock.monotonic()
+            if stats.shown == 0 and on_first_frame is not None:
+                on_first_frame()
             if record_lateness:
                 stats.lateness_s.append(self.clock.monotonic() - deadline)
             stats.shown += 1

@@ -8,12 +8,15 @@ blocks on a condition: no polling, no CPU.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+import logging
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 from device.clock import Clock
 from device.frame_loop import FrameLoop, FrameSource, PlayStats
 
+OUTPUT_RETRY_S = 1.0  # after the LEDs refuse a frame, try again this much later
+MAX_SILENCE_S = 5.0  # playing, but no frame out for this long: not healthy
 _IDLE = "idle"
 _PLAYING = "playing"
 
@@ -56,6 +59,8 @@ class Player:
         self._closing = False
         self._state = PlayerState(_IDLE)
         self._program: Program | None = None
+        self._failing = False  # the LEDs refused the last frame: said once, retrying
+        self.log = logging.getLogger("emberwake")
         self.last_stats: PlayStats | None = None
         self._thread = threading.Thread(target=self._run, name="emberwake-light", daemon=True)
 
@@ -82,11 +87,6 @@ class Player:
     @property
     def state(self) -> PlayerState:
         return self._state
-
-    @property
-    def alive(self) -> bool:
-        """True while the light's thread runs (the service's watchdog asks)."""
-        return self._thread.is_alive()
 
     @property
     def program(self) -> Program | None:
@@ -121,6 +121,31 @@ class Player:
             self.loop.blank()
         self.loop.output.close()
 
+    def healthy(self, silence_s: float = MAX_SILENCE_S) -> bool:
+        """True while the light's thread runs and, when playing, frames really go out (one within
+        `silence_s` on the clock). The service feeds systemd's watchdog only while this holds, so
+        LEDs whose writes hang get the service restarted."""
+        if not self._thread.is_alive():
+            return False
+        return self._state.mode != _PLAYING or self.clock.monotonic() - self.loop.last_shown_s < silence_s
+
+    def _recovered(self) -> None:
+        self._failing = False
+        self.log.warning("the LEDs take frames again")
+
+    def _retry_after(self, error: Exception, program: Program) -> None:
+        """Say once that the LEDs refuse frames; then, after OUTPUT_RETRY_S on the clock, play on
+        from where the program would be by then (unless something else was asked for meanwhile)."""
+        if not self._failing:
+            self._failing = True
+            self.log.error("the LEDs did not take a frame (%s); trying again every %g s",
+                           str(error).splitlines()[0] if str(error) else type(error).__name__, OUTPUT_RETRY_S)
+        self.clock.sleep(OUTPUT_RETRY_S, until=self._interrupt.is_set)
+        with self._lock:
+            if self._pending is None and not self._closing and not self._interrupt.is_set():
+                state = self._state
+                self._pending = replace(program, from_s=state.from_s + self.clock.monotonic() - state.started_at)
+
     def wait_for(self, condition: Callable[[PlayerState], bool], timeout_s: float = 5.0) -> bool:
         """Block until `condition(state)` holds with nothing pending (tests, and anyone who must know
         the light has taken a program); False on timeout or shutdown."""
@@ -148,12 +173,20 @@ class Player:
                 self._state = PlayerState(_PLAYING, program.label, self.clock.monotonic(), program.from_s)
                 self._lock.notify_all()
             blanked = False
-            stats = self.loop.play(program.source, self._interrupt, program.from_s, program.until_s, fps=program.fps)
+            try:
+                stats = self.loop.play(program.source, self._interrupt, program.from_s, program.until_s,
+                                       fps=program.fps, on_first_frame=self._recovered if self._failing else None)
+            except Exception as error:  # noqa: BLE001 - the LEDs refused a frame (an SPI error, say)
+                self._retry_after(error, program)
+                continue
             self.last_stats = stats
             ended_by_itself = not self._interrupt.is_set()
             if ended_by_itself and program.on_end is not None:
                 program.on_end()
-        self.loop.blank()
+        try:
+            self.loop.blank()
+        except Exception:  # noqa: BLE001 - closing with LEDs that refuse: nothing more to do
+            self.log.error("the LEDs did not take the last, dark frame")
         with self._lock:
             self._state = PlayerState(_IDLE)
             self._lock.notify_all()

@@ -10,17 +10,21 @@ Threads, and who holds which lock:
   never while rendering or calling a program's on_end (which takes Controller._lock).
 - emberwake-timers (Timers): calls Controller.tick() and the clock callbacks with no lock of its
   own held; Timers._lock guards only its plan.
-- emberwake-api and its request threads: call the controls (Service/AlarmBook -> Controller).
+- emberwake-api and its request threads: call the Controls and the AlarmBook.
 - emberwake-web and its request threads ([web] listen): the same handler, on one more address.
-  Both pass the web gate first (device/web/gate.py), whose Pairing._lock is a leaf; its
-  token lookups take only Store._lock.
+  Both pass the web gate first (device/web/gate.py), whose Pairing._lock is a leaf; its token
+  lookups take only Store._lock.
+- emberwake-button (Button): acts on gestures through the Controls; gpiozero's (or the simulator's)
+  threads only queue edges under Button._lock and wake the clock.
 Lock order: AlarmBook._writing -> Controller._lock -> Store._lock; Controller._lock -> Player._lock.
-Player._lock, Timers._lock, Store._lock and each clock's condition are leaves: nothing is called
-while they are held (Player and Timers wake the clock after releasing their own lock).
+Player._lock, Timers._lock, Button._lock, Store._lock and each clock's condition are leaves:
+nothing is called while they are held (Player, Timers and Button wake the clock after releasing
+their own lock). The Controls hold no lock of their own.
 
 Shutdown is bounded and darkens the ring first: the player blanks the ring and stops (its thread
-ends within a frame), then the API and the timers stop (a tick under way finishes; no tick waits on
-anything shutdown holds, because shutdown holds nothing while it joins), then the store closes.
+ends within a frame), then the button, the API and the timers stop (a tick under way finishes; no
+tick waits on anything shutdown holds, because shutdown holds nothing while it joins), then the
+store closes.
 """
 
 from __future__ import annotations
@@ -42,7 +46,7 @@ from device.frame_loop import FrameLoop
 from device.output import PixelOutput
 from device.pipeline import Pipeline
 from device.player import Player
-from device.store import Store
+from device.store import Store, open_store
 from device.timers import KEEP_OCCURRENCES_DAYS, Timers
 from device.web.gate import Gate, allowed_hosts
 from device.web.pairing import Pairing
@@ -130,8 +134,9 @@ class Service:
         self.store.forget_occurrences_before(today - dt.timedelta(days=KEEP_OCCURRENCES_DAYS))
 
     def healthy(self) -> bool:
-        """Is the light's thread alive? (The watchdog is fed only while it is.)"""
-        return self.player.alive
+        """Is the light's thread alive, and do frames go out while it plays? (The watchdog is fed
+        only while they do.)"""
+        return self.player.healthy()
 
     def shutdown(self) -> None:
         """Dark first, then stop taking requests and timers, then close the store (see the module
@@ -173,7 +178,7 @@ def build_service(config: Config, output: PixelOutput | None = None, *, clock: C
         owns_player = False
     clock = player.clock
     place = Place.of(config)
-    store = Store(store_path(config.home))
+    store = open_store(store_path(config.home), clock, log)
     try:
         controller = Controller(store, player, player.loop.output.pixel_count, config.sequence_dirs, place, clock,
                                 log=log)

@@ -11,6 +11,7 @@ is opened (MIGRATIONS), in one transaction.
 from __future__ import annotations
 
 import contextlib
+import logging
 import datetime as dt
 import sqlite3
 import threading
@@ -96,9 +97,15 @@ class Store:
             try:
                 yield self._db
             except BaseException:
-                self._db.execute("ROLLBACK")
+                if self._db.in_transaction:  # SQLite rolls back by itself on some errors (a full disk)
+                    self._db.execute("ROLLBACK")
                 raise
-            self._db.execute("COMMIT")
+            try:
+                self._db.execute("COMMIT")
+            except sqlite3.Error:  # the commit itself failed (the disk filled up): none of it happened
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise
 
     def _migrate(self) -> None:
         """Bring the file to SCHEMA_VERSION in one transaction: a crash midway leaves it as it was."""
@@ -267,3 +274,22 @@ def _alarm_from_row(row: tuple) -> Alarm:
     return Alarm(id=alarm_id, kind=kind, time=dt.time.fromisoformat(time), days=parse_days(days), sequence=sequence,
                  rise_s=rise_s, hold_s=hold_s, label=label, enabled=bool(enabled),
                  after_sunset=None if after_s is None else dt.timedelta(seconds=after_s))
+
+
+def open_store(path: Path, clock, log: logging.Logger) -> Store:
+    """The store at `path`; a file that is not a database (or is damaged) is kept aside as
+    alarms.db.corrupt-<UTC time on `clock`>, said in the log, and a new, empty store starts, so
+    the light runs on rather than not at all. A file newer than this emberwake is not touched."""
+    try:
+        return Store(path)
+    except sqlite3.DatabaseError as error:
+        if not any(word in str(error) for word in ("not a database", "malformed", "disk image")):
+            raise
+        stamp = clock.now().strftime("%Y%m%dT%H%M%SZ")
+        for suffix in ("", "-wal", "-shm"):
+            damaged = path.with_name(path.name + suffix)
+            if damaged.exists():
+                damaged.rename(path.with_name(f"{path.name}.corrupt-{stamp}{suffix}"))
+        log.error("the alarm store %s could not be read (%s): kept aside as %s.corrupt-%s; starting with no alarms",
+                  path, error, path.name, stamp)
+        return Store(path)

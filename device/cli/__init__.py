@@ -9,7 +9,7 @@ from importlib.metadata import entry_points
 
 from device.cli import alarm_commands, play_commands, sequence_commands, service_commands, web_commands
 from device.clock import Clock, RealClock
-from device.config import ConfigError, load_config
+from device.config import ConfigError, load_config, load_service_config
 from device.paths import home_dir
 
 
@@ -43,7 +43,13 @@ def main(argv: list[str] | None = None, clock: Clock | None = None) -> int:
     args.clock = clock or RealClock()
     try:
         home = home_dir(args.home)
-        args.settings = load_config(home, None if args.config is None else _path(args.config))
+        file = None if args.config is None else _path(args.config)
+        if args.command == "run":  # the light runs on its last good config rather than not at all
+            args.settings, said = load_service_config(home, file)
+            for line in said:
+                print(f"emberwake: {line}", file=sys.stderr)
+        else:
+            args.settings = load_config(home, file)
         return int(args.run(args) or 0)
     except ConfigError as error:
         print(error, file=sys.stderr)  # one line per problem, each naming the file and line

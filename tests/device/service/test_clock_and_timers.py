@@ -10,6 +10,7 @@ import threading
 import time
 
 import pytest
+from zoneinfo import ZoneInfo
 
 from device.alarms import Alarm, parse_days
 from device.book import store_path
@@ -253,3 +254,25 @@ def test_the_simulator_runs_the_same_timers_on_its_clock(home):
     finally:
         shutdown()
         player.shutdown()
+
+
+@pytest.mark.parametrize("years_jumped", [5, -5])
+def test_a_jump_of_years_starts_no_storm_of_alarms_and_loses_none(home, years_jumped):
+    add_wake(home, "06:00")
+    clock = ManualClock(local("2026-11-23T12:00", BERLIN))
+    service = build_service(load_config(home), NullOutput(24), clock=clock, serve_api=False)
+    played = []
+    play = service.player.play
+    service.player.play = lambda program: (played.append(program.label), play(program))[1]
+    service.start()
+    try:
+        assert idle(service)
+        clock.jump(dt.timedelta(days=round(365.25 * years_jumped)))  # a dead RTC battery, or NTP at last: noon again
+        assert idle(service) and played == []  # no storm of the years' missed alarms
+        tomorrow = (clock.now().astimezone(ZoneInfo(BERLIN)) + dt.timedelta(days=1)).date()
+        rise = dt.datetime.combine(tomorrow, dt.time(5, 30), tzinfo=ZoneInfo(BERLIN))
+        assert rise in service.timers.planned()  # the plan follows the new date
+        clock.advance_to(rise)
+        assert playing(service, "wake 1") == 0.0 and played == ["wake 1"]
+    finally:
+        service.shutdown()

@@ -1,0 +1,170 @@
+"""Faults in a running light: LEDs that refuse a frame or hang, a full disk, a corrupt store, a
+broken config at start. Each is said in one line and the light goes on."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from device.clock import ManualClock
+from device.frame_loop import FrameLoop
+from device.output import CaptureOutput
+from device.pipeline import OutputSettings, Pipeline
+from device.player import OUTPUT_RETRY_S, Player, Program
+
+START = dt.datetime(2030, 1, 7, 6, 0, tzinfo=dt.timezone.utc)
+
+
+class Steady:
+    duration_s = 3600.0
+
+    def frame(self, t_s: float) -> np.ndarray:
+        return np.full((4, 3), 0.5)
+
+
+class FlakyOutput(CaptureOutput):
+    """Refuses `failures` frames (as an SPI write that errors), then works; or hangs when told."""
+
+    def __init__(self, failures: int):
+        super().__init__(4)
+        self.failures = failures
+        self.hang = threading.Event()
+        self.release = threading.Event()
+
+    def show(self, codes: np.ndarray) -> None:
+        if self.hang.is_set():
+            self.release.wait(10)
+        if self.failures and codes.any():
+            self.failures -= 1
+            raise OSError("SPI transfer failed")
+        super().show(codes)
+
+
+def test_leds_that_refuse_frames_are_said_once_retried_and_the_light_goes_on(caplog):
+    clock = ManualClock(START)
+    output = FlakyOutput(failures=3)
+    player = Player(FrameLoop(output, Pipeline(OutputSettings(), 4), clock, 10.0)).start()
+    try:
+        with caplog.at_level(logging.INFO, logger="emberwake"):
+            player.play(Program(Steady(), label="steady"))
+            for _ in range(3):  # each refusal waits OUTPUT_RETRY_S on the clock, then plays on
+                assert clock.wait_for_sleepers(1)
+                clock.advance(OUTPUT_RETRY_S)
+            assert clock.wait_for_sleepers(1)
+            with output.changed:
+                assert output.changed.wait_for(lambda: output.last is not None and output.last.any(), 5)
+            assert player.state.label == "steady" and player.healthy()
+        said = [r.getMessage() for r in caplog.records if "LEDs" in r.getMessage()]
+        assert said == ["the LEDs did not take a frame (SPI transfer failed); trying again every 1 s",
+                        "the LEDs take frames again"]
+    finally:
+        player.shutdown()
+
+
+def test_leds_whose_writes_hang_make_the_light_unhealthy_so_the_watchdog_starves():
+    clock = ManualClock(START)
+    output = FlakyOutput(failures=0)
+    player = Player(FrameLoop(output, Pipeline(OutputSettings(), 4), clock, 10.0)).start()
+    try:
+        player.play(Program(Steady(), label="steady"))
+        assert clock.wait_for_sleepers(1) and player.healthy()
+        output.hang.set()
+        clock.advance(0.1)  # the next frame's write hangs
+        clock.advance(10.0)
+        assert not player.healthy()
+    finally:
+        output.release.set()
+        player.shutdown()
+
+
+def test_a_full_disk_when_an_alarm_is_added_is_one_line_and_the_alarms_stay(tmp_path):
+    from device.api import Api
+    from device.book import AlarmBook
+    from device.controller import Place
+    from device.store import Store
+    from zoneinfo import ZoneInfo
+    store = Store(tmp_path / "alarms.db")
+    api = Api(AlarmBook(store, Place(ZoneInfo("Europe/Berlin"), None, False), ManualClock(START)))
+    assert api.handle("POST", "/api/alarms", {}, {"time": "06:30"})[0] == 201
+    pages = store._db.execute("PRAGMA page_count").fetchone()[0]
+    store._db.execute(f"PRAGMA max_page_count={pages}")  # the disk is full: no page more
+    before = api.handle("GET", "/api/alarms")
+    for index in range(400):  # until a new page is needed
+        body = {"kind": "bedtime", "time": f"{index // 60:02d}:{index % 60:02d}", "sequence": "tend-the-flame",
+                "label": f"bedtime number {index} with a long label"}
+        status, answer = api.handle("POST", "/api/alarms", {}, body)
+        if status != 201:
+            break
+    assert status == 503 and "full" in answer["error"] and "nothing was changed" in answer["error"]
+    assert "\n" not in answer["error"]
+    after = api.handle("GET", "/api/alarms")[1]
+    assert after[0] == before[1][0] and len(after) == index + 1  # the alarms as they were, all of them
+    store.close()
+
+
+def test_a_corrupt_store_at_start_is_kept_aside_and_the_light_starts(tmp_path, caplog):
+    from device.config import load_config
+    from device.output import NullOutput
+    from device.service import build_service
+    from tests.device.service.conftest import make_home
+    home = make_home(tmp_path / "home")
+    (home / "alarms.db").write_bytes(b"this is not a database, it is a shopping list\n" * 100)
+    with caplog.at_level(logging.ERROR, logger="emberwake"):
+        service = build_service(load_config(home), NullOutput(12), clock=ManualClock(START), serve_api=False).start()
+    try:
+        assert service.store.alarms() == []
+        service.book.add("wake", "06:30")  # and it takes alarms again
+    finally:
+        service.shutdown()
+    kept = sorted(path.name for path in home.iterdir() if ".corrupt-" in path.name)
+    assert kept == ["alarms.db.corrupt-20300107T060000Z"]
+    assert (home / kept[0]).read_bytes().startswith(b"this is not a database")
+    said = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(said) == 1 and "kept aside as alarms.db.corrupt-20300107T060000Z" in said[0]
+
+
+def test_a_broken_config_at_start_keeps_the_last_good_one(tmp_path):
+    from device.config import LAST_GOOD_NAME, load_service_config
+    from tests.device.service.conftest import make_home
+    home = make_home(tmp_path / "home")
+    with (home / "config.toml").open("a") as config:
+        config.write("\n[ring]\npixels = 16\n")
+    good, said = load_service_config(home)
+    assert good.ring.pixels == 16 and said == [] and (home / LAST_GOOD_NAME).exists()
+    (home / "config.toml").write_text("[ring]\npixels = 'sixteen'\n")
+    kept, said = load_service_config(home)
+    assert kept.ring.pixels == 16 and kept.zone.key == "Europe/Berlin"  # as it was
+    assert said[0].endswith("ring.pixels: expected a whole number, got 'sixteen'") and "\n" not in said[0]
+    assert said[-1].endswith("config.toml is broken: running on the last good config")
+
+
+def test_an_alarm_whose_sequence_file_went_missing_still_wakes_with_the_built_in_sunrise(tmp_path, caplog):
+    from device.config import load_config
+    from device.output import NullOutput
+    from device.service import build_service
+    from tests.device.service.conftest import make_home
+    home = make_home(tmp_path / "home")
+    folder = home / "sequences"
+    folder.mkdir(exist_ok=True)
+    builtin = Path(__file__).resolve().parents[2] / "sequences" / "builtin" / "lavender-dawn.toml"
+    (folder / "my-dawn.toml").write_text(builtin.read_text().replace('name = "lavender-dawn"', 'name = "my-dawn"'))
+    clock = ManualClock(START)  # 07:00 in Berlin
+    service = build_service(load_config(home), NullOutput(12), clock=clock, serve_api=False).start()
+    try:
+        service.book.add("wake", "08:00", "daily", "my-dawn", rise="30m")
+        (folder / "my-dawn.toml").unlink()  # deleted after it was set
+        assert service.timers.wait_caught_up()
+        with caplog.at_level(logging.INFO, logger="emberwake"):
+            clock.advance_to(START + dt.timedelta(minutes=30))  # 07:30 local: the rise starts
+            assert service.timers.wait_caught_up()
+            assert service.player.wait_for(lambda state: state.label == "wake 1")
+        said = [r.getMessage() for r in caplog.records]
+        assert any(line.startswith("sequence my-dawn cannot be used (") and
+                   line.endswith("playing storm-to-firelight instead") for line in said), said
+        assert any(line.startswith("wake 1 (") and line.endswith("starts: storm-to-firelight") for line in said)
+    finally:
+        service.shutdown()
