@@ -77,6 +77,21 @@ else
   echo "   [ring] driver = \"$driver\": the service runs as $SERVICE_USER"
   rm -f "$UNIT_DIR/emberwake.service.d/pwm-as-root.conf"
 fi
+web_port=$(EMBERWAKE_HOME="$STATE" "$PREFIX/venv/bin/python" -c \
+  'import os, pathlib; from device.config import load_config
+listen = load_config(pathlib.Path(os.environ["EMBERWAKE_HOME"])).web.listen
+print(listen[1] if listen else "")' 2>/dev/null) || web_port=""
+if [[ -n $web_port && -d /etc/avahi/services ]]; then
+  echo "   [web] listen: the phone page on port $web_port, announced by avahi (pair a phone: emberwake web pair)"
+  sed "s#<port>8080</port>#<port>$web_port</port>#" "$SOURCE/deploy/emberwake-web.avahi.service" \
+    > /etc/avahi/services/emberwake.service
+  chmod 644 /etc/avahi/services/emberwake.service
+elif [[ -n $web_port ]]; then
+  echo "   [web] listen: the phone page on port $web_port (install avahi-daemon to announce it as $(hostname).local)"
+else
+  echo "   the phone page is on 127.0.0.1 only; for phones on the LAN set [web] listen = \"0.0.0.0:8080\" in $STATE/config.toml"
+  rm -f /etc/avahi/services/emberwake.service
+fi
 systemctl daemon-reload
 systemctl enable emberwake.service >/dev/null
 systemctl restart emberwake.service

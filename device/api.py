@@ -1,4 +1,5 @@
-"""The service's small JSON API on 127.0.0.1, and the clients the CLI uses.
+"""The service's small JSON API on 127.0.0.1 (and, with [web] listen, on the LAN behind the
+pairing gate of device/web/gate.py), and the clients the CLI uses.
 
     GET    /api/status                      what the ring shows, whether the clock is trusted
     GET    /api/alarms[?kind=wake|bedtime]  the alarms, each with its next time
@@ -6,6 +7,7 @@
                                             ("on": "2026-12-24", a one-off that disables itself after)
     DELETE /api/alarms/ID                   remove
     POST   /api/alarms/ID/skip|unskip|enable|disable   (unskip: give back the skipped occurrence)
+    GET    /api/sequences                   the sequences that load: name, kind (wake, dusk...), description
     GET    /api/pauses                      the pauses not over yet
     POST   /api/pause {"from": "2026-12-24", "to": "2026-12-28", "id": 3}   no wake light those
                                             local dates (without "id": every repeating wake alarm)
@@ -15,6 +17,9 @@
     POST   /api/skip-next                   skip the next wake alarm, or undo that skip
     POST   /api/light {"on": true, "level": 0.5}  the night light; level 0-1 of its own (optional)
     POST   /api/play {"sequence": "breathe", "duration": "20m"}
+    POST   /api/pair {"code": "123456"}     a token for the phone page (device/web/gate.py), also
+                                            as a cookie; /api/pair/code (a new code) and
+                                            /api/pair/forget (unpair all) from the loopback only
 
 Answers are JSON; errors are {"error": "one line"} with 400 (bad input) or 404 (no such alarm
 or path). Requests that change something must say Content-Type: application/json, which a web
@@ -24,6 +29,7 @@ page elsewhere cannot send here without a CORS preflight (which this server neve
 
 from __future__ import annotations
 
+import functools
 import http.client
 import json
 import logging
@@ -36,6 +42,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from device.alarms import AlarmError
 from device.book import MAX_COUNT, AlarmBook, NotFound
+from device.web.gate import SECURITY_HEADERS, Request as WebRequest
+from sequences.catalog import entries
 from sequences.loader import SequenceLoadError
 from sequences.tomlfile import printable
 from sequences.units import parse_seconds, show
@@ -120,6 +128,9 @@ class Api:
             count = _count(query.get("count", "5"))
             after = book.parse_instant(query["from"]) if query.get("from") else None
             return 200, [book.occurrence_json(o) for o in book.upcoming(count, after, kind)]
+        if what == "sequences" and not rest and method == "GET":
+            return 200, [{"name": e.sequence.name, "kind": e.sequence.kind, "description": e.sequence.description}
+                         for e in entries(book.sequence_dirs) if e.sequence is not None]
         if what == "pauses" and not rest and method == "GET":
             return 200, [book.pause_json(p) for p in book.pauses()]
         if what in ("pause", "resume") and not rest and method == "POST":
@@ -212,35 +223,59 @@ def _count(text: str) -> int:
 # The server
 
 class ApiServer:
-    """Api over HTTP on 127.0.0.1:port, in its own threads."""
+    """Api over HTTP on 127.0.0.1:port, in its own threads; with a `gate` (device/web/gate.py)
+    also the phone page, and every request passes the gate first. `listen` (host, port): one more
+    address to serve the same on ([web] listen, such as the LAN's 0.0.0.0:8080).
 
-    def __init__(self, api: Api, port: int, log: logging.Logger | None = None):
+    The stdlib's ThreadingHTTPServer: a few requests a minute from one phone and the CLI need no
+    framework, and it adds no dependency to the Pi; each request gets its own thread."""
+
+    def __init__(self, api: Api, port: int, log: logging.Logger | None = None, *, gate=None,
+                 listen: tuple[str, int] | None = None):
         self.api = api
         self.log = log or logging.getLogger("emberwake.api")
-        handler = type("Handler", (_Handler,), {"api": api, "log": self.log})
-        self.httpd = ThreadingHTTPServer((HOST, port), handler)  # OSError if the port is taken
-        self.httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.2},
-                                        name="emberwake-api", daemon=True)
+        handler = type("Handler", (_Handler,), {"api": api, "log": self.log, "gate": gate})
+        self.servers = [ThreadingHTTPServer((HOST, port), handler)]  # OSError if the port is taken
+        try:
+            if listen is not None:
+                self.servers.append(ThreadingHTTPServer(listen, handler))
+        except BaseException:
+            self.servers[0].server_close()
+            raise
+        self._threads = []
+        for httpd, name in zip(self.servers, ("emberwake-api", "emberwake-web")):
+            httpd.daemon_threads = True
+            self._threads.append(threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.2},
+                                                  name=name, daemon=True))
 
     @property
     def port(self) -> int:
-        return self.httpd.server_address[1]
+        return self.servers[0].server_address[1]
+
+    @property
+    def web_address(self) -> tuple[str, int] | None:
+        """Where [web] listen serves (the real port when given 0), or None."""
+        return self.servers[1].server_address[:2] if len(self.servers) > 1 else None
 
     def start(self) -> "ApiServer":
-        self._thread.start()
+        for thread in self._threads:
+            thread.start()
         return self
 
     def close(self) -> None:
-        if self._thread.is_alive():
-            self.httpd.shutdown()
-        self.httpd.server_close()
+        for httpd, thread in zip(self.servers, self._threads):
+            if thread.is_alive():
+                httpd.shutdown()
+            httpd.server_close()
 
 
 class _Handler(BaseHTTPRequestHandler):
     api: Api
     log: logging.Logger
+    gate: Any  # device.web.gate.Gate, or None: the API alone
     server_version = "emberwake"
+    sys_version = ""  # no Python version in the Server header
+    timeout = 60  # s: a browser's idle keep-alive connection ends (and its thread with it)
     protocol_version = "HTTP/1.1"
 
     def do_GET(self) -> None:
@@ -255,22 +290,36 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self, method: str) -> None:
         url = urlsplit(self.path)
         query = {k: v[-1] for k, v in parse_qs(url.query).items()}
+        read_body = functools.cache(lambda: self._body(method))  # the gate may read it first
         try:
-            body = self._body(method)
             door = "cli" if self.headers.get(DOOR_HEADER) == "cli" else "api"
+            if self.gate is not None:
+                request = WebRequest(method, url.path, self.headers, self.client_address[0],
+                                     self.connection.getsockname()[0])
+                passed = self.gate.before(request, read_body)
+                if not isinstance(passed, str):
+                    self._send(passed.status, passed.body, passed.content_type, passed.headers)
+                    return
+                door = passed
+            body = read_body()
             status, answer = self.api.handle(method, url.path, query, body, door)
         except ApiError as error:
             status, answer = _failure(error.status, error)
         except Exception as error:  # noqa: BLE001 - a bug must not take the service down; it is logged
-            self.log.exception("API %s %s failed", method, self.path)
+            self.log.exception("API %s %s failed", method, url.path)
             status, answer = 500, {"error": f"internal error: {type(error).__name__}"}
         if method != "GET" and status < 300:
             self.log.info("API %s %s: %s", method, url.path, _summary(answer))
-        data = json.dumps(answer).encode("utf-8")
+        self._send(status, json.dumps(answer).encode("utf-8"), "application/json")
+
+    def _send(self, status: int, data: bytes, content_type: str, headers: list[tuple[str, str]] = ()) -> None:
         self.send_response(status)
-        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
-        self.send_header("Cache-Control", "no-store")
+        for name, value in (SECURITY_HEADERS if self.gate is not None else (("Cache-Control", "no-store"),)):
+            self.send_header(name, value)
+        for name, value in headers:
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)
 

@@ -48,12 +48,17 @@ keeps the defaults (or, in a running service, the last good config): bad input l
     discovery_prefix = "homeassistant"
     node_id = "bedroom"        # default: emberwake_ and the hostname; [a-zA-Z0-9_-]
     reconnect_min_s = 1.0      # paho's reconnect backoff, doubling up to reconnect_max_s = 120
+    [web]                      # the phone page (device/web); always on 127.0.0.1:port (above)
+    listen = "0.0.0.0:8080"    # also serve it here, such as on the LAN; every phone must pair first
+    hosts = ["bedside.lan"]    # more names it may be reached by (besides emberwake.local, the
+                               # machine's name and addresses, localhost)
 """
 
 from __future__ import annotations
 
 import functools
 import importlib.resources
+import ipaddress
 import os
 import re
 import tomllib
@@ -73,7 +78,7 @@ from sequences.tomlfile import FileProblems, TableReader, choice, integer, numbe
 from sequences.units import show
 
 MAX_CONFIG_BYTES = 64_000
-_SECTIONS = ("ring", "output", "sequences", "clock", "location", "service", "button", "mqtt")
+_SECTIONS = ("ring", "output", "sequences", "clock", "location", "service", "button", "mqtt", "web")
 _RING_KEYS = ("pixels", "driver", "pin", "led_type", "order", "white_balance")
 _OUTPUT_KEYS = ("fps", "budget_mA", "brightness")
 _SEQUENCE_KEYS = ("folder",)
@@ -83,6 +88,7 @@ _SERVICE_KEYS = ("port",)
 _BUTTON_KEYS = ("enabled", "pin", "snooze_minutes", "hold_s", "long_hold_s", "double_press_s", "bounce_s")
 _MQTT_KEYS = ("host", "port", "username", "password", "password_file", "tls", "discovery_prefix", "node_id",
               "reconnect_min_s", "reconnect_max_s")
+_WEB_KEYS = ("listen", "hosts")
 DEFAULT_PORT = 8787
 
 
@@ -143,6 +149,14 @@ def default_node_id() -> str:
 
 
 @dataclass(frozen=True)
+class WebSettings:
+    """The phone page ([web]): one more address to serve it on, and more names for the Host allowlist."""
+
+    listen: tuple[str, int] | None = None  # (address, port); None: on 127.0.0.1:port only
+    hosts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Config:
     """Settings read from config.toml, with defaults for everything left out."""
 
@@ -157,6 +171,7 @@ class Config:
     port: int = DEFAULT_PORT
     button: ButtonSettings = field(default_factory=ButtonSettings)
     mqtt: MqttSettings = field(default_factory=MqttSettings)
+    web: WebSettings = field(default_factory=WebSettings)
     source: str = ""  # the file read, or "" when all are defaults
 
     @property
@@ -316,6 +331,7 @@ class _ConfigReader(TableReader):
                     prefix="service.")
         button = self.button(data)
         mqtt = self.mqtt(data)
+        web = self.web(data)
         if self.problems:
             self.raise_problems()
         return Config(home=home, ring=RingSettings(pixels, pin, led_type, order, driver),
@@ -323,7 +339,7 @@ class _ConfigReader(TableReader):
                       sequence_dirs=(folder,) if folder else (paths.user_sequences_dir(home),),
                       timezone=timezone or system_timezone(), require_sync=require_sync,
                       location=(latitude, longitude) if latitude is not None and longitude is not None else None,
-                      port=port, button=button, mqtt=mqtt, source=self.source)
+                      port=port, button=button, mqtt=mqtt, web=web, source=self.source)
 
     def button(self, data: dict) -> ButtonSettings:
         table = self.section(data, "button", _BUTTON_KEYS)
@@ -395,6 +411,31 @@ def _topic_level(value: Any) -> str:
     if not isinstance(value, str) or not re.fullmatch(r"[a-zA-Z0-9_-]{1,64}", value):
         raise ValueError(f"expected 1-64 of a-z A-Z 0-9 _ -, got {value!r}")
     return value
+
+
+    def web(self, data: dict) -> WebSettings:
+        table = self.section(data, "web", _WEB_KEYS)
+        read = functools.partial(self.field, table, ("web",), where="", prefix="web.")
+        return WebSettings(listen=read(key="listen", read=_listen), hosts=read(key="hosts", read=_hosts, default=()))
+
+
+def _listen(value: Any) -> tuple[str, int]:
+    """'0.0.0.0:8080' or '[::]:8080' -> (address, port)."""
+    address, _, port = str(value).rpartition(":") if isinstance(value, str) else ("", "", "")
+    address = address.strip("[]")
+    try:
+        ipaddress.ip_address(address)
+    except ValueError:
+        raise ValueError(f"expected ADDRESS:PORT such as \"0.0.0.0:8080\", got {value!r}") from None
+    if not port.isdigit() or not (int(port) == 0 or 1024 <= int(port) <= 65535):
+        raise ValueError(f"the port in {value!r} must be 1024-65535")
+    return address, int(port)
+
+
+def _hosts(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(h, str) and h and " " not in h for h in value):
+        raise ValueError("expected a list of host names such as [\"bedside.lan\"]")
+    return tuple(h.lower() for h in value)
 
 
 def _folder(value: Any) -> Path:

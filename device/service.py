@@ -11,6 +11,9 @@ Threads, and who holds which lock:
 - emberwake-timers (Timers): calls Controller.tick() and the clock callbacks with no lock of its
   own held; Timers._lock guards only its plan.
 - emberwake-api and its request threads: call the Controls and the AlarmBook.
+- emberwake-web and its request threads ([web] listen): the same handler, on one more address.
+  Both pass the web gate first (device/web/gate.py), whose Pairing._lock is a leaf; its token
+  lookups take only Store._lock.
 - emberwake-button (Button): acts on gestures through the Controls; gpiozero's (or the simulator's)
   threads only queue edges under Button._lock and wake the clock.
 - emberwake-mqtt (MqttBridge, when [mqtt] host is set): sleeps on the clock; runs MQTT commands
@@ -49,6 +52,8 @@ from device.pipeline import Pipeline
 from device.player import Player
 from device.store import Store, open_store
 from device.timers import KEEP_OCCURRENCES_DAYS, Timers
+from device.web.gate import Gate, allowed_hosts
+from device.web.pairing import Pairing
 
 LOG = logging.getLogger("emberwake")
 
@@ -96,7 +101,10 @@ class Service:
                 self.gpio_button = attach_gpio_button(settings.pin, self.button, settings.bounce_s, self.log)
         if self.api_server is not None:
             self.api_server.start()
-            self.log.info("API on http://127.0.0.1:%d/api/status", self.api_server.port)
+            self.log.info("API and phone page on http://127.0.0.1:%d/", self.api_server.port)
+            if self.api_server.web_address:
+                self.log.info("phone page on http://%s:%d/ (pair a phone: emberwake web pair)",
+                              *self.api_server.web_address)
         if self.mqtt is not None:
             self.mqtt.start()
         self._log_next()
@@ -197,7 +205,9 @@ def build_service(config: Config, output: PixelOutput | None = None, *, clock: C
         book.on_change = service.changed
         timers.on_replan, timers.on_jump, timers.on_synced = service.replan, service.clock_jumped, service.clock_jumped
         if serve_api:
-            service.api_server = ApiServer(Api(book, controls), config.port if port is None else port, log)
+            gate = Gate(Pairing(store, clock, log), allowed_hosts(config.web.hosts))
+            service.api_server = ApiServer(Api(book, controls), config.port if port is None else port, log,
+                                           gate=gate, listen=config.web.listen)
         if config.mqtt.host:
             service.mqtt = MqttBridge(config.mqtt, controls, book, clock, log=log)
         return service

@@ -20,7 +20,7 @@ from typing import Iterator
 
 from device.alarms import Alarm, Pause, parse_days
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # Version 1, as the first release created it; a new file starts here and migrates like an old one.
 _SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS alarms (
@@ -54,6 +54,14 @@ CREATE TABLE pauses (
     alarm_id INTEGER,
     first_day TEXT NOT NULL,
     last_day TEXT NOT NULL CHECK (last_day >= first_day)
+);
+""",
+    # The phone page's pairings: only a SHA-256 of each token (device/web/pairing.py), never the token.
+    2: """
+CREATE TABLE web_tokens (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    token_sha256 TEXT NOT NULL UNIQUE,
+    paired_utc TEXT NOT NULL
 );
 """,
 }
@@ -210,6 +218,22 @@ class Store:
         with self._transaction() as db:
             db.execute("DELETE FROM occurrences WHERE day < ?", (day.isoformat(),))
             db.execute("DELETE FROM pauses WHERE last_day < ?", (day.isoformat(),))
+
+    # The phone page's pairings (hashes only)
+
+    def web_token_hashes(self) -> list[str]:
+        with self._lock:
+            return [row[0] for row in self._db.execute("SELECT token_sha256 FROM web_tokens ORDER BY id")]
+
+    def add_web_token(self, token_sha256: str, paired: dt.datetime) -> None:
+        with self._transaction() as db:
+            db.execute("INSERT INTO web_tokens (token_sha256, paired_utc) VALUES (?, ?)",
+                       (token_sha256, paired.astimezone(dt.timezone.utc).isoformat()))
+
+    def forget_web_tokens(self) -> int:
+        """Unpair every phone; returns how many pairings there were."""
+        with self._transaction() as db:
+            return db.execute("DELETE FROM web_tokens").rowcount
 
     # Small facts that must survive a restart
 

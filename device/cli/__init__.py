@@ -8,7 +8,7 @@ import sys
 
 from importlib.metadata import entry_points
 
-from device.cli import alarm_commands, play_commands, sequence_commands, service_commands
+from device.cli import alarm_commands, play_commands, sequence_commands, service_commands, web_commands
 from device.clock import Clock, RealClock
 from device.config import ConfigError, load_config, load_service_config
 from device.paths import expanded, home_dir
@@ -31,7 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", metavar="FILE", help="config file (default: config.toml in the state folder)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
-    for core in (sequence_commands, play_commands, alarm_commands, service_commands):
+    for core in (sequence_commands, play_commands, alarm_commands, service_commands, web_commands):
         core.register(commands)
     # Other packages' commands (the simulator's, the benchmark's), found by name as gpiozero finds
     # pin factories; they come after the core ones, so they may extend them (`run --sim`).

@@ -57,8 +57,9 @@ def _run_service(args: argparse.Namespace) -> int:
         service = build_service(config, output, clock=args.clock)
     except OSError as error:
         output.close()
-        print(f"emberwake: cannot serve the API on 127.0.0.1:{config.port} ({error.strerror}); "
-              "is emberwake already running? (set [service] port in config.toml)", file=sys.stderr)
+        where = f"127.0.0.1:{config.port}" + (" or {}:{}".format(*config.web.listen) if config.web.listen else "")
+        print(f"emberwake: cannot serve the API on {where} ({error.strerror}); "
+              "is emberwake already running? (set [service] port or [web] listen in config.toml)", file=sys.stderr)
         return 1
     except sqlite3.Error as error:
         output.close()

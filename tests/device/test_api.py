@@ -380,7 +380,7 @@ def test_the_server_closes_cleanly_and_stops_listening(api):
     port = server.port
     assert port > 0 and HttpClient(port, timeout_s=5).request("GET", "/api/alarms") == (200, [])
     server.close()
-    assert not server._thread.is_alive()  # noqa: SLF001 - the serving thread has ended
+    assert not any(thread.is_alive() for thread in server._threads)  # noqa: SLF001 - the serving threads ended
     assert not service_running(port)
     ApiServer(api, 0).close()  # a server never started closes too
 

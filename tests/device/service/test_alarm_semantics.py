@@ -286,7 +286,7 @@ def test_a_version_1_store_opens_and_upgrades_losing_nothing(cli, years):
     alarms_before, occurrences_before = store_rows(cli.home)
     listed = cli.ok("alarm", "list")  # opening it migrates it
     assert "'work'" in listed
-    assert schema(path) == (str(SCHEMA_VERSION), ["alarms", "meta", "occurrences", "pauses"])
+    assert schema(path) == (str(SCHEMA_VERSION), ["alarms", "meta", "occurrences", "pauses", "web_tokens"])
     assert store_rows(cli.home) == (alarms_before, occurrences_before)
     with sqlite3.connect(path) as db:
         assert db.execute("SELECT value FROM meta WHERE key='light_on'").fetchone() == ("1",)
