@@ -359,6 +359,12 @@ class _ConfigReader(TableReader):
                          f"{settings.long_hold_s:g} s must be longer than hold_s ({settings.hold_s:g} s)")
         return settings
 
+    def web(self, data: dict) -> WebSettings:
+        table = self.section(data, "web", _WEB_KEYS)
+        read = functools.partial(self.field, table, ("web",), where="", prefix="web.")
+        return WebSettings(listen=read(key="listen", read=_listen), hosts=read(key="hosts", read=_hosts, default=()))
+
+
     def mqtt(self, data: dict) -> MqttSettings:
         table = self.section(data, "mqtt", _MQTT_KEYS)
         read = functools.partial(self.field, table, ("mqtt",), where="", prefix="mqtt.")
@@ -411,12 +417,6 @@ def _topic_level(value: Any) -> str:
     if not isinstance(value, str) or not re.fullmatch(r"[a-zA-Z0-9_-]{1,64}", value):
         raise ValueError(f"expected 1-64 of a-z A-Z 0-9 _ -, got {value!r}")
     return value
-
-
-    def web(self, data: dict) -> WebSettings:
-        table = self.section(data, "web", _WEB_KEYS)
-        read = functools.partial(self.field, table, ("web",), where="", prefix="web.")
-        return WebSettings(listen=read(key="listen", read=_listen), hosts=read(key="hosts", read=_hosts, default=()))
 
 
 def _listen(value: Any) -> tuple[str, int]:

@@ -25,7 +25,8 @@ from tests.fuzz.mutations import EXTREME_NUMBERS, bounded, examples, tricky_text
 from tests.fuzz.store_state import restore_rows
 from tests.device.service.conftest import make_home, store_rows
 
-STATUSES = {200, 201, 400, 404, 415, 503}  # 503: a control asked of the API with no service behind it
+# 401/403/429: the web gate (no pairing, a foreign Host, a locked pairing); 503: a control with no service
+STATUSES = {200, 201, 400, 401, 403, 404, 415, 429, 503}
 ALARM_FIELDS = ("kind", "time", "days", "sequence", "rise", "hold", "label", "enabled")
 CONTROLS = ("status", "snooze", "dismiss", "stop", "light", "play")
 
