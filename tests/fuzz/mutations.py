@@ -213,3 +213,13 @@ def mutated(draw, seeds: dict[str, bytes]) -> tuple[str, bytes]:
     for _ in range(draw(st.integers(1, 4))):
         data = draw(st.sampled_from(MUTATIONS))(draw, data)
     return name, data
+
+
+def assert_problems_name_the_file(error, file) -> None:
+    """A refused file's error: at least one problem, each one printable line naming the file."""
+    assert error.problems, "an error with no problem in it"
+    for problem in error.problems:
+        line = str(problem)
+        assert line.isprintable() and "\n" not in line, repr(line)
+        assert line.startswith(f"{file}:") or line.startswith(f"{file} "), line
+        assert len(line) < 600, line

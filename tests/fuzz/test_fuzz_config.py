@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 
 from device.config import ConfigError, load_config
-from tests.fuzz.mutations import bounded, examples, mutated
+from tests.fuzz.mutations import assert_problems_name_the_file, bounded, examples, mutated
 
 SEEDS = {path.name: path.read_bytes() for path in sorted((Path(__file__).parent / "seeds").glob("*config.toml"))}
 FULL = SEEDS["full-config.toml"]
@@ -31,12 +31,7 @@ def check_config(home: Path, data: bytes) -> None:
     try:
         config = load_config(home)
     except ConfigError as error:
-        assert error.problems, "an error with no problem in it"
-        for problem in error.problems:
-            line = str(problem)
-            assert line.isprintable() and "\n" not in line, repr(line)
-            assert line.startswith(f"{file}:") or line.startswith(f"{file} "), line
-            assert len(line) < 600, line
+        assert_problems_name_the_file(error, file)
         return
     assert config.zone.key == config.timezone
     assert 1 <= config.ring.pixels <= 1024 and 1024 <= config.port <= 65535

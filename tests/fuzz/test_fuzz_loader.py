@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 
 from sequences.engine import Renderer
 from sequences.loader import SequenceLoadError, load_file
-from tests.fuzz.mutations import bounded, examples, mutated
+from tests.fuzz.mutations import assert_problems_name_the_file, bounded, examples, mutated
 
 ROOT = Path(__file__).parents[2]
 SEED_FOLDERS = (ROOT / "sequences" / "builtin", ROOT / "tests" / "sequences" / "broken")
@@ -35,12 +35,7 @@ def check_file(file: Path, data: bytes) -> None:
     try:
         sequence = load_file(file)
     except SequenceLoadError as error:
-        assert error.problems, "an error with no problem in it"
-        for problem in error.problems:
-            line = str(problem)
-            assert line.isprintable() and "\n" not in line, repr(line)
-            assert line.startswith(f"{file}:") or line.startswith(f"{file} "), line
-            assert len(line) < 600, line
+        assert_problems_name_the_file(error, file)
         return
     renderer = Renderer(sequence, None, 12)
     for t_s in (0.0, renderer.duration_s / 3, renderer.duration_s):
