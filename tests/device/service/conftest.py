@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import socket
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -92,3 +93,19 @@ def service(home, clock):
     running = build_service(load_config(home), NullOutput(12), clock=clock).start()
     yield running
     running.shutdown()
+
+
+def settle(service, clock: ManualClock, timeout_s: float = 10.0) -> None:
+    """Every thread of `service` has done what the test clock's time now asks: the timers (and the
+    button, if any) sleep, and the light sleeps on its frame or idles. The light may hand on from
+    one program to the next by itself (a cue ending), so this looks until all of it holds at once."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        assert service.timers.wait_caught_up(timeout_s)
+        assert service.button is None or service.button.wait_caught_up(timeout_s)
+        state = service.player.state
+        quiet = 1 + (service.button is not None) + (state.mode == "playing")  # each sleeps on the clock
+        if clock.asleep() == quiet and service.player.wait_for(lambda now: now == state, 0.0):
+            return
+        assert time.monotonic() < deadline, f"not settled: {state}, {clock.asleep()} asleep"
+        time.sleep(0.001)

@@ -9,7 +9,6 @@ import logging
 import os
 import signal
 import threading
-import time
 
 import numpy as np
 import pytest
@@ -26,7 +25,7 @@ from device.programs import clock_position
 from device.service import build_service
 from device.store import Store
 from tests.dates import local, shifted
-from tests.device.service.conftest import Cli
+from tests.device.service.conftest import Cli, settle
 
 BERLIN = "Europe/Berlin"
 PIXELS = 24
@@ -81,19 +80,8 @@ class Bedside:
         self.clock.advance(0.5)
         self.settle()
 
-    def settle(self, timeout_s: float = 5.0) -> None:
-        """Everything has acted on the clock's time now: the timers and the button sleep, and the
-        light sleeps on its frame (or idles). The light's thread may hand on from one program to
-        the next by itself (a cue ending), so this looks until all of it holds at once."""
-        service, deadline = self.service, time.monotonic() + timeout_s
-        while True:
-            assert service.button.wait_caught_up() and service.timers.wait_caught_up()
-            state = service.player.state
-            quiet = 3 if state.mode == "playing" else 2  # the timers, the button (and the frame loop)
-            if self.clock.asleep() == quiet and service.player.wait_for(lambda now: now == state, 0.0):
-                return
-            assert time.monotonic() < deadline, f"not settled: {state}, {self.clock.asleep()} asleep"
-            time.sleep(0.002)
+    def settle(self) -> None:
+        settle(self.service, self.clock)
 
     def at(self, text: str) -> None:
         self.clock.advance_to(local(text, BERLIN, self.years))

@@ -17,7 +17,6 @@ import os
 import random
 import re
 import threading
-import time
 
 import pytest
 
@@ -27,7 +26,7 @@ from device.output import NullOutput
 from device.service import build_service
 from device.occurrences import Location, occurrences_between
 from tests.dates import local
-from tests.device.service.conftest import make_home
+from tests.device.service.conftest import make_home, settle
 
 DAYS = int(os.environ.get("SOAK_DAYS", "7"))
 ZONES = {"Europe/Berlin": (52.52, 13.40), "America/New_York": (40.71, -74.01)}
@@ -62,18 +61,8 @@ class Month:
         self.service = build_service(self.config, NullOutput(24), clock=self.clock, serve_api=False).start()
         self.settle()
 
-    def settle(self, timeout_s: float = 10.0) -> None:
-        """Every thread has done what this instant asks: the timers sleep, the light sleeps on its
-        frame or idles (it may hand on from a program to the next by itself)."""
-        service, deadline = self.service, time.monotonic() + timeout_s
-        while True:
-            assert service.timers.wait_caught_up(timeout_s)
-            state = service.player.state
-            quiet = 2 if state.mode == "playing" else 1
-            if self.clock.asleep() == quiet and service.player.wait_for(lambda now: now == state, 0.0):
-                return
-            assert time.monotonic() < deadline, f"not settled: {state}"
-            time.sleep(0.001)
+    def settle(self) -> None:
+        settle(self.service, self.clock)
 
     def run_until(self, until: dt.datetime, events: list[tuple[dt.datetime, object]]) -> None:
         """Move the clock on, planned instant by planned instant, doing each event at its time."""
