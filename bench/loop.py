@@ -1,11 +1,19 @@
 """Group 2: the real-time loop as it runs in production: the Player's thread driving the real
-FrameLoop at 200 fps into a NullOutput, then the Player idle.
+FrameLoop (up to 200 fps, paced by the light) into a NullOutput, then the Player idle.
 
-What plays is a tour of storm-to-firelight at its real 30 minutes and real speed: an equal
-slice from the middle of each of its seven phases, one after another (cross-fades are left
-out: they are about 4% of the real sequence; their cost is in frame_cost). The loop is the
-production one; the only additions are that it keeps every frame's lateness (as the loop
-offers for benchmarks) and that the output notes when it was first and last shown a frame.
+What plays, on the real clock at real speed, is a tour of storm-to-firelight at its real 30
+minutes: an equal slice from the middle of each of its seven phases, one after another
+(cross-fades are left out: their cost is in frame_cost); then one fixed frame. The loop is the
+production one; the only additions are that it keeps every frame's lateness (as the loop offers
+for benchmarks) and that the output notes when it was first and last shown a frame.
+
+CPU per second of light: the whole 30-minute sunrise (storm-to-firelight), every phase and
+cross-fade, played by the same player and loop on a clock running SUNRISE_SPEED_X times real time,
+at 200 / SUNRISE_SPEED_X frames a second of light (as the simulator plays it): the real sleeping and
+waking, 200 frames a real second at most, real rendering. Each real second is a minute of light
+with the wake-ups and the pipeline's work of a real second, so CPU per real second stands for CPU
+per second of light at real speed. It errs high: frames 0.3 s of light apart are each rendered
+(none is interpolated between keyframes), and light that moves 60 times faster is paced faster.
 """
 
 from __future__ import annotations
@@ -26,6 +34,9 @@ from sequences.engine import Renderer
 
 FPS = 200.0
 PIXELS = 24
+SUNRISE = "storm-to-firelight"
+SUNRISE_S = 1800.0
+SUNRISE_SPEED_X = 60.0
 
 
 class _Tour:
@@ -63,8 +74,23 @@ class _LatenessLoop(FrameLoop):
     """The production FrameLoop, asked to keep each frame's lateness (PlayStats.lateness_s)."""
 
     def play(self, *args, **kwargs):
-        kwargs["record_lateness"] = True
+        kwargs["record_frames"] = True
         return super().play(*args, **kwargs)
+
+
+class _FastClock(RealClock):
+    """The real clock's sleeping (the way production sleeps), with its time running speed_x times faster."""
+
+    def __init__(self, speed_x: float):
+        super().__init__()
+        self.speed_x = speed_x
+        self._origin_s = time.monotonic()
+
+    def monotonic(self) -> float:
+        return (time.monotonic() - self._origin_s) * self.speed_x
+
+    def sleep(self, duration_s: float, until=None) -> None:
+        super().sleep(duration_s / self.speed_x, until)
 
 
 class _ConstantFrame:
@@ -84,8 +110,8 @@ def _play(player: Player, output: _TimedNullOutput, source) -> dict:
     ended = threading.Event()
     last_frame = []
 
-    def on_end() -> None:  # in the player's thread, after the last frame, before the blank
-        last_frame.append(output.last_s)
+    def on_end() -> None:  # in the player's thread, just after the last frame (written or not), before the blank
+        last_frame.append(time.monotonic())
         ended.set()
 
     cpu_start, wall_start = time.process_time(), time.monotonic()
@@ -103,6 +129,43 @@ def _wait_idle(player: Player, timeout_s: float = 10.0) -> None:
     deadline = time.monotonic() + timeout_s
     while player.state.mode != "idle" and time.monotonic() < deadline:
         time.sleep(0.01)
+
+
+def sunrise(quick: bool) -> dict:
+    """CPU per second of light over the whole sunrise at SUNRISE_SPEED_X (the module's docstring);
+    quick: its first and last 3 minutes only."""
+    renderer = Renderer(load_builtin(SUNRISE), SUNRISE_S, PIXELS)
+    parts = [(0.0, 180.0), (SUNRISE_S - 180.0, SUNRISE_S)] if quick else [(0.0, SUNRISE_S)]
+    clock = _FastClock(SUNRISE_SPEED_X)
+    output = _TimedNullOutput(PIXELS)
+    player = Player(FrameLoop(output, Pipeline(OutputSettings(), PIXELS), clock, FPS)).start()
+    cpu_s = wall_s = light_s = 0.0
+    shown = written = 0
+    try:
+        for from_s, until_s in parts:
+            ended = threading.Event()
+            source = renderer.frames()
+            cpu_start, wall_start = time.process_time(), time.monotonic()
+            player.play(Program(source, from_s, until_s, label="sunrise", on_end=ended.set,
+                                fps=FPS / SUNRISE_SPEED_X))
+            if not ended.wait((until_s - from_s) / SUNRISE_SPEED_X + 30.0):
+                raise RuntimeError("the player did not finish the sunrise")
+            cpu_s += time.process_time() - cpu_start
+            wall_s += time.monotonic() - wall_start
+            light_s += until_s - from_s
+            _wait_idle(player)
+            shown += player.last_stats.shown
+            written += player.last_stats.written
+    finally:
+        player.shutdown()
+    return {
+        "sequence": f"{SUNRISE} at {SUNRISE_S:g} s" + (", its first and last 3 minutes" if quick else ", all of it"),
+        "speed_x": SUNRISE_SPEED_X, "light_s": r(light_s, 1), "played_s": r(wall_s, 2),
+        "cpu_ms_per_second_of_light": r(1000.0 * cpu_s / wall_s, 3),
+        "cpu_percent_of_a_core": r(100.0 * cpu_s / wall_s, 3),
+        "frames_shown_per_real_s": r(shown / wall_s, 1),
+        "frames_written_per_real_s": r(written / wall_s, 1),
+    }
 
 
 def measure(quick: bool) -> dict:
@@ -169,4 +232,5 @@ def measure(quick: bool) -> dict:
         "idle_s": r(idle_wall, 2),
         "idle_mode": idle_mode,
         "idle_frames_shown": idle_frames,
+        "sunrise": sunrise(quick),
     }

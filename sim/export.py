@@ -68,7 +68,8 @@ def averaged_codes(renderer: Renderer, config: Config, bins: int) -> np.ndarray:
     clock = _InstantClock()
     ring = _BinningRing(config.ring.pixels, len(config.ring.order), config.ring.order, clock, bin_s, bins)
     pipeline = Pipeline(config.output, ring.pixel_count, ring.channels)
-    FrameLoop(ring, pipeline, clock, fps).play(renderer.frames(), threading.Event())
+    # A frame at every deadline, each written: the ring averages frames by count, not by how long each is held.
+    FrameLoop(ring, pipeline, clock, fps, adaptive=False).play(renderer.frames(), threading.Event())
     means = np.zeros_like(ring.sums)
     for index in range(bins):
         if ring.counts[index]:

@@ -43,8 +43,9 @@ class FakeClock(ManualClock):
 
 
 def loop_with(clock, fps=100.0):
+    """A loop that makes a frame for every deadline (its timing, apart from pacing by the light)."""
     output = CaptureOutput(4)
-    return FrameLoop(output, Pipeline(OutputSettings(), 4), clock, fps), output
+    return FrameLoop(output, Pipeline(OutputSettings(), 4), clock, fps, adaptive=False), output
 
 
 def test_each_frame_shows_the_sequence_at_its_deadline():
@@ -95,7 +96,7 @@ def test_the_real_clock_keeps_deadlines():
     output = CaptureOutput(4)
     loop = FrameLoop(output, Pipeline(OutputSettings(), 4), RealClock(), 200.0)
     start = time.monotonic()
-    stats = loop.play(Ramp(0.5), threading.Event(), record_lateness=True)
+    stats = loop.play(Ramp(0.5), threading.Event(), record_frames=True)
     assert time.monotonic() - start == pytest.approx(0.5, abs=0.1)
     assert stats.shown + stats.dropped == 101
     assert np.median(stats.lateness_s) < 0.002
