@@ -23,14 +23,16 @@ import time
 
 import numpy as np
 
-from bench.stats import percentile, r
+from bench.light import _warm, ieee_1789
+from bench.shown import ConstantFrame, ShownLight
+from bench.stats import percentile, r, ring_light
 from device.clock import RealClock
 from device.frame_loop import FrameLoop
 from device.output import NullOutput
 from device.pipeline import OutputSettings, Pipeline
 from device.player import Player, Program
 from sequences.catalog import load_builtin
-from sequences.engine import Renderer
+from sequences.engine import Renderer, light_rgb
 
 FPS = 200.0
 PIXELS = 24
@@ -93,17 +95,6 @@ class _FastClock(RealClock):
         super().sleep(duration_s / self.speed_x, until)
 
 
-class _ConstantFrame:
-    """A FrameSource that costs nothing to render: one fixed frame (the loop's own cost, and the pipeline's)."""
-
-    def __init__(self, frame: np.ndarray, duration_s: float):
-        self.duration_s = duration_s
-        self._frame = frame
-
-    def frame(self, t_s: float) -> np.ndarray:  # noqa: ARG002 - the same frame at every time
-        return self._frame
-
-
 def _play(player: Player, output: _TimedNullOutput, source) -> dict:
     """Play `source` to its end on the running player; its stats, CPU and wall times."""
     output.first_s, output.frames = None, 0
@@ -129,6 +120,29 @@ def _wait_idle(player: Player, timeout_s: float = 10.0) -> None:
     deadline = time.monotonic() + timeout_s
     while player.state.mode != "idle" and time.monotonic() < deadline:
         time.sleep(0.01)
+
+
+PACED_FLICKER_LSTAR = (15.0, 20.0, 30.0, 40.0, 50.0, 60.0, 80.0, 100.0)
+
+
+def paced_flicker(quick: bool) -> dict:
+    """The flicker of a steady warm light (2700 K on every LED) as the LEDs show it at the loop's own
+    pace (bench/shown.py), at levels where the loop runs below its full rate: each component
+    against IEEE 1789's curves (the flicker group measures the dither at the full rate, up to L* 10)."""
+    seconds = 2.0 if quick else 4.0
+    levels = {}
+    for lstar in PACED_FLICKER_LSTAR:
+        frame = np.broadcast_to(light_rgb(_warm(), lstar), (PIXELS, 3)).copy()
+        shown = ShownLight(Pipeline(OutputSettings(), PIXELS), FPS)
+        shown.play(ConstantFrame(frame, seconds), 0.0, 1.0)  # into the steady state: dither, pace
+        held = shown.play(ConstantFrame(frame, seconds + 1.0), 1.0, 1.0 + seconds - 1.0 / FPS)
+        written = len(shown.output.times)
+        levels[f"L* {lstar:g}"] = {"frames_written_per_s": r(written / seconds, 1), **ieee_1789(ring_light(held))}
+    return {
+        "colour": "2700 K on all 24 LEDs", "seconds_analysed": seconds, "levels": levels,
+        "ieee1789_low_risk_worst_ratio": max(v["ieee1789_low_risk_worst_ratio"] for v in levels.values()),
+        "ieee1789_no_effect_worst_ratio": max(v["ieee1789_no_effect_worst_ratio"] for v in levels.values()),
+    }
 
 
 def sunrise(quick: bool) -> dict:
@@ -180,7 +194,7 @@ def measure(quick: bool) -> dict:
         inner_end = placed.end_s - (following.crossfade_in_s / 2 if following else 0.0)
         starts.append((inner_start + inner_end) / 2)
     tour = _Tour(renderer, starts, play_s / len(starts))
-    constant = _ConstantFrame(renderer.frame(starts[-1]), baseline_s)
+    constant = ConstantFrame(renderer.frame(starts[-1]), baseline_s)
 
     output = _TimedNullOutput(PIXELS)
     player = Player(_LatenessLoop(output, Pipeline(OutputSettings(), PIXELS), RealClock(), FPS)).start()
@@ -233,4 +247,5 @@ def measure(quick: bool) -> dict:
         "idle_mode": idle_mode,
         "idle_frames_shown": idle_frames,
         "sunrise": sunrise(quick),
+        "paced_flicker": paced_flicker(quick),
     }

@@ -62,6 +62,8 @@ class FrameMaker:
 
     `adaptive` False: every frame is rendered exactly and the stride is always 1 (exports, tests of
     the loop's own timing). One per play: it keeps the keyframes and the last frame it rendered.
+    Frames between keyframes are interpolated in the pipeline's float codes (linear light, power-
+    limited: a blend of two frames within the budget is within it) and only then dithered.
     """
 
     def __init__(self, source, pipeline: Pipeline, period_s: float, adaptive: bool = True):
@@ -78,7 +80,9 @@ class FrameMaker:
         # Interpolation only where it saves renders: two or more frames between keyframes.
         self._keyframes = adaptive and KEYFRAME_S >= 2.0 * period_s
         self._pair_n: int | None = None  # keyframes n and n + 1, at n * KEYFRAME_S
-        self._a = self._b = self._difference = self._between = None
+        self._b: np.ndarray | None = None  # keyframe n + 1, linear
+        self._a_codes = self._b_codes = self._codes_difference = None
+        self._between = np.empty((pipeline.pixels, pipeline.channels))
         self._pair_level = self._pair_change = 0.0
         self._pair_exact = False
         self._last: np.ndarray | None = None  # the last frame rendered exactly, and its time
@@ -90,10 +94,10 @@ class FrameMaker:
         if not self.adaptive:
             return self.pipeline.process(self.source.frame(t_s))
         if self._keyframes and not exact and self.stride * self.period_s < KEYFRAME_S:
-            linear = self._interpolated(t_s)
-            if linear is not None:
+            codes = self._interpolated(t_s)
+            if codes is not None:
                 self.stride = stride_for(self._pair_level, self._pair_change * self.period_s)
-                return self.pipeline.process(linear)
+                return self.pipeline.ditherer.quantise(codes)
         linear = self._rendered(t_s)
         level = self._level(linear)
         previous, self._last, gap_s = self._last, linear, t_s - self._last_t_s
@@ -111,7 +115,7 @@ class FrameMaker:
         return float(np.vdot(self._luma_codes, linear))
 
     def _largest_change(self, frame: np.ndarray, other: np.ndarray) -> float:
-        """The most any channel differs between two frames, in codes."""
+        """The most any channel differs between two linear frames, in codes."""
         difference = np.subtract(frame, other, out=self._difference_buffer)
         return float(_largest(np.absolute(difference, out=difference), axis=None)) * self._code_scale
 
@@ -120,27 +124,26 @@ class FrameMaker:
         return np.array(self.source.frame(t_s), dtype=float)
 
     def _interpolated(self, t_s: float) -> np.ndarray | None:
-        """The frame at t_s between its two keyframes, or None where they are too far apart."""
+        """The float codes at t_s between its two keyframes, or None where they are too far apart."""
         n = math.floor(t_s / KEYFRAME_S)
         if n != self._pair_n:
             self._load_pair(n)
         if self._pair_exact:
             return None
-        share = t_s / KEYFRAME_S - n
-        between = np.multiply(self._difference, share, out=self._between)
-        between += self._a
+        between = np.multiply(self._codes_difference, t_s / KEYFRAME_S - n, out=self._between)
+        between += self._a_codes
         return between
 
     def _load_pair(self, n: int) -> None:
         if self._pair_n is not None and n == self._pair_n + 1:
-            a = self._b  # moving on by one keyframe: the old second one is the new first
+            a, a_codes = self._b, self._b_codes  # on by one keyframe: the old second one is the new first
         else:
             a = self._keyframe(n)
+            a_codes = self.pipeline.codes(a)
         b = self._keyframe(n + 1)
-        self._pair_n, self._a, self._b = n, a, b
-        self._difference = np.subtract(b, a)
-        if self._between is None:
-            self._between = np.empty_like(a)
+        b_codes = self.pipeline.codes(b)
+        self._pair_n, self._b, self._a_codes, self._b_codes = n, b, a_codes, b_codes
+        self._codes_difference = np.subtract(b_codes, a_codes)
         change_codes = self._largest_change(b, a)
         self._pair_exact = change_codes > INTERPOLATE_MAX_CODES
         self._pair_change = change_codes / KEYFRAME_S  # codes a second

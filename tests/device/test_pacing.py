@@ -8,7 +8,7 @@ import threading
 import numpy as np
 import pytest
 
-from device.clock import ManualClock
+from device.clock import InstantClock, ManualClock
 from device.frame_loop import REFRESH_S, FrameLoop
 from device.output import CaptureOutput
 from device.pacing import KEYFRAME_S, LEVEL_PER_STRIDE_CODES, MAX_STEP_CODES, MAX_STRIDE, stride_for
@@ -16,19 +16,11 @@ from device.pipeline import OutputSettings, Pipeline
 from device.player import MAX_SILENCE_S, Player, Program
 from device.programs import FadeOut
 
+START = dt.datetime(2030, 1, 1, tzinfo=dt.timezone.utc)
+
 PIXELS = 24
 FPS = 200.0
 PERIOD_S = 1.0 / FPS
-
-
-class FakeClock(ManualClock):
-    """Time that passes only when the loop sleeps."""
-
-    def __init__(self):
-        super().__init__(dt.datetime(2030, 1, 1, tzinfo=dt.timezone.utc))
-
-    def sleep(self, duration_s: float, until=None) -> None:
-        self.advance(max(duration_s, 0.0))
 
 
 class Light:
@@ -58,7 +50,7 @@ class ShownAt(CaptureOutput):
 
 
 def play(source, until_s=None):
-    clock = FakeClock()
+    clock = InstantClock(START)
     output = ShownAt(clock)
     loop = FrameLoop(output, Pipeline(OutputSettings(), PIXELS), clock, FPS)
     stats = loop.play(source, threading.Event(), until_s=until_s, record_frames=True)
