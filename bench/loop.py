@@ -116,6 +116,20 @@ def _play(player: Player, output: _TimedNullOutput, source) -> dict:
             "first_s": output.first_s, "last_s": last_frame[0]}
 
 
+def sleep_only_lateness_ms(seconds: float) -> np.ndarray:
+    """Each wake-up's lateness (ms) of a loop that does nothing but sleep to 5 ms deadlines: this
+    machine's own, against which the frame loop's is to be read (a shared machine's is most of it)."""
+    start = time.monotonic()
+    lateness = []
+    for k in range(1, int(seconds * FPS) + 1):
+        deadline = start + k / FPS
+        left_s = deadline - time.monotonic()
+        if left_s > 0:
+            time.sleep(left_s)
+        lateness.append(time.monotonic() - deadline)
+    return np.asarray(lateness) * 1000.0
+
+
 def _wait_idle(player: Player, timeout_s: float = 10.0) -> None:
     deadline = time.monotonic() + timeout_s
     while player.state.mode != "idle" and time.monotonic() < deadline:
@@ -202,6 +216,7 @@ def measure(quick: bool) -> dict:
         deadline = time.monotonic() + 10.0
         while output.frames == 0 and time.monotonic() < deadline:  # the player's first act: blank the ring
             time.sleep(0.01)
+        sleep_only_ms = sleep_only_lateness_ms(2.0 if quick else 5.0)
         played = _play(player, output, tour)
         baseline = _play(player, output, constant)
         time.sleep(0.2)
@@ -231,6 +246,8 @@ def measure(quick: bool) -> dict:
         "lateness_p99_ms": r(percentile(lateness_ms, 99), 4),
         "lateness_max_ms": r(float(lateness_ms.max()), 4),
         "late_over_0_5_ms_frames": int((lateness_ms > 0.5).sum()),
+        "sleep_only_lateness_p50_ms": r(percentile(sleep_only_ms, 50), 4),
+        "sleep_only_lateness_p99_ms": r(percentile(sleep_only_ms, 99), 4),
         "last_frame_t_s": r(stats.last_t_s, 4),
         "wall_first_to_last_frame_s": r(shown_span_s, 4),
         "drift_ms": r(drift_ms, 4),

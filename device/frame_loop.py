@@ -31,6 +31,7 @@ from device.pipeline import Pipeline
 DEFAULT_FPS = 200.0
 MAX_FPS = 400.0  # a WS2812B refreshes its PWM at about 400 Hz: faster frames buy nothing
 LOOKAHEAD_PERIODS = 32  # frames are made up to this many periods (160 ms at 200 fps) ahead
+MAKE_MARGIN_S = 0.001  # making ahead stops this long before the next frame is due, so that it goes out on time
 # An unchanged frame is written again this often: the watchdog's evidence that writes still go
 # out (MAX_SILENCE_S is 5 s), and LEDs upset by a glitch on the data line are put right.
 REFRESH_S = 1.0
@@ -134,8 +135,9 @@ class FrameLoop:
 
     def _make_ahead(self, maker: FrameMaker, queue: deque, start: float, k: int, from_s: float, end_s: float,
                     period_s: float) -> tuple[bool, int]:
-        """Make frames from grid index k on into `queue`, until the first of them is due, or they
-        reach LOOKAHEAD_PERIODS ahead, or the last (at end_s) is made. (made the last, next k)."""
+        """Make frames from grid index k on into `queue`, until the first of them is nearly due (within
+        MAKE_MARGIN_S), or they reach LOOKAHEAD_PERIODS ahead, or the last (at end_s) is made.
+        (made the last, next k)."""
         first_k = k
         while True:
             t_s = min(from_s + k * period_s, end_s)
@@ -145,7 +147,7 @@ class FrameLoop:
             k += maker.stride
             if last:
                 return True, k
-            if k - first_k >= LOOKAHEAD_PERIODS or self.clock.monotonic() >= queue[0][0]:
+            if k - first_k >= LOOKAHEAD_PERIODS or self.clock.monotonic() >= queue[0][0] - MAKE_MARGIN_S:
                 return False, k
 
     def _show(self, codes: np.ndarray, stats: PlayStats) -> None:
