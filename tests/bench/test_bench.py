@@ -114,3 +114,20 @@ def test_ieee_1789_reads_a_tone_between_bins_against_both_curves(hz, percent, lo
     assert figures["ieee1789_low_risk_worst_modulation_percent"] == pytest.approx(percent, rel=0.01)
     assert figures["ieee1789_low_risk_worst_ratio"] == pytest.approx(low_risk, rel=0.02)
     assert figures["ieee1789_no_effect_worst_ratio"] == pytest.approx(no_effect, rel=0.02)
+
+
+def test_the_light_shown_holds_each_frame_written_until_the_next():
+    from bench.shown import ConstantFrame, ShownLight
+    from device.frame_loop import REFRESH_S
+    from device.pipeline import OutputSettings, Pipeline
+
+    shown = ShownLight(Pipeline(OutputSettings(), 24), FPS)
+    whole = np.full((24, 3), 128.0 / 255.0)  # a whole code everywhere: every frame the same
+    held = shown.play(ConstantFrame(whole, 3.0), 0.0, 3.0)
+    assert held.shape == (3 * FPS + 1, 24, 3) and (held == 128).all()
+    assert len(shown.output.times) == int(3.0 / REFRESH_S)  # the first, then a refresh each second
+    # A fraction of a code: the loop shows it at its low rate, and what the LEDs hold averages to it.
+    fraction = np.full((24, 3), 100.4 / 255.0)
+    held = shown.play(ConstantFrame(fraction, 3.0), 0.0, 3.0)
+    assert len(shown.output.times) < held.shape[0] / 8
+    assert held.mean() == pytest.approx(100.4, abs=0.02)
