@@ -2,10 +2,11 @@
 FrameLoop (up to 200 fps, paced by the light) into a NullOutput, then the Player idle.
 
 What plays, on the real clock at real speed, is a tour of storm-to-firelight at its real 30
-minutes: an equal slice from the middle of each of its seven phases, one after another
-(cross-fades are left out: their cost is in frame_cost); then one fixed frame. The loop is the
-production one; the only additions are that it keeps every frame's lateness (as the loop offers
-for benchmarks) and that the output notes when it was first and last shown a frame.
+minutes: TOUR_SLICES equal slices spread evenly over it (one every 86 s of light, cross-fades
+and all), one after another, so its CPU is that of a second of the sunrise's light at real speed,
+sampled; then one fixed frame. The loop is the production one; the only additions are that it
+keeps every frame's lateness (as the loop offers for benchmarks) and that the output notes when
+it was first and last shown a frame.
 
 CPU per second of light: the whole 30-minute sunrise (storm-to-firelight), every phase and
 cross-fade, played by the same player and loop on a clock running SUNRISE_SPEED_X times real time,
@@ -36,6 +37,7 @@ from sequences.engine import Renderer, light_rgb
 
 FPS = 200.0
 PIXELS = 24
+TOUR_SLICES = 21
 SUNRISE = "storm-to-firelight"
 SUNRISE_S = 1800.0
 SUNRISE_SPEED_X = 60.0
@@ -200,14 +202,10 @@ def measure(quick: bool) -> dict:
     play_s = 7.0 if quick else 63.0
     baseline_s = 1.5 if quick else 5.0
     idle_s = 2.0 if quick else 10.0
-    renderer = Renderer(load_builtin("storm-to-firelight"), 1800.0, PIXELS)
-    starts = []
-    for index, placed in enumerate(renderer.placed):
-        following = renderer.placed[index + 1] if index + 1 < len(renderer.placed) else None
-        inner_start = placed.start_s + placed.crossfade_in_s / 2
-        inner_end = placed.end_s - (following.crossfade_in_s / 2 if following else 0.0)
-        starts.append((inner_start + inner_end) / 2)
-    tour = _Tour(renderer, starts, play_s / len(starts))
+    renderer = Renderer(load_builtin(SUNRISE), SUNRISE_S, PIXELS)
+    slices = 7 if quick else TOUR_SLICES
+    starts = [(index + 0.5) * renderer.duration_s / slices for index in range(slices)]
+    tour = _Tour(renderer, starts, play_s / slices)
     constant = ConstantFrame(renderer.frame(starts[0]), baseline_s)  # the night sky: dim, at the full rate
 
     output = _TimedNullOutput(PIXELS)
@@ -237,7 +235,7 @@ def measure(quick: bool) -> dict:
     drift_ms = (shown_span_s - stats.last_t_s) * 1000.0
     baseline_stats = baseline["stats"]
     return {
-        "sequence": "storm-to-firelight at 1800 s, a slice from the middle of each phase in turn",
+        "sequence": f"{SUNRISE} at {SUNRISE_S:g} s, {slices} slices spread evenly over it, in turn",
         "fps": FPS, "pixels": PIXELS,
         "played_s": r(played["wall_s"], 2),
         "frames_shown": stats.shown, "frames_written": stats.written,
