@@ -27,6 +27,7 @@ SEQUENCE = "storm-to-firelight"
 SEQUENCE_S = 1800.0
 FPS = 200.0
 ORDER = "GRB"
+PULSE_MIN_CALLS = 50  # Pulse frames timed after each window, at least
 PULSE_COLOUR = (255, 147, 41)  # a warm white, as a wake light would pulse
 
 
@@ -83,7 +84,7 @@ class _TimedDither:
         return out
 
 
-def _ours(pixels: int, window_s: float) -> dict:
+def _ours(pixels: int, window_s: float, pulse: _Pulse) -> dict:
     renderer = Renderer(load_builtin(SEQUENCE), SEQUENCE_S, pixels)
     clock = time.perf_counter_ns
     by_phase: dict[str, list[int]] = {}
@@ -99,6 +100,7 @@ def _ours(pixels: int, window_s: float) -> dict:
             wire_bytes(maker.make(t_s), ORDER)
             t_s += maker.stride / FPS
         costs = by_phase.setdefault(window.phase, [])
+        made_before = len(costs)
         while t_s < window.start_s + window_s:
             a = clock()
             codes = maker.make(t_s)
@@ -111,6 +113,7 @@ def _ours(pixels: int, window_s: float) -> dict:
             parts["pack"].append(c - b)
             t_s += maker.stride / FPS
             made += 1
+        pulse.time(max(len(costs) - made_before, PULSE_MIN_CALLS))  # as many Pulse frames, in turn
     every = np.concatenate([np.asarray(v, dtype=float) for v in by_phase.values()]) / 1000.0
     result = {
         "frames_timed": int(every.size),
@@ -143,41 +146,57 @@ def _render_by_effect(renderer: Renderer, frames: int = 100) -> dict:
     return {name: percentile(np.asarray(v) / 1000.0, 50) for name, v in costs.items()}
 
 
-def _pulse(pixels: int, frames: int) -> dict:
-    PixelBuf, Pulse, clocked_modules = import_led_animation()
+class _Pulse:
+    """adafruit_led_animation's Pulse on a PixelBuf that sends nothing, on a clock of our own (5 ms
+    a call: one 200 fps frame, so every call is due to draw). Timed in turns with our frames, so a
+    change in the machine's speed during the run falls on both alike. A context manager: it sets
+    the library's clock while in use and gives it back after."""
 
-    class SilentPixelBuf(PixelBuf):
-        def _transmit(self, buffer):  # noqa: ARG002 - nothing goes anywhere
-            pass
+    def __init__(self, pixels: int):
+        self.pixels = pixels
+        self.costs_ns: list[int] = []
+        self.calls = 0
+        self.seen: set = set()
 
-    now_ms = [1_000_000]
-    saved = [module.monotonic_ms for module in clocked_modules]
-    for module in clocked_modules:
-        module.monotonic_ms = lambda: now_ms[0]
-    try:
-        strip = SilentPixelBuf(pixels, byteorder=ORDER, brightness=1.0, auto_write=False)
-        pulse = Pulse(strip, speed=1.0 / FPS, color=PULSE_COLOUR, period=2.0)
+    def __enter__(self) -> "_Pulse":
+        PixelBuf, Pulse, self._clocked = import_led_animation()
+
+        class SilentPixelBuf(PixelBuf):
+            def _transmit(self, buffer):  # noqa: ARG002 - nothing goes anywhere
+                pass
+
+        self._now_ms = 1_000_000
+        self._saved = [module.monotonic_ms for module in self._clocked]
+        for module in self._clocked:
+            module.monotonic_ms = lambda: self._now_ms
+        self.strip = SilentPixelBuf(self.pixels, byteorder=ORDER, brightness=1.0, auto_write=False)
+        self.pulse = Pulse(self.strip, speed=1.0 / FPS, color=PULSE_COLOUR, period=2.0)
         for _ in range(10):  # warm up, as ours is
-            now_ms[0] += 5
-            pulse.animate()
-        drawn_before = pulse.draw_count
-        clock = time.perf_counter_ns
-        costs = np.empty(frames)
-        seen = set()
-        for k in range(frames):
-            now_ms[0] += 5  # 5 ms a call: one 200 fps frame, so every call is due to draw
-            start = clock()
-            pulse.animate()
-            costs[k] = clock() - start
-            if k % 7 == 0:
-                seen.add(tuple(strip[0]))
-        draws = pulse.draw_count - drawn_before
-    finally:
-        for module, original in zip(clocked_modules, saved):
+            self._now_ms += 5
+            self.pulse.animate()
+        self._drawn_before = self.pulse.draw_count
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for module, original in zip(self._clocked, self._saved):
             module.monotonic_ms = original
-    costs /= 1000.0
-    return {"p50_us": percentile(costs, 50), "p99_us": percentile(costs, 99),
-            "drew_every_call": draws == frames and len(seen) > 1, "distinct_colours_seen": len(seen)}
+
+    def time(self, frames: int) -> None:
+        clock, animate = time.perf_counter_ns, self.pulse.animate
+        for _ in range(frames):
+            self._now_ms += 5
+            start = clock()
+            animate()
+            self.costs_ns.append(clock() - start)
+            self.calls += 1
+            if self.calls % 7 == 0:
+                self.seen.add(tuple(self.strip[0]))
+
+    def result(self) -> dict:
+        costs = np.asarray(self.costs_ns, dtype=float) / 1000.0
+        draws = self.pulse.draw_count - self._drawn_before
+        return {"p50_us": percentile(costs, 50), "p99_us": percentile(costs, 99),
+                "drew_every_call": draws == self.calls and len(self.seen) > 1, "distinct_colours_seen": len(self.seen)}
 
 
 def measure(quick: bool) -> dict:
@@ -185,8 +204,9 @@ def measure(quick: bool) -> dict:
     sizes = (12, 24, 60, 144)
     by_leds = {}
     for pixels in sizes:
-        ours = _ours(pixels, window_s)
-        pulse = _pulse(pixels, 1000 if quick else 4000)
+        with _Pulse(pixels) as timed_pulse:
+            ours = _ours(pixels, window_s, timed_pulse)
+        pulse = timed_pulse.result()
         wire_us = wire_time_us(pixels)
         worst = max(ours["by_phase_p50_us"], key=ours["by_phase_p50_us"].get)
         entry = {
