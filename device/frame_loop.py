@@ -39,7 +39,9 @@ REFRESH_S = 1.0
 
 class FrameSource(Protocol):
     """What the loop plays: linear RGB frames as a function of time (renderer.frames(): a Renderer with
-    this caller's own scratch memory)."""
+    this caller's own scratch memory). The loop keeps a frame past the next call (keyframes, the
+    last frame for its motion), so a source never draws in a frame it has returned again (it may
+    return the same unchanging frame every time)."""
 
     duration_s: float
 

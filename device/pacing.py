@@ -120,8 +120,8 @@ class FrameMaker:
         return float(_largest(np.absolute(difference, out=difference), axis=None)) * self._code_scale
 
     def _rendered(self, t_s: float) -> np.ndarray:
-        # The loop keeps frames past the next render: a source may draw the next one in the same memory.
-        return np.array(self.source.frame(t_s), dtype=float)
+        # Kept past the next render, without a copy: a source never draws in a frame again (FrameSource).
+        return np.asarray(self.source.frame(t_s), dtype=float)
 
     def _interpolated(self, t_s: float) -> np.ndarray | None:
         """The float codes at t_s between its two keyframes, or None where they are too far apart."""
