@@ -2,8 +2,8 @@
 
 The loop's rate (config `fps`, 200) is what temporal dithering needs at the bottom of the range,
 where one code is a visible step and the dither's flicker must sit high. Everywhere else it is far
-more than the light needs, and on a Pi each frame's wake-up costs more than the frame. So each
-frame made here also says how many of the loop's periods (its stride: 1, 2, 4, 8 or 16) may pass
+more than the light needs, and a frame's wake-up costs as much CPU as making it (80-110 us on the
+2-core machine the bench runs on, before any work). So each frame made here also says how many of the loop's periods (its stride: 1, 2, 4, 8 or 16) may pass
 before the next one, from two things measured on the light itself:
 
 - its level: the ring's light (Rec. 709 luminance, summed over the LEDs, in codes). The dither
@@ -11,14 +11,15 @@ before the next one, from two things measured on the light itself:
   shrinks as 1 / level; shown at 1/s of the rate its tones move down by s, where IEEE 1789's
   limits are lower (in proportion below 90 Hz, and by a further 3.33 for tones that were above
   it). So the level needed grows in proportion to the stride: LEVEL_PER_STRIDE_CODES per unit.
-  A dark frame has no dither and no such limit.
+  A dark frame has no dither and no such limit. (`emberwake bench` measures the flicker of steady
+  light at the loop's own pace, L* 15-100: loop.paced_flicker.)
 - its motion: the most any channel changes per period. No channel may change by more than
   MAX_STEP_CODES between two frames shown at a stride above 1, so fades and motion stay smooth;
   a frame that moves faster drops the stride at once.
 
 Between keyframes rendered every KEYFRAME_S of sequence time (on a grid from the sequence's
 start, so a frame depends only on its time), frames shown more often than that are interpolated
-in linear light: rendering costs several times the blend, and the effects' motion is slow enough
+in linear light (the pipeline's float codes, before the dither): rendering costs several times the blend, and the effects' motion is slow enough
 for a straight line over 40 ms (worst about half a code in the built-in sequences). Where the two
 keyframes differ by more than INTERPOLATE_MAX_CODES (a flash, a cut), every frame between them is
 rendered exactly.
@@ -104,10 +105,12 @@ class FrameMaker:
         self._last_t_s = t_s
         if 0.0 < level < 2.0 * LEVEL_PER_STRIDE_CODES:
             self.stride = 1  # dim: the full rate whatever the motion, which need not be measured
-        elif previous is None or gap_s <= 0.0:
-            self.stride = 1
-        else:
+        elif previous is not None and gap_s > 0.0:
             self.stride = stride_for(level, self._largest_change(linear, previous) / gap_s * self.period_s)
+        elif self._pair_n is not None and gap_s == 0.0:  # on the keyframe just rendered: its pair's motion
+            self.stride = stride_for(level, self._pair_change * self.period_s)
+        else:
+            self.stride = 1  # the motion is not known yet
         return self.pipeline.process(linear)
 
     def _level(self, linear: np.ndarray) -> float:
