@@ -58,7 +58,7 @@ class _Tour:
 
 
 class _TimedNullOutput(NullOutput):
-    """A NullOutput that notes the monotonic time of the first and the last frame it is shown."""
+    """A NullOutput that notes the monotonic time of the first and the last frame written to it."""
 
     def __init__(self, pixel_count: int):
         super().__init__(pixel_count)
