@@ -115,6 +115,10 @@ class Api:
         if what == "alarms" and not rest and method == "POST":
             _known_fields(body, _ALARM_FIELDS)
             return 201, book.alarm_json(book.add(**body))
+        if what == "alarms" and len(rest) == 1 and method == "POST":
+            _known_fields(body, _ALARM_FIELDS)
+            changes = {key: value for key, value in body.items() if key != "kind"}
+            return 200, book.alarm_json(book.update(rest[0], kind, **changes))
         if what == "alarms" and len(rest) == 1 and method == "DELETE":
             _known_fields(body, ("kind",))
             return 200, book.alarm_json(book.remove(rest[0], kind))
