@@ -57,7 +57,8 @@ function alarmRow(alarm) {
   days.textContent = when(alarm);
   what.append(time, days);
   const noun = alarm.kind === "wake" ? "alarm" : "bedtime";
-  const toggle = rowButton(alarm.enabled ? "On" : "Off", `${noun} ${alarm.time} ${alarm.enabled ? "on" : "off"}`, async () => {
+  const state = alarm.enabled ? "on" : "off";
+  const toggle = rowButton(alarm.enabled ? "On" : "Off", `${noun} ${alarm.time} ${state}`, async () => {
     await api("POST", `/api/alarms/${alarm.id}/${alarm.enabled ? "disable" : "enable"}`);
     await refreshAlarms();
   });
@@ -305,7 +306,9 @@ function wireAlarms() {
     chip.setAttribute("aria-pressed", "false");
     chip.addEventListener("click", () => pressChip(chip));
   }
-  for (const chip of document.querySelectorAll("#kind-chips button")) chip.addEventListener("click", () => setKind(chip.dataset.kind));
+  for (const chip of document.querySelectorAll("#kind-chips button")) {
+    chip.addEventListener("click", () => setKind(chip.dataset.kind));
+  }
   $("#add-on").addEventListener("change", () => { if ($("#add-on").value) showDays(""); });
   $("#add-sunset").addEventListener("change", showSunset);
   $("#add-form").addEventListener("submit", saveAlarm);

@@ -50,7 +50,9 @@ function changedSettings() {
   }
   // A place needs both: one changed sends the other as it is.
   const place = settingInputs().filter((input) => input.dataset.key.startsWith("location."));
-  if (place.some((input) => input.dataset.key in changed)) for (const input of place) changed[input.dataset.key] = inputValue(input);
+  if (place.some((input) => input.dataset.key in changed)) {
+    for (const input of place) changed[input.dataset.key] = inputValue(input);
+  }
   return changed;
 }
 
@@ -101,7 +103,7 @@ async function loadDevices() {
     revoke.textContent = "Revoke";
     revoke.setAttribute("aria-label", `revoke device ${device.id}${device.this ? " (this one)" : ""}`);
     revoke.addEventListener("click", () => attempt($("#device-error"), async () => {
-      const warning = device.this ? "This phone will need a new code to pair again." : "It will need a new code to pair again.";
+      const warning = `${device.this ? "This phone" : "It"} will need a new code to pair again.`;
       if (!confirm(`Revoke ${deviceName(device.device)}? ${warning}`)) return;
       await api("DELETE", `/api/devices/${device.id}`);
       await loadDevices();

@@ -77,7 +77,8 @@ def test_the_paired_devices_are_listed_without_their_hashes_and_one_can_be_revok
 def test_revoking_no_such_device_or_with_fields_is_refused_and_changes_nothing(light):
     token = light.pair()
     for path, body, status in (("/api/devices/7", None, 404), ("/api/devices/x", None, 404),
-                               ("/api/devices/%C2%B2", None, 404), ("/api/devices/1/2", None, 404), ("/api/devices/1", {"all": True}, 400)):
+                               ("/api/devices/%C2%B2", None, 404), ("/api/devices/1/2", None, 404),
+                               ("/api/devices/1", {"all": True}, 400)):
         answer = light.request("DELETE", path, body, token=token)
         assert answer.status == status and list(answer.body) == ["error"], (path, answer.body)
     assert light.request("POST", "/api/devices/1", token=token).status == 404
