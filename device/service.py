@@ -13,7 +13,10 @@ Threads, and who holds which lock:
 - emberwake-api and its request threads: call the Controls and the AlarmBook.
 - emberwake-web and its request threads ([web] listen): the same handler, on one more address.
   Both pass the web gate first (device/web/gate.py), whose Pairing._lock is a leaf; its token
-  lookups take only Store._lock.
+  lookups take only Store._lock. A settings change (device/settings.py) holds Settings._lock
+  while it writes config.toml and hands the light its new brightness, budget, snooze and button
+  timings (apply_settings: attributes swapped whole, no lock but the clock's condition to wake
+  the button's thread).
 - emberwake-button (Button): acts on gestures through the Controls; gpiozero's (or the simulator's)
   threads only queue edges under Button._lock and wake the clock.
 - emberwake-mqtt (MqttBridge, when [mqtt] host is set): sleeps on the clock; runs MQTT commands

@@ -155,7 +155,7 @@ def _checked(changes: Any) -> dict[str, Any]:
         if value is None and nullable:
             continue
         if kind == _NUMBER and (isinstance(value, bool) or not isinstance(value, (int, float))
-                                or not math.isfinite(value) or abs(value) > 1e9):
+                                or abs(value) > 1e9 or not math.isfinite(value)):  # 10**400 has no float
             raise SettingsError(f"{key}: expected a number, got {show(value)}")
         if kind == _TEXT and (not isinstance(value, str) or not value.isprintable() or len(value) > 100):
             raise SettingsError(f"{key}: expected one line of text, got {show(value)}")

@@ -186,42 +186,52 @@ function closeEditor() {
   setKind(alarmsScreen.kind);
 }
 
-// The fields as the API takes them, or a one-line error for a field the page can check itself.
-function editorBody() {
+// A whole number of minutes, as the API takes it ("20m"), or null.
+function minutes(input, low, high) {
+  const value = Number(input.value);
+  return input.value !== "" && Number.isInteger(value) && value >= low && value <= high ? `${value}m` : null;
+}
+
+// The fields as the API takes them, or [field, one-line error] for one the page can check itself.
+// Editing `original`, only the fields that differ from it are sent (and checked): a rise of 2 h set
+// with the CLI, or of 90 s, stays as it is when only the label is changed.
+function editorBody(original) {
   const kind = alarmsScreen.kind;
-  const body = { kind };
+  const fields = {};
   if (kind === "bedtime" && $("#add-sunset").checked) {
     const offset = Number($("#add-offset").value);
     if (!Number.isInteger(offset)) return ["time", "sunset offset must be whole minutes"];
-    body.time = offset ? `sunset${offset > 0 ? "+" : "-"}${Math.abs(offset)}m` : "sunset";
+    fields.time = offset ? `sunset${offset > 0 ? "+" : "-"}${Math.abs(offset)}m` : "sunset";
   } else {
     if (!$("#add-time").value) return ["time", "time: choose a time"];
-    body.time = $("#add-time").value;
+    fields.time = $("#add-time").value;
   }
-  if ($("#add-on").value) body.on = $("#add-on").value; else body.days = chosenDays();
-  const rise = Number($("#add-rise").value);
-  const noun = kind === "wake" ? "rise" : "duration";
-  if (!Number.isInteger(rise) || rise < RISE_MIN || rise > RISE_MAX[kind]) {
-    return ["rise", `${noun} must be ${RISE_MIN}-${RISE_MAX[kind]} min`];
+  if ($("#add-on").value) fields.on = $("#add-on").value; else fields.days = chosenDays();
+  const rise = $("#add-rise"), hold = $("#add-hold");
+  if (!original || rise.value !== String(Math.round(original.rise_s / 60))) {
+    fields.rise = minutes(rise, RISE_MIN, RISE_MAX[kind]);
+    if (!fields.rise) return ["rise", `${kind === "wake" ? "rise" : "duration"} must be ${RISE_MIN}-${RISE_MAX[kind]} min`];
   }
-  body.rise = `${rise}m`;
-  if (kind === "wake") {
-    const hold = Number($("#add-hold").value);
-    if (!Number.isInteger(hold) || hold < 0) return ["hold", "hold must be whole minutes"];
-    body.hold = `${hold}m`;
+  if (kind === "wake" && (!original || hold.value !== String(Math.round(original.hold_s / 60)))) {
+    fields.hold = minutes(hold, 0, 240);
+    if (!fields.hold) return ["hold", "hold must be 0-240 min"];
   }
-  if ($("#add-sequence").value) body.sequence = $("#add-sequence").value;
-  body.label = $("#add-label").value;
-  return body;
+  if ($("#add-sequence").value) fields.sequence = $("#add-sequence").value;
+  fields.label = $("#add-label").value;
+  if (!original) return { kind, ...fields };
+  const same = { time: original.time, sequence: original.sequence, label: original.label,
+                 [original.on ? "on" : "days"]: original.on || original.days };
+  const changed = Object.fromEntries(Object.entries(fields).filter(([key, value]) => same[key] !== value));
+  return { kind, ...changed };
 }
 
 async function saveAlarm(event) {
   event.preventDefault();
   const form = $("#add-form");
   clearErrors(form);
-  const body = editorBody();
-  if (Array.isArray(body)) return say(form.querySelector(`.error[data-for~="${body[0]}"]`), body[1]);
   const editing = alarmsScreen.editing;
+  const body = editorBody(editing);
+  if (Array.isArray(body)) return say(form.querySelector(`.error[data-for~="${body[0]}"]`), body[1]);
   try {
     if (editing) await api("POST", `/api/alarms/${editing.id}`, body);
     else await api("POST", "/api/alarms", body);

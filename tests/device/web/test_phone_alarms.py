@@ -139,3 +139,16 @@ def test_vacation_pauses_every_alarm_and_resumes(light, phone):
     expect(phone.locator("#pause-list li")).to_have_count(0)
     expect(phone.locator("#resume")).to_be_hidden()
     assert alarms(light)[0]["paused"] == []
+
+
+def test_an_edit_sends_only_what_changed_so_a_rise_beyond_the_page_s_range_stays(light, phone):
+    from playwright.sync_api import expect
+    light.cli.ok("alarm", "add", "07:00", "--rise", "2h", "--hold", "90s")  # more than the page's 90 min, and not whole
+    [before] = alarms(light)
+    paired_page(phone, light, "alarms")
+    phone.click("#alarm-list li >> [aria-label='edit alarm 07:00']")
+    expect(phone.locator("#add-rise")).to_have_value("120")
+    phone.fill("#add-label", "slow")
+    phone.click("#editor-save")
+    expect(phone.locator("#alarm-list li .days")).to_contain_text("slow")
+    assert alarms(light) == [{**before, "label": "slow"}]
