@@ -5,6 +5,9 @@ pairing gate of device/web/gate.py), and the clients the CLI uses.
     GET    /api/alarms[?kind=wake|bedtime]  the alarms, each with its next time
     POST   /api/alarms                      {"kind", "time", "days" | "on", "sequence", "rise", "hold", "label"}
                                             ("on": "2026-12-24", a one-off that disables itself after)
+    POST   /api/alarms/ID                   {"time": "07:10", "label": "work", ...}: change those fields (as
+                                            for a new one; "days" and "on" replace each other); the
+                                            alarm as it would be is checked as a new one is
     DELETE /api/alarms/ID                   remove
     POST   /api/alarms/ID/skip|unskip|enable|disable   (unskip: give back the skipped occurrence)
     GET    /api/sequences                   the sequences that load: name, kind (wake, dusk...), description
@@ -17,12 +20,19 @@ pairing gate of device/web/gate.py), and the clients the CLI uses.
     POST   /api/skip-next                   skip the next wake alarm, or undo that skip
     POST   /api/light {"on": true, "level": 0.5}  the night light; level 0-1 of its own (optional)
     POST   /api/play {"sequence": "breathe", "duration": "20m"}
+    GET    /api/settings                    config.toml's keys the page edits ("output.brightness"...),
+                                            and which wait for a restart (device/settings.py)
+    POST   /api/settings {"output.brightness": 0.6}   write them to config.toml (the whole file checked
+                                            first; null removes a key); the answer says what applies now
     POST   /api/pair {"code": "123456"}     a token for the phone page (device/web/gate.py), also
                                             as a cookie; /api/pair/code (a new code) and
                                             /api/pair/forget (unpair all) from the loopback only
+    GET    /api/devices                     the paired devices (answered by the gate): id, paired, device
+    DELETE /api/devices/ID                  unpair that one: its token stops working at once
 
-Answers are JSON; errors are {"error": "one line"} with 400 (bad input) or 404 (no such alarm
-or path). Requests that change something must say Content-Type: application/json, which a web
+Answers are JSON; errors are {"error": "one line"} with 400 (bad input; the line starts with the
+field it is about, such as "time ..." or "output.brightness: ...") or 404 (no such alarm or
+path). Requests that change something must say Content-Type: application/json, which a web
 page elsewhere cannot send here without a CORS preflight (which this server never grants).
 `Api.handle` is the whole logic; the CLI calls it in-process (LocalClient) when no service runs.
 """
@@ -42,6 +52,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from device.alarms import AlarmError
 from device.book import MAX_COUNT, AlarmBook, NotFound
+from device.settings import Settings, SettingsError
 from device.web.gate import SECURITY_HEADERS, Request as WebRequest
 from sequences.catalog import entries
 from sequences.loader import SequenceLoadError
@@ -55,6 +66,7 @@ DOOR_HEADER = "X-Emberwake-Door"  # the CLI says it is the CLI, so the log can s
 _ALARM_ACTIONS = {"skip", "unskip", "enable", "disable"}
 _ALARM_FIELDS = ("kind", "time", "days", "on", "sequence", "rise", "hold", "label", "enabled")
 # The fields each control takes; any other is refused, so that a misspelt one is not ignored.
+_NOT_RUNNING = "the service is not running (start it: sudo systemctl start emberwake, or emberwake run)"
 _CONTROL_FIELDS = {"status": (), "snooze": ("minutes",), "dismiss": (), "stop": (), "light": ("on", "level"),
                    "play": ("sequence", "duration"), "skip-next": ()}
 
@@ -83,9 +95,10 @@ class Controls(Protocol):
 class Api:
     """Requests in, (status, JSON-able answer) out."""
 
-    def __init__(self, book: AlarmBook, controls: Controls | None = None):
+    def __init__(self, book: AlarmBook, controls: Controls | None = None, settings: Settings | None = None):
         self.book = book
         self.controls = controls
+        self.settings = settings  # config.toml's keys for the page; None when no service runs
 
     def handle(self, method: str, path: str, query: dict[str, str] | None = None, body: Any = None,
                door: str = "api") -> tuple[int, Any]:
@@ -94,7 +107,7 @@ class Api:
             return self._route(method, path.rstrip("/"), query or {}, {} if body is None else body, door)
         except NotFound as error:
             return _failure(404, error)
-        except AlarmError as error:
+        except (AlarmError, SettingsError) as error:
             return _failure(400, error)
         except ApiError as error:
             return _failure(error.status, error)
@@ -115,6 +128,10 @@ class Api:
         if what == "alarms" and not rest and method == "POST":
             _known_fields(body, _ALARM_FIELDS)
             return 201, book.alarm_json(book.add(**body))
+        if what == "alarms" and len(rest) == 1 and method == "POST":
+            _known_fields(body, _ALARM_FIELDS)
+            changes = {key: value for key, value in body.items() if key != "kind"}
+            return 200, book.alarm_json(book.update(rest[0], kind, **changes))
         if what == "alarms" and len(rest) == 1 and method == "DELETE":
             _known_fields(body, ("kind",))
             return 200, book.alarm_json(book.remove(rest[0], kind))
@@ -143,12 +160,25 @@ class Api:
             return 200, [book.pause_json(p) for p in book.resume(body.get("id"))]
         if what in ("status", "snooze", "dismiss", "stop", "light", "play", "skip-next") and not rest:
             return self._control(method, what, body, door)
+        if what == "settings" and not rest and method in ("GET", "POST"):
+            return self._settings(method, body)
         raise ApiError(404, f"no such request {printable(method)[:10]} {printable(path)[:200]}")
+
+    def _settings(self, method: str, body: dict) -> tuple[int, Any]:
+        if self.settings is None:
+            raise ApiError(503, _NOT_RUNNING)
+        if method == "GET":
+            return 200, self.settings.read()
+        try:
+            answer = self.settings.change(body)
+        except OSError as error:
+            raise ApiError(503, f"{self.settings.path} cannot be written ({error.strerror or error}); "
+                                "nothing was changed") from None
+        return 200, answer  # the server logs its "message": what changed, what applies when
 
     def _control(self, method: str, what: str, body: dict, door: str) -> tuple[int, Any]:
         if self.controls is None:
-            raise ApiError(503, "the service is not running (start it: sudo systemctl start emberwake, "
-                                "or emberwake run)")
+            raise ApiError(503, _NOT_RUNNING)
         controls = self.controls
         if what == "status":
             if method != "GET":

@@ -129,6 +129,11 @@ class Button:
         self._thread.start()
         return self
 
+    def retime(self, timings: ButtonTimings) -> None:
+        """Read gestures with new timings from now on (settings changed while running)."""
+        self.reader.timings = timings  # one attribute, swapped whole: the button's thread sees old or new
+        self.clock.wake()  # what is due next may have moved
+
     def press(self) -> None:
         self._edge(True)
 

@@ -225,9 +225,12 @@ def load_config(home: Path, file: Path | None = None) -> Config:
     path = file or paths.config_file(home)
     if file is None and not path.exists():
         return default_config(home)
-    text = read_text_file(path, MAX_CONFIG_BYTES, "a config file", ConfigError)
-    data = parse_toml(text, str(path), ConfigError)
-    return _ConfigReader(str(path), SourceMap(text)).config(data, home)
+    return config_from_text(read_text_file(path, MAX_CONFIG_BYTES, "a config file", ConfigError), path, home)
+
+
+def config_from_text(text: str, path: Path, home: Path) -> Config:
+    """The config `text` says, as if read from `path`; ConfigError (one line per problem) if it cannot be used."""
+    return _ConfigReader(str(path), SourceMap(text)).config(parse_toml(text, str(path), ConfigError), home)
 
 
 LAST_GOOD_NAME = ".config-last-good.toml"  # beside config.toml: the last one the service could use
@@ -250,9 +253,7 @@ def load_service_config(home: Path, file: Path | None = None) -> tuple[Config, l
                 pass
         return default_config(home), [*said, f"{path} is broken: running on the defaults"]
     if path.exists():
-        spare = last_good.with_suffix(".tmp")
-        spare.write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
-        spare.replace(last_good)  # whole or not at all: a pulled plug leaves the old copy
+        paths.write_atomically(last_good, path.read_text(encoding="utf-8"))
     return config, []
 
 

@@ -220,15 +220,15 @@ class MqttBridge:
         if parts == ["light"]:
             return self._light
         if parts == ["next_sequence"]:
-            return lambda text: self.book.change(self._next_wake_id(), sequence=text)
+            return lambda text: self.book.update(self._next_wake_id(), sequence=text)
         if parts == ["next_rise"]:
-            return lambda text: self.book.change(self._next_wake_id(), rise=f"{_number(text):g}m")
+            return lambda text: self.book.update(self._next_wake_id(), rise=f"{_number(text):g}m")
         if len(parts) == 3 and parts[0] == "alarm" and parts[1].isdigit():
             alarm_id = int(parts[1])
             if parts[2] == "enabled":
                 return lambda text: self.book.set_enabled(alarm_id, _on_off(text))
             if parts[2] == "time":
-                return lambda text: self.book.change(alarm_id, time=text)
+                return lambda text: self.book.update(alarm_id, time=text)
         return None
 
     def _light(self, text: str) -> None:

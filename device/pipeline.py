@@ -186,16 +186,22 @@ class Pipeline:
     def __init__(self, settings: OutputSettings, pixels: int, channels: int = 3):
         if channels == 4 and settings.white_rgb is None:
             raise ValueError("an RGBW ring needs the white chip's colour (white_rgb)")
-        self.settings = settings
         self.pixels = pixels
         self.channels = channels
-        self.gains = np.asarray(settings.white_balance, dtype=float) * settings.brightness * MAX_CODE
         self.ditherer = Ditherer(pixels, channels)
         self._codes = np.empty((pixels, 3))
+        self.retune(settings)
+
+    def retune(self, settings: OutputSettings) -> None:
+        """Use new settings from the next frame on (the brightness or the budget changed while
+        running). Each attribute is swapped whole, so a frame under way in the light's thread
+        sees old or new values, never half an array."""
+        self.settings = settings
+        self.gains = np.asarray(settings.white_balance, dtype=float) * settings.brightness * MAX_CODE
         # Dithering may round each channel's ring total up by about a code (two with carried
         # error); keep that much in hand so the quantised frame stays within the budget.
-        dither_margin_mA = 3.0 * channels * settings.mA_per_channel / MAX_CODE
-        self.budget_codes = max(0.0, (settings.budget_mA - pixels * settings.idle_mA_per_led - dither_margin_mA)
+        dither_margin_mA = 3.0 * self.channels * settings.mA_per_channel / MAX_CODE
+        self.budget_codes = max(0.0, (settings.budget_mA - self.pixels * settings.idle_mA_per_led - dither_margin_mA)
                                 / settings.mA_per_channel * MAX_CODE)
         if settings.white_rgb is not None:
             self.white = np.asarray(settings.white_rgb, dtype=float) * np.asarray(settings.white_balance)

@@ -13,7 +13,10 @@ Threads, and who holds which lock:
 - emberwake-api and its request threads: call the Controls and the AlarmBook.
 - emberwake-web and its request threads ([web] listen): the same handler, on one more address.
   Both pass the web gate first (device/web/gate.py), whose Pairing._lock is a leaf; its token
-  lookups take only Store._lock.
+  lookups take only Store._lock. A settings change (device/settings.py) holds Settings._lock
+  while it writes config.toml and hands the light its new brightness, budget, snooze and button
+  timings (apply_settings: attributes swapped whole, no lock but the clock's condition to wake
+  the button's thread).
 - emberwake-button (Button): acts on gestures through the Controls; gpiozero's (or the simulator's)
   threads only queue edges under Button._lock and wake the clock.
 - emberwake-mqtt (MqttBridge, when [mqtt] host is set): sleeps on the clock; runs MQTT commands
@@ -36,8 +39,10 @@ import datetime as dt
 import logging
 import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import IO, Callable
 
+from device import paths
 from device.api import Api, ApiServer
 from device.book import AlarmBook, store_path
 from device.clock import Clock, RealClock
@@ -49,6 +54,7 @@ from device.frame_loop import FrameLoop
 from device.mqtt import MqttBridge
 from device.output import PixelOutput
 from device.pipeline import Pipeline
+from device.settings import Settings
 from device.player import Player
 from device.store import Store, open_store
 from device.timers import KEEP_OCCURRENCES_DAYS, Timers
@@ -119,6 +125,16 @@ class Service:
         if self.mqtt is not None:
             self.mqtt.poke(alarms_changed=True)
 
+    def apply_settings(self, config: Config) -> None:
+        """Use what applies at once of a changed config.toml (device/settings.py: the brightness,
+        the current budget, the snooze and the button's timings); the rest waits for a restart."""
+        self.config = config
+        self.player.loop.pipeline.retune(config.output)
+        self.controls.snooze_minutes = config.button.snooze_minutes
+        if self.button is not None:
+            settings = config.button
+            self.button.retime(ButtonTimings(settings.hold_s, settings.long_hold_s, settings.double_press_s))
+
     def clock_jumped(self, jump_s: float = 0.0) -> None:  # noqa: ARG002 - the timers' on_jump
         self.controller.tick(resync=True)
         self.timers.rebuild()
@@ -169,13 +185,14 @@ class Service:
 
 def build_service(config: Config, output: PixelOutput | None = None, *, clock: Clock | None = None,
                   player: Player | None = None, port: int | None = None, serve_api: bool = True,
-                  gpio: bool = True, log: logging.Logger | None = None) -> Service:
+                  gpio: bool = True, log: logging.Logger | None = None, config_file: Path | None = None) -> Service:
     """Wire a service for `config` on `clock` (default: the RealClock), showing light on `output`
     (or through an existing `player` on the same clock, which the service then neither starts
     nor shuts down).
 
     port: the API's port (default config.port; 0 picks a free one); serve_api=False: no API;
-    gpio=False: the button's logic without gpiozero (the simulator feeds it).
+    gpio=False: the button's logic without gpiozero (the simulator feeds it); config_file: the file
+    `config` came from (`--config`; default config.toml in its home), which the page's settings edit.
     Raises OSError if the port is taken, sqlite3.Error if the store cannot open.
     """
     log = log or LOG
@@ -206,7 +223,8 @@ def build_service(config: Config, output: PixelOutput | None = None, *, clock: C
         timers.on_replan, timers.on_jump, timers.on_synced = service.replan, service.clock_jumped, service.clock_jumped
         if serve_api:
             gate = Gate(Pairing(store, clock, log), allowed_hosts(config.web.hosts))
-            service.api_server = ApiServer(Api(book, controls), config.port if port is None else port, log,
+            settings = Settings(config, config_file or paths.config_file(config.home), service.apply_settings)
+            service.api_server = ApiServer(Api(book, controls, settings), config.port if port is None else port, log,
                                            gate=gate, listen=config.web.listen)
         if config.mqtt.host:
             service.mqtt = MqttBridge(config.mqtt, controls, book, clock, log=log)

@@ -20,7 +20,7 @@ from typing import Iterator
 
 from device.alarms import Alarm, Pause, parse_days
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 # Version 1, as the first release created it; a new file starts here and migrates like an old one.
 _SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS alarms (
@@ -63,6 +63,10 @@ CREATE TABLE web_tokens (
     token_sha256 TEXT NOT NULL UNIQUE,
     paired_utc TEXT NOT NULL
 );
+""",
+    # What each paired device said it was (its browser's User-Agent), so one can be told apart and revoked.
+    3: """
+ALTER TABLE web_tokens ADD COLUMN device TEXT NOT NULL DEFAULT ''
 """,
 }
 # What an occurrence can have done. Only 'started' and 'snoozed' may still light the ring.
@@ -225,10 +229,21 @@ class Store:
         with self._lock:
             return [row[0] for row in self._db.execute("SELECT token_sha256 FROM web_tokens ORDER BY id")]
 
-    def add_web_token(self, token_sha256: str, paired: dt.datetime) -> None:
+    def add_web_token(self, token_sha256: str, paired: dt.datetime, device: str = "") -> None:
         with self._transaction() as db:
-            db.execute("INSERT INTO web_tokens (token_sha256, paired_utc) VALUES (?, ?)",
-                       (token_sha256, paired.astimezone(dt.timezone.utc).isoformat()))
+            db.execute("INSERT INTO web_tokens (token_sha256, paired_utc, device) VALUES (?, ?, ?)",
+                       (token_sha256, paired.astimezone(dt.timezone.utc).isoformat(), device))
+
+    def web_tokens(self) -> list[tuple[int, str, dt.datetime, str]]:
+        """Each pairing: (id, token hash, when it was paired, the device it said it was)."""
+        with self._lock:
+            rows = self._db.execute("SELECT id, token_sha256, paired_utc, device FROM web_tokens ORDER BY id").fetchall()
+        return [(row[0], row[1], dt.datetime.fromisoformat(row[2]), row[3]) for row in rows]
+
+    def forget_web_token(self, token_id: int) -> bool:
+        """Unpair one device; False if there was no such pairing."""
+        with self._transaction() as db:
+            return db.execute("DELETE FROM web_tokens WHERE id=?", (token_id,)).rowcount == 1
 
     def forget_web_tokens(self) -> int:
         """Unpair every phone; returns how many pairings there were."""

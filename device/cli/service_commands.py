@@ -54,7 +54,7 @@ def _run_service(args: argparse.Namespace) -> int:
         print(f"emberwake: {error}", file=sys.stderr)
         return 1
     try:
-        service = build_service(config, output, clock=args.clock)
+        service = build_service(config, output, clock=args.clock, config_file=args.config_file)
     except OSError as error:
         output.close()
         where = f"127.0.0.1:{config.port}" + (" or {}:{}".format(*config.web.listen) if config.web.listen else "")

@@ -6,7 +6,8 @@ Who needs what:
 - Everyone else (a phone on the LAN; a browser on this machine that asked for
   `emberwake.local`) needs a paired token, as a cookie (the page) or `Authorization: Bearer`
   (scripts), for every /api request, reads included: the page is private. Only the page's own
-  files and POST /api/pair are open.
+  files and POST /api/pair are open. The gate itself answers GET /api/devices (the pairings,
+  the asker's own marked) and DELETE /api/devices/ID (unpair one), behind the same checks.
 Against other web sites in the same browser: a Host outside the allowlist is refused (DNS
 rebinding: a hostile name pointed at this light still says its own name in Host); a request
 whose Origin (when sent) is not this Host, or that the browser marks cross-site
@@ -119,7 +120,7 @@ class Gate:
         body = read_body()  # raises the API's 415/400 for a change that is not JSON
         path = request.path.rstrip("/")
         if path == "/api/pair" and request.method == "POST":
-            return self._pair(body)
+            return self._pair(body, request.headers.get("User-Agent") or "")
         if path in ("/api/pair/code", "/api/pair/forget"):
             if not trusted or request.method != "POST":
                 return Reply.json(403, {"error": "pairing codes are given on the light itself: emberwake web pair"})
@@ -128,11 +129,29 @@ class Gate:
             code = self.pairing.new_code()
             valid_s = round(code.expires_s - self.pairing.clock.monotonic())
             return Reply.json(200, {"code": code.digits, "valid_s": valid_s})
+        token = _token(request.headers)
         if trusted:
-            return "cli" if request.headers.get("X-Emberwake-Door") == "cli" else "api"
-        if self.pairing.knows(_token(request.headers)):
-            return "web"
-        return Reply.json(401, {"error": "not paired: enter the code from `emberwake web pair`"})
+            door = "cli" if request.headers.get("X-Emberwake-Door") == "cli" else "api"
+        elif self.pairing.knows(token):
+            door = "web"
+        else:
+            return Reply.json(401, {"error": "not paired: enter the code from `emberwake web pair`"})
+        if path == "/api/devices" or path.startswith("/api/devices/"):
+            return self._devices(request.method, path, body, None if trusted else token, door)
+        return door
+
+    def _devices(self, method: str, path: str, body: Any, token: str | None, door: str) -> Reply:
+        """GET /api/devices: the paired devices; DELETE /api/devices/ID: unpair that one."""
+        ident = path[len("/api/devices/"):]
+        if method == "GET" and path == "/api/devices":
+            return Reply.json(200, self.pairing.devices(token))
+        if method != "DELETE" or not (ident.isascii() and ident.isdigit() and len(ident) < 12):
+            return Reply.json(404, {"error": "paired devices: GET /api/devices, DELETE /api/devices/ID"})
+        if body not in (None, {}):
+            return Reply.json(400, {"error": "DELETE /api/devices/ID takes no fields"})
+        if not self.pairing.revoke(int(ident), door):
+            return Reply.json(404, {"error": f"there is no paired device {int(ident)}"})
+        return Reply.json(200, {"id": int(ident), "revoked": True})
 
     def _file(self, request: Request) -> Reply:
         found = self.files.get(request.path.split("?", 1)[0])
@@ -141,10 +160,10 @@ class Gate:
         body, content_type = found
         return Reply(200, body, content_type)
 
-    def _pair(self, body: Any) -> Reply:
+    def _pair(self, body: Any, device: str) -> Reply:
         code = body.get("code") if isinstance(body, dict) else None
         try:
-            token = self.pairing.pair(code)
+            token = self.pairing.pair(code, device)
         except PairingRefused as refused:
             headers = [("Retry-After", str(int(refused.retry_after_s + 1)))] if refused.status == 429 else []
             return Reply.json(refused.status, {"error": str(refused)}, headers)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from device.clock import Clock
 from device.store import Store
+from sequences.tomlfile import printable
 
 CODE_DIGITS = 6
 CODE_VALID_S = 300.0
@@ -25,6 +26,7 @@ FREE_ATTEMPTS = 5
 FIRST_LOCKOUT_S = 30.0
 LONGEST_LOCKOUT_S = 3600.0
 TOKEN_BYTES = 32
+MAX_DEVICE_CHARS = 200
 
 
 class PairingRefused(Exception):
@@ -66,8 +68,9 @@ class Pairing:
         self.log.info("web: a pairing code was issued (valid %d min)", CODE_VALID_S // 60)
         return code
 
-    def pair(self, digits: object) -> str:
-        """A new token for the right code (which is then used up); PairingRefused otherwise."""
+    def pair(self, digits: object, device: str = "") -> str:
+        """A new token for the right code (which is then used up); PairingRefused otherwise.
+        `device`: what the device says it is (its User-Agent), kept to tell pairings apart."""
         now_s = self.clock.monotonic()
         with self._lock:
             if now_s < self._locked_until_s:
@@ -89,7 +92,7 @@ class Pairing:
             self.log.warning("web: a wrong or expired pairing code (%d in a row)", wrong)
             raise PairingRefused(403, "code: wrong or expired; run `emberwake web pair` for a new one")
         token = secrets.token_urlsafe(TOKEN_BYTES)
-        self.store.add_web_token(token_hash(token), self.clock.now())
+        self.store.add_web_token(token_hash(token), self.clock.now(), printable(device or "")[:MAX_DEVICE_CHARS])
         self.log.info("web: a phone was paired")
         return token
 
@@ -102,3 +105,18 @@ class Pairing:
         for stored in self.store.web_token_hashes():
             found |= hmac.compare_digest(presented, stored.encode())
         return found
+
+    def devices(self, token: str | None = None) -> list[dict]:
+        """The paired devices, oldest first: id, when paired (UTC, ISO), what each said it was,
+        and whether it is the one holding `token`. Never a hash."""
+        presented = token_hash(token).encode() if token else b""
+        return [{"id": ident, "paired": paired.isoformat(), "device": device,
+                 "this": bool(token) and hmac.compare_digest(presented, stored.encode())}
+                for ident, stored, paired, device in self.store.web_tokens()]
+
+    def revoke(self, device_id: int, by: str) -> bool:
+        """Unpair one device: its token stops working at its next request. False: no such pairing."""
+        revoked = self.store.forget_web_token(device_id)
+        if revoked:
+            self.log.info("web: paired device %d revoked by %s", device_id, by)
+        return revoked

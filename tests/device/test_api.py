@@ -179,7 +179,8 @@ def test_status_is_the_lights_own_answer(api, controls):
 
 
 @pytest.mark.parametrize("method, path", [("GET", "/api/status"), ("POST", "/api/snooze"), ("POST", "/api/dismiss"),
-                                          ("POST", "/api/stop"), ("POST", "/api/light"), ("POST", "/api/play")])
+                                          ("POST", "/api/stop"), ("POST", "/api/light"), ("POST", "/api/play"),
+                                          ("GET", "/api/settings"), ("POST", "/api/settings")])
 def test_without_a_running_service_the_controls_answer_503(book, method, path):
     status, answer = Api(book, None).handle(method, path, {}, {"on": True, "sequence": "breathe"}
                                             if path in ("/api/light", "/api/play") else {})

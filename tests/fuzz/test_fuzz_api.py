@@ -21,6 +21,7 @@ from device.clock import ManualClock
 from device.config import load_config
 from device.output import NullOutput
 from device.service import Service, build_service
+from device.settings import EDITABLE
 from tests.fuzz.mutations import EXTREME_NUMBERS, bounded, examples, tricky_text
 from tests.fuzz.store_state import restore_rows
 from tests.device.service.conftest import make_home, store_rows
@@ -168,6 +169,25 @@ def test_an_alarm_is_changed_or_refused_in_one_line(service, method, ident, acti
 def test_a_control_is_done_or_refused_in_one_line(service, control, body):
     handle(service, "GET" if control == "status" else "POST", f"/api/{control}", {}, body)
     service.controller.stop()  # whatever it started playing: the next case starts dark
+
+
+@settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(body=st.one_of(st.dictionaries(st.sampled_from(sorted(EDITABLE)), st.one_of(tricky_text, json_scalars),
+                                      max_size=3), json_values))
+@example(body={"clock.timezone": "../../etc/passwd"})  # a zone name is a file name to zoneinfo
+@example(body={"ring.led_type": "x\x00"})
+@example(body={"ring.pixels": 10**400})
+def test_settings_are_written_or_refused_in_one_line_and_a_refusal_leaves_config_toml(service, body):
+    config = service.config.home / "config.toml"
+    before = config.read_bytes()
+    try:
+        with bounded(5.0, body):
+            status, answer = service.api_server.api.handle("POST", "/api/settings", {}, body)
+        check_answer(status, answer, body)
+        if status >= 300:
+            assert config.read_bytes() == before, body
+    finally:
+        config.write_bytes(before)
 
 
 # Over HTTP: what reaches the server is bytes, not a method and a dict.

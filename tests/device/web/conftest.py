@@ -20,6 +20,7 @@ from tests.dates import local
 from tests.device.service.conftest import Cli, make_home
 
 BERLIN = "Europe/Berlin"
+BERLIN_PLACE = (52.52, 13.40)  # latitude, longitude
 LAN_HOST = "emberwake.local"
 
 
@@ -77,7 +78,7 @@ def web_clock() -> ManualClock:
 
 @pytest.fixture
 def light(tmp_path, capsys, web_clock):
-    home = make_home(tmp_path / "home")
+    home = make_home(tmp_path / "home", location=BERLIN_PLACE)  # a place: bedtimes at sunset
     service = build_service(load_config(home), NullOutput(12), clock=web_clock).start()
     try:
         yield Light(service, Cli(home, capsys, web_clock), web_clock)

@@ -17,6 +17,7 @@ from device.web.pairing import CODE_VALID_S, FIRST_LOCKOUT_S, FREE_ATTEMPTS
 # Every request that changes something, with a body that would be accepted.
 CHANGES = [
     ("POST", "/api/alarms", {"kind": "wake", "time": "06:30", "days": "weekdays"}),
+    ("POST", "/api/alarms/1", {"time": "06:30", "label": "work"}),
     ("DELETE", "/api/alarms/1", None),
     ("POST", "/api/alarms/1/skip", None),
     ("POST", "/api/alarms/1/unskip", None),
@@ -30,17 +31,21 @@ CHANGES = [
     ("POST", "/api/skip-next", {}),
     ("POST", "/api/light", {"on": True, "level": 0.5}),
     ("POST", "/api/play", {"sequence": "breathe", "duration": "1m"}),
+    ("POST", "/api/settings", {"output.brightness": 0.5}),
+    ("DELETE", "/api/devices/1", None),
     ("POST", "/api/pair/code", {}),
     ("POST", "/api/pair/forget", {}),
 ]
-READS = ["/api/status", "/api/alarms", "/api/next", "/api/pauses", "/api/sequences"]
+READS = ["/api/status", "/api/alarms", "/api/next", "/api/pauses", "/api/sequences", "/api/settings", "/api/devices"]
 
 
 def snapshot(light) -> tuple:
-    """Everything a change could touch: the alarms and their next times, the pauses, what shows."""
+    """Everything a change could touch: the alarms and their next times, the pauses, what shows,
+    the settings (and config.toml itself), the paired devices."""
     trusted = "127.0.0.1"
-    paths = ("/api/alarms", "/api/pauses", "/api/status")
-    return tuple(light.request("GET", path, host=trusted).body for path in paths)
+    paths = ("/api/alarms", "/api/pauses", "/api/status", "/api/settings", "/api/devices")
+    config = (light.cli.home / "config.toml").read_bytes()
+    return (*(light.request("GET", path, host=trusted).body for path in paths), config)
 
 
 @pytest.mark.parametrize("method, path, body", CHANGES, ids=[f"{m} {p}" for m, p, _ in CHANGES])
