@@ -21,7 +21,7 @@ from device.clock import ManualClock
 from device.config import load_config
 from device.output import NullOutput
 from device.service import Service, build_service
-from tests.fuzz.mutations import EXTREME_NUMBERS, bounded, examples, tricky_text
+from tests.fuzz.mutations import EXTREME_NUMBERS, bounded, examples, json_scalars, json_values, tricky_text
 from tests.fuzz.store_state import restore_rows
 from tests.device.service.conftest import make_home, store_rows
 
@@ -30,10 +30,6 @@ STATUSES = {200, 201, 400, 401, 403, 404, 415, 429, 503}
 ALARM_FIELDS = ("kind", "time", "days", "sequence", "rise", "hold", "label", "enabled")
 CONTROLS = ("status", "snooze", "dismiss", "stop", "light", "play")
 
-json_scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True, allow_infinity=True),
-                         st.sampled_from([10**400, -(10**400), 2**63]), tricky_text)
-json_values = st.recursive(json_scalars, lambda inner: st.one_of(
-    st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=8), inner, max_size=4)), max_leaves=12)
 
 
 # ISO times near the ends of what datetime holds, and in the zones' far offsets.
