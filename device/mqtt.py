@@ -3,8 +3,9 @@
 One retained discovery message on `<prefix>/device/<node_id>/config` lists the entities: the light
 (JSON schema: on/off, brightness, colour temperature in kelvin; its effects are the sequences), the
 next wake (a timestamp), what shows now, the snooze/dismiss/stop/skip-next buttons, for each alarm
-a switch and its time (a text HH:MM), and the next alarm's sequence (a select) and rise (a number,
-minutes). Availability is `emberwake/<node_id>/status` (the broker publishes the will, `offline`,
+a switch and its time (a text HH:MM; or HA's time entity, with [mqtt] time_entity = "time": older
+HA has none and would refuse the whole device), and the next alarm's sequence (a select) and rise
+(a number, minutes). Availability is `emberwake/<node_id>/status` (the broker publishes the will, `offline`,
 if the light vanishes). States are retained; commands arrive under `emberwake/<node_id>/cmd/...`.
 
 The light is the night light (or, with an effect, a sequence played now): its brightness scales the
@@ -33,6 +34,7 @@ import collections
 import json
 import logging
 import math
+import re
 import threading
 from typing import Any, Callable
 
@@ -49,6 +51,7 @@ from sequences.tomlfile import FileProblems, printable
 REFRESH_S = 60.0  # states are published at least this often (on the service's clock)
 STOP_TIMEOUT_S = 0.5  # the most stop() waits for the broker and paho's thread
 KEEPALIVE_S = 30
+WHOLE_MINUTE = re.compile(r"\d{1,2}:\d{2}:00")
 
 
 class MqttBridge:
@@ -61,7 +64,7 @@ class MqttBridge:
         self.refresh_s = refresh_s
         self.log = log or logging.getLogger("emberwake")
         self.entities = entities = Entities(settings.node_id, settings.discovery_prefix, controls, book, clock, name,
-                                            config_url)
+                                            config_url, settings.time_entity)
         self.base, self.status_topic = entities.base, entities.status_topic
         self.discovery_topic, self.ha_status_topic = entities.discovery_topic, entities.ha_status_topic
         self._inbox: collections.deque[tuple[str, bytes]] = collections.deque()
@@ -230,8 +233,9 @@ class MqttBridge:
             alarm_id = int(parts[1])
             if parts[2] == "enabled":
                 return lambda text: self.book.set_enabled(alarm_id, _on_off(text))
-            if parts[2] == "time":
-                return lambda text: self.book.change(alarm_id, time=text)
+            if parts[2] == "time":  # HH:MM from a text entity, HH:MM:SS (seconds 00) from a time entity
+                return lambda text: self.book.change(alarm_id, time=text[:-3] if WHOLE_MINUTE.fullmatch(text)
+                                                     else text)
         return None
 
     def _light(self, text: str) -> None:

@@ -28,11 +28,13 @@ def _version() -> str:
 
 class Entities:
     """The light as one HA device named `name` (default: from node_id), linking to `config_url`
-    (the phone page) when there is one."""
+    (the phone page) when there is one; each alarm's time as a `time_entity` ("text" or "time",
+    device.config.TIME_ENTITIES)."""
 
     def __init__(self, node_id: str, discovery_prefix: str, controls: Controls, book: AlarmBook, clock: Clock,
-                 name: str | None = None, config_url: str | None = None):
+                 name: str | None = None, config_url: str | None = None, time_entity: str = "text"):
         self.node_id, self.controls, self.book, self.clock = node_id, controls, book, clock
+        self.time_entity = time_entity
         # Two lights in one home are told apart by name: a node_id chosen by hand names the device.
         self.name = name or ("Emberwake" if node_id.startswith("emberwake_") else f"Emberwake {node_id}")
         self.config_url = config_url
@@ -58,7 +60,7 @@ class Entities:
             entity("light", "light", "Light", schema="json", command_topic=command("light"),
                    state_topic=self.light_state_topic, brightness=True, supported_color_modes=["color_temp"],
                    color_temp_kelvin=True, min_kelvin=NIGHT_LIGHT_KELVIN[0], max_kelvin=NIGHT_LIGHT_KELVIN[1],
-                   effect=True, effect_list=[entry.name for entry in sequences]),
+                   effect=True, effect_list=[entry.name for entry in sequences if entry.sequence.kind != "cue"]),
             entity("next_wake", "sensor", "Next wake", device_class="timestamp", state_topic=state,
                    value_template="{{ value_json.next_wake or None }}"),
             entity("showing", "sensor", "Showing", state_topic=state, icon="mdi:weather-sunset-up",
@@ -75,11 +77,15 @@ class Entities:
         for alarm in self.book.alarms():
             key, what = f"alarm_{alarm.id}", f"{'Alarm' if alarm.kind == 'wake' else 'Bedtime'} {alarm.id}"
             label = f" ({alarm.label})" if alarm.label else ""
-            components.update([entity(key, "switch", f"{what}{label}", command_topic=command(f"alarm/{alarm.id}/enabled"),
-                                      state_topic=state, value_template=f"{{{{ value_json.alarms['{alarm.id}'].enabled }}}}")])
-            if alarm.after_sunset is None:
-                components.update([entity(f"{key}_time", "text", f"{what} time", pattern=TIME_PATTERN, min=4, max=5,
-                                          command_topic=command(f"alarm/{alarm.id}/time"), state_topic=state,
+            components.update([entity(key, "switch", f"{what}{label}", state_topic=state,
+                                      command_topic=command(f"alarm/{alarm.id}/enabled"),
+                                      value_template=f"{{{{ value_json.alarms['{alarm.id}'].enabled }}}}")])
+            if alarm.after_sunset is None:  # (a time after sunset is not a time of day)
+                # a key of each platform's own: one changed for the other is removed from HA as it goes
+                time_key, text = (f"{key}_time", {"pattern": TIME_PATTERN, "min": 4, "max": 5}) \
+                    if self.time_entity == "text" else (f"{key}_time_of_day", {})
+                components.update([entity(time_key, self.time_entity, f"{what} time", **text, state_topic=state,
+                                          command_topic=command(f"alarm/{alarm.id}/time"),
                                           value_template=f"{{{{ value_json.alarms['{alarm.id}'].time }}}}")])
         device = {"ids": [node], "name": self.name, "mf": "Emberwake", "mdl": "Emberwake wake-up light",
                   "sw": _version()}

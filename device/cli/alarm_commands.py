@@ -254,8 +254,8 @@ def run_control(args: argparse.Namespace) -> int:
         if control == "snooze" and args.minutes is not None:
             body = {"minutes": args.minutes}
         elif control == "light":
-            body = {"on": args.state == "on", **{key: value for key, value in (("level", args.level),
-                                                                             ("kelvin", args.kelvin)) if value is not None}}
+            chosen = {"level": args.level, "kelvin": args.kelvin}
+            body = {"on": args.state == "on", **{key: value for key, value in chosen.items() if value is not None}}
         elif control == "play":
             body = {"sequence": args.sequence, "duration": args.duration}
         print(session.call("POST", f"/api/{control}", body)["message"])

@@ -1,7 +1,7 @@
 """What Home Assistant's entities do, over a real Mosquitto: the light's colour temperature is the
 night light's, a removed alarm's entities are removed as HA's device discovery asks (also when it
-was removed while the light was off), the device links to the phone page, and the next alarm's
-sequence and rise change that alarm."""
+was removed while the light was off), an alarm's time can be HA's time entity, the device links to
+the phone page, and the next alarm's sequence and rise change that alarm."""
 
 from __future__ import annotations
 
@@ -82,6 +82,28 @@ def test_an_alarm_removed_while_the_light_was_off_goes_from_home_assistant_when_
         history = configs(watcher.wait_history(DISCOVERY, removed(f"alarm_{alarm.id}")))
         assert f"alarm_{kept.id}" in history[-1]["cmps"]
         assert watcher.wait_json(STATE, lambda data: list(data["alarms"]) == [str(kept.id)])
+    finally:
+        again.close()
+
+
+def test_with_time_entity_time_an_alarms_time_is_a_time_entity_and_the_text_one_goes(tmp_path, broker, watcher):
+    first = Light(tmp_path / "home", broker)
+    try:
+        alarm = first.service.book.add("wake", "07:15")
+        text_key, time_key = f"alarm_{alarm.id}_time", f"alarm_{alarm.id}_time_of_day"
+        watcher.wait_json(DISCOVERY, lambda data: data["cmps"].get(text_key, {}).get("p") == "text")
+    finally:
+        first.close()
+    again = Light(tmp_path / "home", broker, more='time_entity = "time"\n')  # HA 2026.5 or later
+    try:
+        history = configs(watcher.wait_history(DISCOVERY, removed(text_key)))
+        component = history[-1]["cmps"][time_key]
+        assert component["p"] == "time" and {"command_topic", "state_topic", "unique_id"} <= set(component)
+        watcher.publish(component["command_topic"], "06:45:00")  # what HA's time entity sends
+        assert watcher.wait_json(STATE, lambda data: data["alarms"][str(alarm.id)]["time"] == "06:45")
+        watcher.publish(component["command_topic"], "06:45:30")  # the alarm book keeps whole minutes
+        assert again.said("06:45:30")
+        assert again.service.book.get(alarm.id).describe_time() == "06:45"
     finally:
         again.close()
 

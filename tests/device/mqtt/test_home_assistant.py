@@ -23,6 +23,7 @@ REQUIRED = {
     "button": {"command_topic"},
     "switch": {"command_topic"},
     "text": {"command_topic"},
+    "time": {"command_topic"},
     "select": {"command_topic", "options"},
     "number": {"command_topic"},
 }
@@ -45,6 +46,7 @@ def test_the_discovery_message_has_what_home_assistant_requires_of_each_platform
     assert {"idle", "rising", "holding", "snoozed", "dusk", "night light"} <= set(discovery["cmps"]["showing"]["options"])
     light_entity = discovery["cmps"]["light"]
     assert "breathe" in light_entity["effect_list"] and light_entity["schema"] == "json"
+    assert "ack-skip" not in light_entity["effect_list"]  # a cue answers a press; it is not a light to choose
     assert (light_entity["min_kelvin"], light_entity["max_kelvin"]) == NIGHT_LIGHT_KELVIN
     assert "cu" not in discovery["dev"]  # no phone page on the LAN ([web] listen) to link to
     assert len({c["unique_id"] for c in discovery["cmps"].values()}) == len(discovery["cmps"])
