@@ -21,6 +21,7 @@ from device.clock import ManualClock
 from device.config import load_config
 from device.output import NullOutput
 from device.service import Service, build_service
+from device.web.gate import static_files
 from tests.fuzz.mutations import EXTREME_NUMBERS, bounded, examples, json_scalars, json_values, tricky_text
 from tests.fuzz.store_state import restore_rows
 from tests.device.service.conftest import make_home, store_rows
@@ -168,6 +169,7 @@ def test_a_control_is_done_or_refused_in_one_line(service, control, body):
 
 # Over HTTP: what reaches the server is bytes, not a method and a dict.
 
+PAGE_FILES = static_files()  # path -> (bytes, content type): a GET of one is answered with the file
 HTTP_LAYER = {400, 414, 431, 501}  # http.server's own answers to a request it cannot parse (HTML, not JSON)
 CONTENT_TYPES = ("application/json", "application/json; charset=utf-8", "Application/JSON", "text/plain",
                  "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "", "json", ";;;",
@@ -266,7 +268,11 @@ def test_any_http_request_gets_an_answer_never_a_500(service, case):
         assert not well_formed and b"internal error" not in raw, (raw[:200], request[:300])
         return
     status, headers, body = first_answer(raw)
-    if well_formed or headers.get("content-type") == "application/json":
+    words = request.partition(b"\r\n")[0].decode("utf-8", "replace").split(" ")
+    page = PAGE_FILES.get(words[1].split("?", 1)[0]) if well_formed and words[0] == "GET" else None
+    if page is not None:  # one of the phone page's own files: the file, not JSON
+        assert status == 200 and headers.get("content-type") == page[1], (status, headers, request[:300])
+    elif well_formed or headers.get("content-type") == "application/json":
         assert headers.get("content-type") == "application/json", (status, body[:200], request[:300])
         check_answer(status, json.loads(body), request[:300])
     else:
