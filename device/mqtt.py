@@ -1,12 +1,13 @@
 """Home Assistant over MQTT: the light as one device, found by HA's device-based discovery.
 
-One retained discovery message on `<prefix>/device/<node_id>/config` lists the entities: the light
-(JSON schema: on/off, brightness, colour temperature in kelvin; its effects are the sequences), the
-next wake (a timestamp), what shows now, the snooze/dismiss/stop/skip-next buttons, for each alarm
-a switch and its time (a text HH:MM; or HA's time entity, with [mqtt] time_entity = "time": older
-HA has none and would refuse the whole device), and the next alarm's sequence (a select) and rise
-(a number, minutes). Availability is `emberwake/<node_id>/status` (the broker publishes the will, `offline`,
-if the light vanishes). States are retained; commands arrive under `emberwake/<node_id>/cmd/...`.
+One retained discovery message on `<prefix>/device/<node_id>/config` lists the entities (built in
+device/mqtt_entities.py): the light (JSON schema: on/off, brightness, colour temperature in kelvin;
+its effects are the sequences), the next wake (a timestamp), what shows now, the snooze/dismiss/
+stop/skip-next buttons, for each alarm a switch and its time (a text HH:MM; or HA's time entity,
+with [mqtt] time_entity = "time": an older HA has none and would refuse the whole device), and the
+next alarm's sequence (a select) and rise (a number, minutes). Availability is
+`emberwake/<node_id>/status` (the broker publishes the will, `offline`, if the light vanishes).
+States are retained; commands arrive under `emberwake/<node_id>/cmd/...`.
 
 The light is the night light (or, with an effect, a sequence played now): its brightness scales the
 night light's own level, and its colour temperature is the night light's (Controls.light's kelvin).
