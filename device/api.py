@@ -18,7 +18,8 @@ pairing gate of device/web/gate.py), and the clients the CLI uses.
     GET    /api/next?count=&from=&kind=     coming occurrences, in the configured zone
     POST   /api/snooze {"minutes": 9} (default: the configured snooze), /api/dismiss, /api/stop
     POST   /api/skip-next                   skip the next wake alarm, or undo that skip
-    POST   /api/light {"on": true, "level": 0.5}  the night light; level 0-1 of its own (optional)
+    POST   /api/light {"on": true, "level": 0.5, "kelvin": 2700}  the night light; level 0-1 of its
+                                            own, kelvin 1000-4000 (each optional: as last chosen)
     POST   /api/play {"sequence": "breathe", "duration": "20m"}
     GET    /api/settings                    config.toml's keys the page edits ("output.brightness"...),
                                             and which wait for a restart (device/settings.py)
@@ -53,6 +54,7 @@ from urllib.parse import parse_qs, urlsplit
 from device.alarms import AlarmError
 from device.book import MAX_COUNT, AlarmBook, NotFound
 from device.settings import Settings, SettingsError
+from device.controller import NIGHT_LIGHT_KELVIN
 from device.web.gate import SECURITY_HEADERS, Request as WebRequest
 from sequences.catalog import entries
 from sequences.loader import SequenceLoadError
@@ -67,7 +69,7 @@ _ALARM_ACTIONS = {"skip", "unskip", "enable", "disable"}
 _ALARM_FIELDS = ("kind", "time", "days", "on", "sequence", "rise", "hold", "label", "enabled")
 # The fields each control takes; any other is refused, so that a misspelt one is not ignored.
 _NOT_RUNNING = "the service is not running (start it: sudo systemctl start emberwake, or emberwake run)"
-_CONTROL_FIELDS = {"status": (), "snooze": ("minutes",), "dismiss": (), "stop": (), "light": ("on", "level"),
+_CONTROL_FIELDS = {"status": (), "snooze": ("minutes",), "dismiss": (), "stop": (), "light": ("on", "level", "kelvin"),
                    "play": ("sequence", "duration"), "skip-next": ()}
 
 
@@ -87,7 +89,7 @@ class Controls(Protocol):
     def snooze(self, minutes: float | None = None, *, by: str) -> str: ...
     def dismiss(self, *, by: str) -> str: ...
     def stop(self, *, by: str, fade_s: float = 0.0) -> str: ...
-    def light(self, on: bool, level: float | None = None, *, by: str) -> str: ...
+    def light(self, on: bool, level: float | None = None, kelvin: float | None = None, *, by: str) -> str: ...
     def play(self, name: str, duration_s: float | None = None, *, by: str) -> str: ...
     def skip_next(self, *, by: str) -> str: ...
 
@@ -190,8 +192,7 @@ class Api:
         if what == "snooze":
             minutes = body.get("minutes")  # none given: the configured snooze
             # compared, not converted: nan and inf fail the range, and an int of 400 digits has no float
-            if minutes is not None and (isinstance(minutes, bool) or not isinstance(minutes, (int, float))
-                                        or not 1 <= minutes <= MAX_SNOOZE_MIN):
+            if minutes is not None and not (_is_number(minutes) and 1 <= minutes <= MAX_SNOOZE_MIN):
                 raise ApiError(400, f"snooze minutes must be a number 1-{MAX_SNOOZE_MIN:g}, got {show(minutes)}")
             return 200, {"message": controls.snooze(None if minutes is None else float(minutes), by=door)}
         if what == "dismiss":
@@ -201,14 +202,17 @@ class Api:
         if what == "skip-next":
             return 200, {"message": controls.skip_next(by=door)}
         if what == "light":
-            on, level = body.get("on"), body.get("level")
+            on, level, kelvin = body.get("on"), body.get("level"), body.get("kelvin")
             if not isinstance(on, bool):
                 raise ApiError(400, 'light needs {"on": true} or {"on": false}')
             # compared, not converted: nan fails the range, and an int of 400 digits has no float
-            if level is not None and (isinstance(level, bool) or not isinstance(level, (int, float))
-                                      or not 0 < level <= 1):
+            if level is not None and not (_is_number(level) and 0 < level <= 1):
                 raise ApiError(400, f"light level must be a number above 0, up to 1, got {show(level)}")
-            return 200, {"message": controls.light(on, None if level is None else float(level), by=door)}
+            low, high = NIGHT_LIGHT_KELVIN
+            if kelvin is not None and not (_is_number(kelvin) and low <= kelvin <= high):
+                raise ApiError(400, f"light kelvin must be a number {low}-{high}, got {show(kelvin)}")
+            return 200, {"message": controls.light(on, None if level is None else float(level),
+                                                   None if kelvin is None else float(kelvin), by=door)}
         name = body.get("sequence")
         if not isinstance(name, str) or not name:
             raise ApiError(400, 'play needs {"sequence": "NAME"}')
@@ -226,6 +230,11 @@ class Api:
 def _failure(status: int, error: Exception) -> tuple[int, dict]:
     """An error answer: one line, whatever the request held (a path may carry control characters)."""
     return status, {"error": printable(str(error))}
+
+
+def _is_number(value: Any) -> bool:
+    """A JSON number (true and false are not)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _known_fields(body: dict, known: tuple[str, ...]) -> None:

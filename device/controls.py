@@ -81,9 +81,14 @@ class Controls:
         self.replan()
         return self._done("stop", by, answer)
 
-    def light(self, on: bool, level: float | None = None, *, by: str) -> str:
-        """The night light on or off; level 0-1 of the night light sequence's own level (never more)."""
-        return self._done("night light", by, self.controller.light(on, level))
+    def light(self, on: bool, level: float | None = None, kelvin: float | None = None, *, by: str) -> str:
+        """The night light on or off; level 0-1 of the night light sequence's own level (never more);
+        kelvin: its colour temperature (device.controller.NIGHT_LIGHT_KELVIN). Left out: as last chosen.
+        Raises ValueError for a level or kelvin out of range."""
+        answer = self.controller.light(on, level, kelvin)
+        if kelvin is not None:
+            answer += f" at {kelvin:g} K"
+        return self._done("night light", by, answer)
 
     def play(self, name: str, duration_s: float | None = None, *, by: str) -> str:
         return self._done("play", by, self.controller.play(name, duration_s))

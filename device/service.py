@@ -58,7 +58,7 @@ from device.settings import Settings
 from device.player import Player
 from device.store import Store, open_store
 from device.timers import KEEP_OCCURRENCES_DAYS, Timers
-from device.web.gate import Gate, allowed_hosts
+from device.web.gate import Gate, allowed_hosts, page_url
 from device.web.pairing import Pairing
 
 LOG = logging.getLogger("emberwake")
@@ -109,8 +109,9 @@ class Service:
             self.api_server.start()
             self.log.info("API and phone page on http://127.0.0.1:%d/", self.api_server.port)
             if self.api_server.web_address:
-                self.log.info("phone page on http://%s:%d/ (pair a phone: emberwake web pair)",
-                              *self.api_server.web_address)
+                self.log.info("phone page on %s (listening on %s port %d; pair a phone: emberwake web pair)",
+                              page_url(self.api_server.web_address, self.config.web.hosts),
+                              *self.api_server.web_address[:2])
         if self.mqtt is not None:
             self.mqtt.start()
         self._log_next()
@@ -227,7 +228,9 @@ def build_service(config: Config, output: PixelOutput | None = None, *, clock: C
             service.api_server = ApiServer(Api(book, controls, settings), config.port if port is None else port, log,
                                            gate=gate, listen=config.web.listen)
         if config.mqtt.host:
-            service.mqtt = MqttBridge(config.mqtt, controls, book, clock, log=log)
+            web_address = service.api_server.web_address if service.api_server else None
+            service.mqtt = MqttBridge(config.mqtt, controls, book, clock, log=log,  # HA links to the phone page
+                                      config_url=page_url(web_address, config.web.hosts) if web_address else None)
         return service
     except BaseException:
         store.close()

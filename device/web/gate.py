@@ -83,6 +83,19 @@ def allowed_hosts(extra: tuple[str, ...] = ()) -> frozenset[str]:
     return frozenset(names)
 
 
+def page_url(address: tuple[str, int], hosts: tuple[str, ...] = ()) -> str:
+    """The phone page's URL when it is served on `address` ([web] listen, with its real port): that
+    address itself, or, listening on every address, the first of [web] hosts, else this machine's
+    name (NAME.local for a bare name, as mDNS answers it). Each is a name allowed_hosts() allows."""
+    host, port = address[0], address[1]
+    if ipaddress.ip_address(host).is_unspecified:
+        name = socket.gethostname().lower()
+        host = hosts[0] if hosts else name if "." in name else f"{name}.local"
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}/"
+
+
 def static_files() -> dict[str, tuple[bytes, str]]:
     """The page's files by URL path, read once from the package (device/web/static)."""
     folder = importlib.resources.files("device.web").joinpath("static")

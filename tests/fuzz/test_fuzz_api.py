@@ -22,7 +22,8 @@ from device.config import load_config
 from device.output import NullOutput
 from device.service import Service, build_service
 from device.settings import EDITABLE
-from tests.fuzz.mutations import EXTREME_NUMBERS, bounded, examples, tricky_text
+from device.web.gate import static_files
+from tests.fuzz.mutations import EXTREME_NUMBERS, bounded, examples, json_scalars, json_values, tricky_text
 from tests.fuzz.store_state import restore_rows
 from tests.device.service.conftest import make_home, store_rows
 
@@ -31,10 +32,6 @@ STATUSES = {200, 201, 400, 401, 403, 404, 415, 429, 503}
 ALARM_FIELDS = ("kind", "time", "days", "sequence", "rise", "hold", "label", "enabled")
 CONTROLS = ("status", "snooze", "dismiss", "stop", "light", "play")
 
-json_scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True, allow_infinity=True),
-                         st.sampled_from([10**400, -(10**400), 2**63]), tricky_text)
-json_values = st.recursive(json_scalars, lambda inner: st.one_of(
-    st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=8), inner, max_size=4)), max_leaves=12)
 
 
 # ISO times near the ends of what datetime holds, and in the zones' far offsets.
@@ -192,6 +189,7 @@ def test_settings_are_written_or_refused_in_one_line_and_a_refusal_leaves_config
 
 # Over HTTP: what reaches the server is bytes, not a method and a dict.
 
+PAGE_FILES = static_files()  # path -> (bytes, content type): a GET of one is answered with the file
 HTTP_LAYER = {400, 414, 431, 501}  # http.server's own answers to a request it cannot parse (HTML, not JSON)
 CONTENT_TYPES = ("application/json", "application/json; charset=utf-8", "Application/JSON", "text/plain",
                  "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "", "json", ";;;",
@@ -290,7 +288,11 @@ def test_any_http_request_gets_an_answer_never_a_500(service, case):
         assert not well_formed and b"internal error" not in raw, (raw[:200], request[:300])
         return
     status, headers, body = first_answer(raw)
-    if well_formed or headers.get("content-type") == "application/json":
+    words = request.partition(b"\r\n")[0].decode("utf-8", "replace").split(" ")
+    page = PAGE_FILES.get(words[1].split("?", 1)[0]) if well_formed and words[0] == "GET" else None
+    if page is not None:  # one of the phone page's own files: the file, not JSON
+        assert status == 200 and headers.get("content-type") == page[1], (status, headers, request[:300])
+    elif well_formed or headers.get("content-type") == "application/json":
         assert headers.get("content-type") == "application/json", (status, body[:200], request[:300])
         check_answer(status, json.loads(body), request[:300])
     else:

@@ -1,7 +1,8 @@
 """The pairing gate, over HTTP (no browser): every change refuses a missing or wrong token, a
 foreign Host and another site's Origin, and changes nothing; reads off the loopback need the token
 too; codes are one-time, expire, and wrong ones lock pairing out for longer and longer (on the
-service's clock); the store keeps only hashes; no log line carries a code or a token."""
+service's clock); the store keeps only hashes; no log line carries a code or a token; the page's
+URL (for Home Assistant's link) names the light by a name the gate allows."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import sqlite3
 
 import pytest
 
+from device.web import gate
 from device.web.pairing import CODE_VALID_S, FIRST_LOCKOUT_S, FREE_ATTEMPTS
 
 # Every request that changes something, with a body that would be accepted.
@@ -211,3 +213,18 @@ def test_host_names_are_read_without_case_port_or_brackets(light):
     assert light.request("GET", "/api/status", host="EmberWake.LOCAL").status == 401  # known, but needs the token
     assert light.request("GET", "/api/status", host="[::2]").status == 403
     assert light.request("GET", "/api/status", host="127.0.0.1.attacker.example").status == 403
+
+
+@pytest.mark.parametrize("address, hosts, machine, url", [
+    (("192.168.1.20", 8080), ("bedside.lan",), "pi", "http://192.168.1.20:8080/"),
+    (("fe80::1", 8080), (), "pi", "http://[fe80::1]:8080/"),
+    (("0.0.0.0", 8080), ("bedside.lan",), "pi", "http://bedside.lan:8080/"),
+    (("0.0.0.0", 8080), (), "Bedside", "http://bedside.local:8080/"),  # mDNS answers a bare name as NAME.local
+    (("::", 8081), (), "pi.home.lan", "http://pi.home.lan:8081/"),
+])
+def test_the_phone_pages_url_names_the_light_as_the_gate_allows_it(monkeypatch, address, hosts, machine, url):
+    monkeypatch.setattr(gate.socket, "gethostname", lambda: machine)
+    monkeypatch.setattr(gate.socket, "getaddrinfo", lambda *args: [])  # no resolver asked in a test
+    assert gate.page_url(address, hosts) == url
+    host = url.split("//")[1].rsplit(":", 1)[0].strip("[]")
+    assert host in gate.allowed_hosts(hosts) or host == address[0]  # an address is allowed as the one reached
