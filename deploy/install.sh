@@ -96,8 +96,15 @@ web_port=$(EMBERWAKE_HOME="$STATE" "$PREFIX/venv/bin/python" -c \
   'import os, pathlib; from device.config import load_config
 listen = load_config(pathlib.Path(os.environ["EMBERWAKE_HOME"])).web.listen
 print(listen[1] if listen else "")' 2>/dev/null) || web_port=""
+# Raspberry Pi OS names every Pi "raspberrypi"; renamed, the page is at emberwake.local as the README
+# says (avahi answers for the host name). A name the user chose is theirs: kept, and printed below.
+if [[ -n $web_port && $(hostname) == raspberrypi ]] && command -v hostnamectl >/dev/null; then
+  hostnamectl set-hostname emberwake
+  sed -i -E 's/(\s)raspberrypi(\s|$)/\1emberwake\2/' /etc/hosts
+  echo "   host name: raspberrypi -> emberwake (so the page is at emberwake.local)"
+fi
 if [[ -n $web_port && -d /etc/avahi/services ]]; then
-  echo "   [web] listen: the phone page on port $web_port, announced by avahi (pair a phone: emberwake web pair)"
+  echo "   [web] listen: the phone page at http://$(hostname).local:$web_port/, announced by avahi (pair a phone: emberwake web pair)"
   sed "s#<port>8080</port>#<port>$web_port</port>#" "$SOURCE/deploy/emberwake-web.avahi.service" \
     > /etc/avahi/services/emberwake.service
   chmod 644 /etc/avahi/services/emberwake.service
