@@ -147,6 +147,10 @@ class Service:
         only while they do.)"""
         return self.player.healthy()
 
+    def trouble(self) -> str | None:
+        """Why the light is not healthy, in one line; None while it is."""
+        return self.player.trouble()
+
     def shutdown(self) -> None:
         """Dark first, then stop taking requests and timers, then close the store (see the module
         docstring for why this cannot deadlock, and its bounds)."""

@@ -33,10 +33,12 @@ class FlakyOutput(CaptureOutput):
         super().__init__(4)
         self.failures = failures
         self.hang = threading.Event()
+        self.hanging = threading.Event()
         self.release = threading.Event()
 
     def show(self, codes: np.ndarray) -> None:
         if self.hang.is_set():
+            self.hanging.set()
             self.release.wait(10)
         if self.failures and codes.any():
             self.failures -= 1
@@ -46,13 +48,15 @@ class FlakyOutput(CaptureOutput):
 
 def test_leds_that_refuse_frames_are_said_once_retried_and_the_light_goes_on(caplog):
     clock = ManualClock(START)
-    output = FlakyOutput(failures=3)
+    output = FlakyOutput(failures=6)
     player = Player(FrameLoop(output, Pipeline(OutputSettings(), 4), clock, 10.0)).start()
     try:
         with caplog.at_level(logging.INFO, logger="emberwake"):
             player.play(Program(Steady(), label="steady"))
-            for _ in range(3):  # each refusal waits OUTPUT_RETRY_S on the clock, then plays on
+            for refusal in range(6):  # each refusal waits OUTPUT_RETRY_S on the clock, then plays on
                 assert clock.wait_for_sleepers(1)
+                # No frame out for MAX_SILENCE_S: the watchdog is not fed.
+                assert player.healthy() == (refusal < 5)
                 clock.advance(OUTPUT_RETRY_S)
             assert clock.wait_for_sleepers(1)
             with output.changed:
@@ -65,7 +69,7 @@ def test_leds_that_refuse_frames_are_said_once_retried_and_the_light_goes_on(cap
         player.shutdown()
 
 
-def test_leds_whose_writes_hang_make_the_light_unhealthy_so_the_watchdog_starves():
+def test_leds_whose_writes_hang_make_the_light_unhealthy_until_they_take_frames_again():
     clock = ManualClock(START)
     output = FlakyOutput(failures=0)
     player = Player(FrameLoop(output, Pipeline(OutputSettings(), 4), clock, 10.0)).start()
@@ -74,8 +78,13 @@ def test_leds_whose_writes_hang_make_the_light_unhealthy_so_the_watchdog_starves
         assert clock.wait_for_sleepers(1) and player.healthy()
         output.hang.set()
         clock.advance(0.1)  # the next frame's write hangs
+        assert output.hanging.wait(5)
         clock.advance(10.0)
-        assert not player.healthy()
+        assert not player.healthy() and player.trouble() == "no frame has gone out to the LEDs for 10 s"
+        output.hang.clear()
+        output.release.set()  # the write comes back: frames go out again, from where the light is by now
+        assert clock.wait_for_sleepers(1) and player.healthy() and player.state.label == "steady"
+        assert output.last is not None and output.last.any()
     finally:
         output.release.set()
         player.shutdown()
