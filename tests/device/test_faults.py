@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from device.clock import ManualClock
 from device.frame_loop import FrameLoop
@@ -136,6 +137,73 @@ def test_a_corrupt_store_at_start_is_kept_aside_and_the_light_starts(tmp_path, c
     assert len(said) == 1 and "kept aside as alarms.db.corrupt-20300107T060000Z" in said[0]
 
 
+@pytest.mark.timeout(120)
+def test_a_store_damaged_in_any_page_is_kept_aside_what_can_be_read_back_is_and_the_light_starts(tmp_path):
+    """Each page of a store in turn, zeroed or garbled in part, as a failing SD card leaves it: the
+    service starts every time. SQLite's integrity check finds the damage at start, the file is kept
+    aside (said in one line) and the tables that still read whole come back; or, where the damage
+    is in space nothing uses, it runs on the file as it is. Never a crash, never half an alarm."""
+    import random
+    import shutil
+    from device.config import load_config
+    from device.output import NullOutput
+    from device.service import build_service
+    from tests.device.service.conftest import make_home, store_rows
+    rng = random.Random(20300107)
+    clock = ManualClock(START)
+    original = make_home(tmp_path / "original")
+    with (original / "config.toml").open("a") as config:
+        config.write("\n[button]\nenabled = false\n")
+    service = build_service(load_config(original), NullOutput(12), clock=clock, serve_api=False).start()
+    for time in ("06:30", "07:30", "08:30"):
+        service.book.add("wake", time, label=f"at {time}")
+    service.book.skip(3)
+    service.shutdown()  # checkpointed: all of it in alarms.db
+    alarms, occurrences = store_rows(original)
+    size = (original / "alarms.db").stat().st_size
+    outcomes = set()
+    for page in range(size // 4096):
+        for damage in ("zeroed", "garbled"):
+            home = shutil.copytree(original, tmp_path / f"page-{page}-{damage}")
+            data = bytearray((home / "alarms.db").read_bytes())
+            at = page * 4096 + (100 if page == 0 else 0)  # page 1 starts with the file's 100-byte header
+            data[at:at + 600] = bytes(600) if damage == "zeroed" else rng.randbytes(600)
+            (home / "alarms.db").write_bytes(data)
+            said: list[str] = []
+            log = logging.getLogger(f"emberwake.damaged.{page}.{damage}")
+            log.addHandler(_Said(said))
+            service = build_service(load_config(home), NullOutput(12), clock=clock, serve_api=False, log=log).start()
+            try:
+                now_alarms, now_occurrences = store_rows(home)
+                service.book.add("wake", "09:30")  # and it takes alarms
+            finally:
+                service.shutdown()
+            errors = [line for line in said if "alarm store" in line]
+            assert now_alarms in ([], alarms), (page, damage)  # all of them, as they were, or none
+            if errors:
+                assert len(errors) == 1 and "\n" not in errors[0], errors
+                if "occurrences" in errors[0]:
+                    assert now_occurrences == occurrences, (page, damage)
+                else:  # not read back: only what this start has done since
+                    assert all(state == "started" for _, _, state, _ in now_occurrences), (page, damage)
+                assert "kept aside as alarms.db.corrupt-20300107T060000Z; starting with " in errors[0], errors
+                assert (home / "alarms.db.corrupt-20300107T060000Z").exists()
+                outcomes.add("read back" if now_alarms else "lost")
+            else:
+                assert (now_alarms, now_occurrences) == (alarms, occurrences), (page, damage)
+                outcomes.add("unharmed")
+    assert {"lost", "read back"} <= outcomes, outcomes
+
+
+class _Said(logging.Handler):
+    def __init__(self, said: list[str]):
+        super().__init__(logging.INFO)
+        self.said = said
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.said.append(record.getMessage())
+
+
 def test_a_broken_config_at_start_keeps_the_last_good_one(tmp_path):
     from device.config import LAST_GOOD_NAME, load_service_config
     from tests.device.service.conftest import make_home
@@ -151,7 +219,17 @@ def test_a_broken_config_at_start_keeps_the_last_good_one(tmp_path):
     assert said[-1].endswith("config.toml is broken: running on the last good config")
 
 
-def test_an_alarm_whose_sequence_file_went_missing_still_wakes_with_the_built_in_sunrise(tmp_path, caplog):
+BREAKS = {
+    "deleted": lambda path: path.unlink(),
+    "garbled": lambda path: path.write_bytes(path.read_bytes()[:200] + b"\xff\x00[[[ = \n"),
+    "emptied": lambda path: path.write_text(""),
+    "wrong": lambda path: path.write_text(path.read_text().replace('kind = "wake"', 'kind = "sunrise"')),
+}
+
+
+@pytest.mark.parametrize("damage", sorted(BREAKS))
+def test_an_alarm_whose_sequence_file_is_deleted_or_broken_still_wakes_with_the_built_in_sunrise(
+        tmp_path, caplog, damage):
     from device.config import load_config
     from device.output import NullOutput
     from device.service import build_service
@@ -165,15 +243,15 @@ def test_an_alarm_whose_sequence_file_went_missing_still_wakes_with_the_built_in
     service = build_service(load_config(home), NullOutput(12), clock=clock, serve_api=False).start()
     try:
         service.book.add("wake", "08:00", "daily", "my-dawn", rise="30m")
-        (folder / "my-dawn.toml").unlink()  # deleted after it was set
+        BREAKS[damage](folder / "my-dawn.toml")  # after it was set
         assert service.timers.wait_caught_up()
         with caplog.at_level(logging.INFO, logger="emberwake"):
             clock.advance_to(START + dt.timedelta(minutes=30))  # 07:30 local: the rise starts
             assert service.timers.wait_caught_up()
             assert service.player.wait_for(lambda state: state.label == "wake 1")
         said = [r.getMessage() for r in caplog.records]
-        assert any(line.startswith("sequence my-dawn cannot be used (") and
-                   line.endswith("playing storm-to-firelight instead") for line in said), said
+        why = [line for line in said if line.startswith("sequence my-dawn cannot be used (")]
+        assert len(why) == 1 and why[0].endswith("playing storm-to-firelight instead") and "\n" not in why[0], said
         assert any(line.startswith("wake 1 (") and line.endswith("starts: storm-to-firelight") for line in said)
     finally:
         service.shutdown()
