@@ -18,7 +18,7 @@ from pathlib import Path
 
 SECTOR = 512
 LOST = "-shm"  # never synced: after a cut, SQLite rebuilds it
-_CALL = re.compile(r'^\d+ (\w+)\((?:\d+<([^>]*)>|"([^"]*)")(?:, "([^"]*)")?(?:, (\d+))?(?:, (\d+))?\) = (-?\d+)')
+_CALL = re.compile(r'^\d+ +(\w+)\((?:\d+<([^>]*)>|"([^"]*)")(?:, "([^"]*)")?(?:, (\d+))?(?:, (\d+))?\) = (-?\d+)')
 
 
 def strace_command(trace: Path) -> list[str]:
