@@ -20,6 +20,7 @@ soak: venv
 		tests/device/service/test_soak.py tests/device/service/test_pulled_plug.py
 
 # The fuzzers (tests/fuzz) at 100 000 cases a target instead of CI's few hundred; no time limit.
+# Ends with one line of JSON: the cases each target ran, and the tests that failed.
 fuzz: venv
 	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest tests/fuzz --timeout=0
 
