@@ -210,7 +210,7 @@ def build_service(config: Config, output: PixelOutput | None = None, *, clock: C
         timers.on_replan, timers.on_jump, timers.on_synced = service.replan, service.clock_jumped, service.clock_jumped
         if serve_api:
             gate = Gate(Pairing(store, clock, log), allowed_hosts(config.web.hosts))
-            service.api_server = ApiServer(Api(book, controls), config.port if port is None else port, log,
+            service.api_server = ApiServer(Api(book, controls, log), config.port if port is None else port, log,
                                            gate=gate, listen=config.web.listen)
         if config.mqtt.host:
             service.mqtt = MqttBridge(config.mqtt, controls, book, clock, log=log)

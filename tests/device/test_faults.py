@@ -91,29 +91,36 @@ def test_leds_whose_writes_hang_make_the_light_unhealthy_until_they_take_frames_
         player.shutdown()
 
 
-def test_a_full_disk_when_an_alarm_is_added_is_one_line_and_the_alarms_stay(tmp_path):
-    from device.api import Api
-    from device.book import AlarmBook
-    from device.controller import Place
-    from device.store import Store
-    from zoneinfo import ZoneInfo
-    store = Store(tmp_path / "alarms.db")
-    api = Api(AlarmBook(store, Place(ZoneInfo("Europe/Berlin"), None, False), ManualClock(START)))
-    assert api.handle("POST", "/api/alarms", {}, {"time": "06:30"})[0] == 201
-    pages = store._db.execute("PRAGMA page_count").fetchone()[0]
-    store._db.execute(f"PRAGMA max_page_count={pages}")  # the disk is full: no page more
-    before = api.handle("GET", "/api/alarms")
-    for index in range(400):  # until a new page is needed
-        body = {"kind": "bedtime", "time": f"{index // 60:02d}:{index % 60:02d}", "sequence": "tend-the-flame",
-                "label": f"bedtime number {index} with a long label"}
-        status, answer = api.handle("POST", "/api/alarms", {}, body)
-        if status != 201:
-            break
-    assert status == 503 and "full" in answer["error"] and "nothing was changed" in answer["error"]
-    assert "\n" not in answer["error"]
-    after = api.handle("GET", "/api/alarms")[1]
-    assert after[0] == before[1][0] and len(after) == index + 1  # the alarms as they were, all of them
-    store.close()
+def test_a_full_disk_when_an_alarm_is_added_is_one_line_and_the_alarms_stay(tmp_path, caplog):
+    from device.config import load_config
+    from device.output import NullOutput
+    from device.service import build_service
+    from tests.device.service.conftest import make_home
+    service = build_service(load_config(make_home(tmp_path / "home")), NullOutput(12), clock=ManualClock(START),
+                            port=0, gpio=False).start()
+    try:
+        api = service.api_server.api
+        assert api.handle("POST", "/api/alarms", {}, {"time": "06:30"})[0] == 201
+        pages = service.store._db.execute("PRAGMA page_count").fetchone()[0]
+        service.store._db.execute(f"PRAGMA max_page_count={pages}")  # the disk is full: no page more
+        before = api.handle("GET", "/api/alarms")
+        with caplog.at_level(logging.INFO, logger="emberwake"):
+            for index in range(400):  # until a new page is needed
+                body = {"kind": "bedtime", "time": f"{index // 60:02d}:{index % 60:02d}", "sequence": "tend-the-flame",
+                        "label": f"bedtime number {index} with a long label"}
+                status, answer = api.handle("POST", "/api/alarms", {}, body)
+                if status != 201:
+                    break
+        assert status == 503 and "full" in answer["error"] and "nothing was changed" in answer["error"]
+        assert "\n" not in answer["error"]
+        said = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+        assert said == [f"POST /api/alarms: {answer['error']}"]  # the log says it too, in one line
+        after = api.handle("GET", "/api/alarms")[1]
+        assert after[0] == before[1][0] and len(after) == index + 1  # the alarms as they were, all of them
+        service.store._db.execute(f"PRAGMA max_page_count={2 * pages}")  # room again: the light goes on
+        assert api.handle("POST", "/api/alarms", {}, body)[0] == 201
+    finally:
+        service.shutdown()
 
 
 def test_a_corrupt_store_at_start_is_kept_aside_and_the_light_starts(tmp_path, caplog):

@@ -214,3 +214,29 @@ def test_leds_whose_writes_hang_starve_the_watchdog_until_frames_go_out_again(ho
     assert re.search(r"emberwake: no frame has gone out to the LEDs for \d+ s; the watchdog will restart the "
                      r"service unless it recovers$", said[0]), said
     assert said[1].endswith("the light is well again: feeding the watchdog again")
+
+
+def test_run_on_a_broken_config_says_why_and_runs_on_the_last_good_one(home):
+    import urllib.request
+    from device.config import load_service_config
+    port = load_config(home).port
+    assert load_service_config(home)[1] == []  # an earlier start on this config kept it as the last good
+    (home / "config.toml").write_text("[service]\nport = 'eighty'\n")
+    sock, path = notify_socket()
+    with sock:
+        process = subprocess.Popen(EMBERWAKE + ["--home", str(home), "run", "--output", "null"],
+                                   env={**os.environ, "PYTHONPATH": str(ROOT), "NOTIFY_SOCKET": path},
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            assert sock.recv(1024).startswith(b"READY=1")
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status", timeout=10) as answer:
+                assert answer.status == 200  # on the last good config's port
+            process.send_signal(signal.SIGTERM)
+            _, err = process.communicate(timeout=15)
+        finally:
+            process.kill()
+    assert process.returncode == 0, err
+    said = [line for line in err.splitlines() if "config.toml" in line]
+    assert len(said) == 2, err
+    assert said[0].endswith("service.port: expected a whole number, got 'eighty'"), said
+    assert said[1].endswith("config.toml is broken: running on the last good config"), said
