@@ -4,10 +4,12 @@ Every change is one transaction, with the journal written through to disk (WAL, 
 FULL), so a kill -9 or a pulled plug at any instant leaves either the old alarms or the new,
 never a broken file. FULL, not NORMAL: NORMAL syncs the journal only at checkpoints, which a kill
 cannot hurt but a power cut can, losing changes already acknowledged; with FULL a change is
-answered only once it is on the disk (tests/device/service/test_pulled_plug.py). Besides the alarms it keeps what each occurrence has done (started,
-skipped, snoozed, dismissed, done) so that nothing fires twice across restarts and clock jumps,
-and the pauses (a vacation: dates with no light). A file of an older schema is migrated when it
-is opened (MIGRATIONS), in one transaction.
+answered only once it is on the disk (tests/device/service/test_pulled_plug.py).
+
+Besides the alarms it keeps what each occurrence has done (started, skipped, snoozed, dismissed,
+done) so that nothing fires twice across restarts and clock jumps, and the pauses (a vacation:
+dates with no light). A file of an older schema is migrated when it is opened (MIGRATIONS), in
+one transaction. A damaged file is set aside at the service's start (open_store).
 """
 
 from __future__ import annotations
