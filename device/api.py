@@ -97,10 +97,15 @@ class Controls(Protocol):
 class Api:
     """Requests in, (status, JSON-able answer) out."""
 
-    def __init__(self, book: AlarmBook, controls: Controls | None = None, settings: Settings | None = None):
+    def __init__(self, book: AlarmBook, controls: Controls | None = None, settings: Settings | None = None,
+                 log: logging.Logger | None = None):
+        """`settings`: config.toml's keys for the page; None when no service runs. `log`: where the
+        running light says what went wrong on its side (a full disk); None (the CLI's own path,
+        which prints the answer itself): nowhere."""
         self.book = book
         self.controls = controls
-        self.settings = settings  # config.toml's keys for the page; None when no service runs
+        self.settings = settings
+        self.log = log
 
     def handle(self, method: str, path: str, query: dict[str, str] | None = None, body: Any = None,
                door: str = "api") -> tuple[int, Any]:
@@ -114,7 +119,10 @@ class Api:
         except ApiError as error:
             return _failure(error.status, error)
         except sqlite3.OperationalError as error:  # the disk is full, or read-only: the change rolled back
-            return _failure(503, ApiError(503, f"the alarm store cannot be written ({error}); nothing was changed"))
+            failure = _failure(503, ApiError(503, f"the alarm store cannot be written ({error}); nothing was changed"))
+            if self.log is not None:
+                self.log.error("%s %s: %s", method, printable(path), failure[1]["error"])
+            return failure
 
     def _route(self, method: str, path: str, query: dict[str, str], body: Any, door: str) -> tuple[int, Any]:
         book = self.book

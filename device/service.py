@@ -164,6 +164,10 @@ class Service:
         only while they do.)"""
         return self.player.healthy()
 
+    def trouble(self) -> str | None:
+        """Why the light is not healthy, in one line; None while it is."""
+        return self.player.trouble()
+
     def shutdown(self) -> None:
         """Dark first, then stop taking requests and timers, then close the store (see the module
         docstring for why this cannot deadlock, and its bounds)."""
@@ -225,8 +229,9 @@ def build_service(config: Config, output: PixelOutput | None = None, *, clock: C
         if serve_api:
             gate = Gate(Pairing(store, clock, log), allowed_hosts(config.web.hosts))
             settings = Settings(config, config_file or paths.config_file(config.home), service.apply_settings)
-            service.api_server = ApiServer(Api(book, controls, settings), config.port if port is None else port, log,
-                                           gate=gate, listen=config.web.listen)
+            api = Api(book, controls, settings, log)
+            service.api_server = ApiServer(api, config.port if port is None else port, log, gate=gate,
+                                           listen=config.web.listen)
         if config.mqtt.host:
             web_address = service.api_server.web_address if service.api_server else None
             service.mqtt = MqttBridge(config.mqtt, controls, book, clock, log=log,  # HA links to the phone page
