@@ -21,7 +21,6 @@ import collections
 import json
 import logging
 import threading
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Callable
 
 import paho.mqtt.client as paho
@@ -30,6 +29,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from device.alarms import MAX_RISE_S
 from device.book import MIN_RISE_S, AlarmBook
 from device.clock import Clock
+from device.health import firmware_version
 from device.config import MqttSettings
 from device.controller import Mode
 from device.controls import Controls
@@ -44,13 +44,6 @@ NIGHT_LIGHT_KELVIN = 2200  # what the light reports as its colour temperature (t
 BUTTONS = ("snooze", "dismiss", "stop", "skip_next")
 SHOWING = ("idle", "rising", "holding", "snoozed", "dusk", "night light", "playing")  # the "showing" sensor's states
 TIME_PATTERN = r"^([01]?[0-9]|2[0-3]):[0-5][0-9]$"
-
-
-def _version() -> str:
-    try:
-        return version("emberwake")
-    except PackageNotFoundError:
-        return "unknown"
 
 
 class MqttBridge:
@@ -323,10 +316,10 @@ class MqttBridge:
         self._last_components = {key: config["p"] for key, config in components.items()}
         components.update({key: {"p": platform} for key, platform in self._removed.items()})
         device = {"ids": [node], "name": self.name, "mf": "Emberwake", "mdl": "Emberwake wake-up light",
-                  "sw": _version()}
+                  "sw": firmware_version()}
         if self.config_url:
             device["cu"] = self.config_url
-        return {"dev": device, "o": {"name": "emberwake", "sw": _version()}, "avty_t": self.status_topic,
+        return {"dev": device, "o": {"name": "emberwake", "sw": firmware_version()}, "avty_t": self.status_topic,
                 "qos": 1, "cmps": components}
 
     def states(self) -> tuple[dict, dict]:

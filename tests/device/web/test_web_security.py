@@ -33,7 +33,8 @@ CHANGES = [
     ("POST", "/api/pair/code", {}),
     ("POST", "/api/pair/forget", {}),
 ]
-READS = ["/api/status", "/api/alarms", "/api/next", "/api/pauses", "/api/sequences"]
+READS = ["/api/status", "/api/alarms", "/api/next", "/api/pauses", "/api/sequences", "/api/sequences/breathe/timeline",
+         "/api/log"]
 
 
 def snapshot(light) -> tuple:
