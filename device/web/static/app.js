@@ -8,6 +8,9 @@ const RISE_MIN = 5, RISE_MAX = 90;
 let screen = "home";
 let timer = null;
 let status = null;
+// The screens other scripts add (sequences.js, status.js): name -> { refresh(), leave() }.
+const screens = {};
+function registerScreen(name, hooks) { screens[name] = hooks; }
 
 class Refused extends Error {
   constructor(status, message) { super(message); this.status = status; }
@@ -36,8 +39,9 @@ async function attempt(errorElement, action) {
 }
 
 function show(name) {
+  if (screen !== name && screens[screen] && screens[screen].leave) screens[screen].leave();
   screen = name;
-  for (const id of ["pair", "home", "alarms"]) $("#" + id).hidden = id !== name;
+  for (const section of document.querySelectorAll("main > section")) section.hidden = section.id !== name;
   $("#nav").hidden = name === "pair";
   for (const button of document.querySelectorAll("nav button")) {
     if (button.dataset.screen === name) button.setAttribute("aria-current", "page");
@@ -58,6 +62,7 @@ async function refresh() {
   try {
     if (screen === "home") await refreshHome();
     else if (screen === "alarms") await refreshAlarms();
+    else if (screens[screen]) await screens[screen].refresh();
   } catch (error) {
     if (!(error instanceof Refused && error.status === 401)) say($("#status-line"), error.message);
   }
@@ -249,4 +254,4 @@ async function start() {
   loadSequences().catch(() => {});
 }
 
-start();
+document.addEventListener("DOMContentLoaded", start);  // after every deferred script has registered its screens
