@@ -230,3 +230,18 @@ def test_status_says_version_uptime_and_sync_and_the_log_keeps_the_last_problems
     assert [p["message"] for p in problems] == [f"problem {n}" for n in reversed(range(5, KEEP_PROBLEMS + 5))]
     assert problems[0]["at"] == "2026-11-23T04:01:30+01:00" and problems[0]["level"] == "WARNING"
     assert light.request("POST", "/api/log", {}, token=token).status == 404
+
+
+def test_a_preview_leaves_the_light_playing_its_own_frames(light, token):
+    light.service.controls.play("breathe", by="test")
+    settle(light.service, light.clock)
+    quiet = light.clock.asleep()
+    first = Stream(light, PREVIEW, token)
+    assert first.event()[0] == "message"
+    second = Stream(light, PREVIEW, token)  # ending the first wakes every sleeper on the clock, the light's too
+    assert second.event()[0] == "message" and first.event() is None
+    assert light.clock.wait_for_sleepers(quiet + 1)
+    light.clock.advance(1.0)
+    assert second.event()[0] == "message"
+    wait_until(lambda: light.service.player.loop.last_shown_s == light.clock.monotonic(), "the light's frame, on time")
+    assert light.service.controls.status()["playing"] == "breathe" and light.service.player.healthy()
