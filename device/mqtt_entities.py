@@ -4,26 +4,18 @@ device/mqtt.py publishes them and acts on the commands; its docstring says what 
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
 from device.alarms import MAX_RISE_S
 from device.book import MIN_RISE_S, AlarmBook
 from device.clock import Clock
 from device.controller import NIGHT_LIGHT_KELVIN, Mode
 from device.controls import Controls, Now
+from device.health import firmware_version
 from device.occurrences import active_at
 from sequences.catalog import entries
 
 BUTTONS = ("snooze", "dismiss", "stop", "skip_next")
 SHOWING = ("idle", "rising", "holding", "snoozed", "dusk", "night light", "playing")  # the "showing" sensor's states
 TIME_PATTERN = r"^([01]?[0-9]|2[0-3]):[0-5][0-9]$"
-
-
-def _version() -> str:
-    try:
-        return version("emberwake")
-    except PackageNotFoundError:
-        return "unknown"
 
 
 class Entities:
@@ -88,10 +80,10 @@ class Entities:
                                           command_topic=command(f"alarm/{alarm.id}/time"),
                                           value_template=f"{{{{ value_json.alarms['{alarm.id}'].time }}}}")])
         device = {"ids": [node], "name": self.name, "mf": "Emberwake", "mdl": "Emberwake wake-up light",
-                  "sw": _version()}
+                  "sw": firmware_version()}
         if self.config_url:
             device["cu"] = self.config_url
-        return {"dev": device, "o": {"name": "emberwake", "sw": _version()}, "avty_t": self.status_topic,
+        return {"dev": device, "o": {"name": "emberwake", "sw": firmware_version()}, "avty_t": self.status_topic,
                 "qos": 1, "cmps": components}
 
     def states(self) -> tuple[dict, dict]:

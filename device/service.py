@@ -17,19 +17,26 @@ Threads, and who holds which lock:
   while it writes config.toml and hands the light its new brightness, budget, snooze and button
   timings (apply_settings: attributes swapped whole, no lock but the clock's condition to wake
   the button's thread).
+- emberwake-preview: a request thread while it streams a sequence to the phone page
+  (device/web/preview.py): renders its own frames and sleeps on the clock; Previews._lock is a
+  leaf. Ending a stream wakes the clock (after that lock is released).
+- Any thread that logs a WARNING or worse, whatever it holds, takes the lock of the Status
+  screen's log handler (device/health.py), and under it only the clock's condition, to stamp
+  the record with the time.
 - emberwake-button (Button): acts on gestures through the Controls; gpiozero's (or the simulator's)
   threads only queue edges under Button._lock and wake the clock.
 - emberwake-mqtt (MqttBridge, when [mqtt] host is set): sleeps on the clock; runs MQTT commands
   through the Controls and the AlarmBook as the API does, and publishes states, holding no lock of
   its own. paho's network thread only queues messages and wakes the clock; it takes none of ours.
-Lock order: AlarmBook._writing -> Controller._lock -> Store._lock; Controller._lock -> Player._lock.
-Player._lock, Timers._lock, Button._lock, Store._lock and each clock's condition are leaves:
-nothing is called while they are held (Player, Timers and Button wake the clock after releasing
+Lock order: AlarmBook._writing -> Controller._lock -> Store._lock; Controller._lock -> Player._lock;
+any lock -> the log handler's lock -> the clock's condition. Player._lock, Timers._lock,
+Button._lock, Store._lock, Previews._lock and each clock's condition are leaves: nothing is
+called while they are held (Player, Timers, Button and Previews wake the clock after releasing
 their own lock). The Controls hold no lock of their own.
 
 Shutdown is bounded and darkens the ring first: the player blanks the ring and stops (its thread
-ends within a frame), then the button, the API, MQTT (it says `offline`; its waits take a second
-and a quarter at most) and the timers stop (a tick under way finishes; no tick waits on anything
+ends within a frame), then the button, the API (its previews end first), MQTT (it says `offline`;
+its waits take a second and a quarter at most) and the timers stop (a tick under way finishes; no tick waits on anything
 shutdown holds, because shutdown holds nothing while it joins), then the store closes.
 """
 
@@ -43,7 +50,8 @@ from pathlib import Path
 from typing import IO, Callable
 
 from device import paths
-from device.api import Api, ApiServer
+from device.api import Api
+from device.api_server import ApiServer
 from device.book import AlarmBook, store_path
 from device.clock import Clock, RealClock
 from device.button import Button, ButtonTimings, attach_gpio_button
@@ -51,6 +59,7 @@ from device.config import Config
 from device.controller import Controller, Place
 from device.controls import Controls
 from device.frame_loop import FrameLoop
+from device.health import Health
 from device.mqtt import MqttBridge
 from device.output import PixelOutput
 from device.pipeline import Pipeline
@@ -58,8 +67,10 @@ from device.settings import Settings
 from device.player import Player
 from device.store import Store, open_store
 from device.timers import KEEP_OCCURRENCES_DAYS, Timers
+from device.web.gallery import Gallery
 from device.web.gate import Gate, allowed_hosts, page_url
 from device.web.pairing import Pairing
+from device.web.preview import Previews
 
 LOG = logging.getLogger("emberwake")
 
@@ -76,6 +87,7 @@ class Service:
     book: AlarmBook
     timers: Timers
     controls: Controls
+    health: Health
     owns_player: bool = True
     button: Button | None = None  # the button's logic (fed by GPIO, or by the simulator)
     use_gpio: bool = True  # feed the button from gpiozero (not in the simulator)
@@ -92,6 +104,7 @@ class Service:
         return self.api_server.port if self.api_server else None
 
     def start(self) -> "Service":
+        self.health.start()
         if self.owns_player:
             self.player.start()
         place = self.controller.place
@@ -186,6 +199,7 @@ class Service:
         self.timers.stop()
         self.store.close()
         self.log.info("emberwake stopped")
+        self.health.stop()
 
 
 def build_service(config: Config, output: PixelOutput | None = None, *, clock: Clock | None = None,
@@ -218,7 +232,8 @@ def build_service(config: Config, output: PixelOutput | None = None, *, clock: C
         book = AlarmBook(store, place, clock, config.sequence_dirs)
         timers = Timers(controller, clock, zone=place.zone, log=log)
         controls = Controls(controller, book, timers.rebuild, config.button.snooze_minutes, log)
-        service = Service(config, store, player, controller, book, timers, controls, owns_player, log=log)
+        health = Health(clock, place.zone, log)
+        service = Service(config, store, player, controller, book, timers, controls, health, owns_player, log=log)
         if config.button.enabled:
             settings = config.button
             service.button = Button(controls, clock, ButtonTimings(settings.hold_s, settings.long_hold_s,
@@ -229,7 +244,8 @@ def build_service(config: Config, output: PixelOutput | None = None, *, clock: C
         if serve_api:
             gate = Gate(Pairing(store, clock, log), allowed_hosts(config.web.hosts))
             settings = Settings(config, config_file or paths.config_file(config.home), service.apply_settings)
-            api = Api(book, controls, settings, log)
+            gallery = Gallery(config.sequence_dirs, player.loop.output.pixel_count, Previews(clock, log))
+            api = Api(book, controls, settings, gallery, health, log)
             service.api_server = ApiServer(api, config.port if port is None else port, log, gate=gate,
                                            listen=config.web.listen)
         if config.mqtt.host:

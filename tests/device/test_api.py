@@ -12,7 +12,8 @@ import sqlite3
 
 import pytest
 
-from device.api import MAX_BODY_BYTES, Api, ApiServer, Controls, HttpClient, LocalClient, service_running
+from device.api import MAX_BODY_BYTES, Api, Controls, HttpClient, LocalClient, service_running
+from device.api_server import ApiServer
 from device.book import MAX_COUNT
 from sequences.loader import SequenceLoadError
 from sequences.tomlfile import Problem

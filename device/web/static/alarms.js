@@ -1,5 +1,5 @@
 // The Alarms screen: wake alarms and bedtimes (on/off, add, edit, delete with undo) and vacation.
-// Uses app.js's api(), say(), sayBeside(), clearErrors() and screens; the API checks every field
+// Uses app.js's api(), say(), sayBeside(), clearErrors() and registerScreen(); the API checks every field
 // (device/book.py) and its one-line error is shown beside the field it names.
 "use strict";
 
@@ -326,7 +326,7 @@ function wireAlarms() {
   $("#undo").addEventListener("click", () => attempt($("#list-error"), undoDelete));
   $("#vacation").addEventListener("submit", pauseAlarms);
   $("#resume").addEventListener("click", resumeAlarms);
-  screens.alarms = { periodic: true, refresh: () => refreshAlarms().catch((error) => {
+  registerScreen("alarms", { periodic: true, refresh: () => refreshAlarms().catch((error) => {
     if (!(error instanceof Refused && error.status === 401)) say($("#list-error"), error.message);
   }) };
 }

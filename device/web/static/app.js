@@ -12,9 +12,11 @@ class Refused extends Error {
   constructor(status, message) { super(message); this.status = status; }
 }
 
-// Each screen's refresh, by its section's id (alarms.js and settings.js add theirs). A `periodic`
-// one is refreshed every REFRESH_MS while shown; one being edited (the settings) is not.
+// Each screen's hooks, by its section's id (alarms.js, sequences.js, settings.js and status.js add
+// theirs): refresh(), leave() when another is shown (optional), and `periodic` for one refreshed
+// every REFRESH_MS while shown (one being edited, the settings, is not).
 const screens = { home: { refresh: () => refreshHome(), periodic: true } };
+function registerScreen(name, hooks) { screens[name] = hooks; }
 
 async function api(method, path, body) {
   const options = { method, headers: {}, credentials: "same-origin", cache: "no-store" };
@@ -49,6 +51,7 @@ function sayBeside(form, error) {
 function clearErrors(form) { for (const line of form.querySelectorAll(".error")) say(line, ""); }
 
 function show(name) {
+  if (screen !== name && screens[screen] && screens[screen].leave) screens[screen].leave();
   screen = name;
   for (const section of document.querySelectorAll("main > section")) section.hidden = section.id !== name;
   $("#nav").hidden = name === "pair";
@@ -154,5 +157,5 @@ async function start() {
   show("home");
 }
 
-// After every deferred script (alarms.js, settings.js) has added its screen.
+// After every deferred script (alarms.js, sequences.js, settings.js, status.js) has added its screen.
 document.addEventListener("DOMContentLoaded", start);

@@ -1,6 +1,6 @@
 // The Settings screen: config.toml's keys (GET/POST /api/settings, device/settings.py) and the
 // paired devices (GET/DELETE /api/devices). Loaded when shown, not refreshed while being edited.
-// Uses app.js's api(), say(), sayBeside(), clearErrors() and screens.
+// Uses app.js's api(), say(), sayBeside(), clearErrors() and registerScreen().
 "use strict";
 
 const settingsScreen = { values: null, filled: false };
@@ -120,7 +120,7 @@ async function loadDevices() {
 
 function wireSettings() {
   $("#settings-form").addEventListener("submit", saveSettings);
-  screens.settings = { periodic: false, refresh: () => loadSettings().catch((error) => {
+  registerScreen("settings", { periodic: false, refresh: () => loadSettings().catch((error) => {
     if (!(error instanceof Refused && error.status === 401)) say($("#settings-message"), error.message);
   }) };
 }

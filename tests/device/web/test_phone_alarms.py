@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from tests.device.web.phone import alarms, browser, paired_page, phone  # noqa: F401 - fixtures
+from tests.device.web.conftest import alarms, paired_page
 
 
 def bedtimes(light) -> list[dict]:

@@ -12,8 +12,7 @@ from pathlib import Path
 
 from device.controller import Mode
 from tests.dates import local
-from tests.device.web.conftest import BERLIN, LAN_HOST
-from tests.device.web.phone import alarms, browser, phone, shot, wait_until  # noqa: F401 - fixtures
+from tests.device.web.conftest import BERLIN, LAN_HOST, alarms, shot, wait_until
 
 
 def test_pair_add_skip_and_snooze_from_the_phone(light, phone, tmp_path, capsys):

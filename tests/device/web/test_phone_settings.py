@@ -6,7 +6,7 @@ field and config.toml is untouched; a paired device is revoked and its token sto
 from __future__ import annotations
 
 from device.config import load_config
-from tests.device.web.phone import browser, paired_page, phone, shot  # noqa: F401 - fixtures
+from tests.device.web.conftest import paired_page, shot
 from tests.device.web.test_web_settings import PHONE_AGENT
 
 

@@ -38,7 +38,8 @@ CHANGES = [
     ("POST", "/api/pair/code", {}),
     ("POST", "/api/pair/forget", {}),
 ]
-READS = ["/api/status", "/api/alarms", "/api/next", "/api/pauses", "/api/sequences", "/api/settings", "/api/devices"]
+READS = ["/api/status", "/api/alarms", "/api/next", "/api/pauses", "/api/sequences", "/api/sequences/breathe/timeline",
+         "/api/log", "/api/settings", "/api/devices"]
 
 
 def snapshot(light) -> tuple:
