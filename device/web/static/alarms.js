@@ -328,7 +328,7 @@ function wireAlarms() {
   $("#resume").addEventListener("click", resumeAlarms);
   registerScreen("alarms", { periodic: true, refresh: () => refreshAlarms().catch((error) => {
     if (!(error instanceof Refused && error.status === 401)) say($("#list-error"), error.message);
-  }) };
+  }) });
 }
 
 wireAlarms();

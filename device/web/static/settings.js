@@ -122,7 +122,7 @@ function wireSettings() {
   $("#settings-form").addEventListener("submit", saveSettings);
   registerScreen("settings", { periodic: false, refresh: () => loadSettings().catch((error) => {
     if (!(error instanceof Refused && error.status === 401)) say($("#settings-message"), error.message);
-  }) };
+  }) });
 }
 
 wireSettings();
