@@ -11,7 +11,7 @@ import logging
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 from device.api import DOOR_HEADER, HOST, MAX_BODY_BYTES, Api, ApiError, failure
 from device.web.gate import SECURITY_HEADERS, Request as WebRequest
@@ -88,13 +88,15 @@ class _Handler(BaseHTTPRequestHandler):
         self._serve("DELETE")
 
     def _serve(self, method: str) -> None:
-        url = urlsplit(self.path)
-        query = {k: v[-1] for k, v in parse_qs(url.query).items()}
+        # The request target is a path ("origin-form"): split by hand, as urlsplit would read
+        # "//api/status" as a host "api" and a path "/status".
+        path, _, query_text = self.path.partition("#")[0].partition("?")
+        query = {k: v[-1] for k, v in parse_qs(query_text).items()}
         read_body = functools.cache(lambda: self._body(method))  # the gate may read it first
         try:
             door = "cli" if self.headers.get(DOOR_HEADER) == "cli" else "api"
             if self.gate is not None:
-                request = WebRequest(method, url.path, self.headers, self.client_address[0],
+                request = WebRequest(method, path, self.headers, self.client_address[0],
                                      self.connection.getsockname()[0])
                 passed = self.gate.before(request, read_body)
                 if not isinstance(passed, str):
@@ -102,7 +104,7 @@ class _Handler(BaseHTTPRequestHandler):
                     return
                 door = passed
             body = read_body()
-            status, answer = self.api.handle(method, url.path, query, body, door)
+            status, answer = self.api.handle(method, path, query, body, door)
             if isinstance(answer, EventStream):
                 answer.open(self.client_address[0])  # Refused: too many play
                 self._stream(answer)
@@ -110,10 +112,10 @@ class _Handler(BaseHTTPRequestHandler):
         except (ApiError, Refused) as error:
             status, answer = failure(error.status, error)
         except Exception as error:  # noqa: BLE001 - a bug must not take the service down; it is logged
-            self.log.exception("API %s %s failed", method, url.path)
+            self.log.exception("API %s %s failed", method, path)
             status, answer = 500, {"error": f"internal error: {type(error).__name__}"}
         if method != "GET" and status < 300:
-            self.log.info("API %s %s: %s", method, url.path, _summary(answer))
+            self.log.info("API %s %s: %s", method, path, _summary(answer))
         self._send(status, json.dumps(answer).encode("utf-8"), "application/json")
 
     def _send(self, status: int, data: bytes, content_type: str, headers: list[tuple[str, str]] = ()) -> None:
