@@ -175,9 +175,9 @@ def soak(tmp_path, zone: str, seed: int) -> dict:
             book = month.service.book
             what = rng.choice(("move", "rise", "switch"))
             if what == "move":
-                took_effect(book.change(1, time=f"06:{rng.randrange(0, 41, 5):02d}"))
+                took_effect(book.update(1, time=f"06:{rng.randrange(0, 41, 5):02d}"))
             elif what == "rise":
-                took_effect(book.change(4, rise=f"{rng.randrange(10, 41, 5)}m"))
+                took_effect(book.update(4, rise=f"{rng.randrange(10, 41, 5)}m"))
             else:
                 took_effect(book.set_enabled(2, not book.get(2).enabled))
             ledger["edits"] += 1
