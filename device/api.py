@@ -34,6 +34,12 @@ HTTP on 127.0.0.1 (and, with [web] listen, on the LAN behind the pairing gate of
     POST   /api/pair {"code": "123456"}     a token for the phone page (device/web/gate.py), also
                                             as a cookie; /api/pair/code (a new code) and
                                             /api/pair/forget (unpair all) from the loopback only
+    POST   /api/pair {"confirm": "button"}  while a code is open: wait for a hold of the light's
+                                            button instead; 202 {"request": ID, "wait_s"}; 409 with
+                                            no code open (device/web/pairing.py)
+    POST   /api/pair {"confirm": "button", "request": ID}   the asking phone polls: 202 while it
+                                            waits, then the token and cookie as for a code; 403
+                                            once it no longer waits (expired, replaced)
     GET    /api/devices                     the paired devices (answered by the gate): id, paired, device
     DELETE /api/devices/ID                  unpair that one: its token stops working at once
 

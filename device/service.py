@@ -13,7 +13,9 @@ Threads, and who holds which lock:
 - emberwake-api and its request threads: call the Controls and the AlarmBook.
 - emberwake-web and its request threads ([web] listen): the same handler, on one more address.
   Both pass the web gate first (device/web/gate.py), whose Pairing._lock is a leaf; its token
-  lookups take only Store._lock. A settings change (device/settings.py) holds Settings._lock
+  lookups take only Store._lock. A phone asking to be paired by the button cues the ring
+  (Controls.cue_pairing: Controller._lock) after Pairing._lock is released; the button's thread
+  takes Pairing._lock, as a leaf, to approve it. A settings change (device/settings.py) holds Settings._lock
   while it writes config.toml and hands the light its new brightness, budget, snooze and button
   timings (apply_settings: attributes swapped whole, no lock but the clock's condition to wake
   the button's thread).
@@ -43,7 +45,9 @@ shutdown holds, because shutdown holds nothing while it joins), then the store c
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import logging
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -125,11 +129,21 @@ class Service:
                 self.log.info("phone page on %s (listening on %s port %d; pair a phone: emberwake web pair)",
                               page_url(self.api_server.web_address, self.config.web.hosts),
                               *self.api_server.web_address[:2])
+                self._warn_if_root(self.api_server.web_address[0])
         if self.mqtt is not None:
             self.mqtt.start()
         self._log_next()
         self._started = True
         return self
+
+    def _warn_if_root(self, host: str) -> None:
+        """One WARNING when root serves the page beyond the loopback: a flaw anywhere in the web
+        server would then be a flaw with the whole machine's rights."""
+        if ipaddress.ip_address(host).is_loopback or getattr(os, "geteuid", lambda: -1)() != 0:
+            return
+        self.log.warning("the phone page is served on %s by a root process: a flaw in the web server would "
+                         "give the network the whole machine; run the service as the emberwake user (install.sh "
+                         "does, unless [ring] driver = \"pwm\" needs root: the spi driver does not)", host)
 
     def changed(self) -> None:
         """The alarms changed: show what should show now, and plan again."""
@@ -231,7 +245,8 @@ def build_service(config: Config, output: PixelOutput | None = None, *, clock: C
                                 log=log)
         book = AlarmBook(store, place, clock, config.sequence_dirs)
         timers = Timers(controller, clock, zone=place.zone, log=log)
-        controls = Controls(controller, book, timers.rebuild, config.button.snooze_minutes, log)
+        pairing = Pairing(store, clock, log) if serve_api else None
+        controls = Controls(controller, book, timers.rebuild, config.button.snooze_minutes, log, pairing)
         health = Health(clock, place.zone, log)
         service = Service(config, store, player, controller, book, timers, controls, health, owns_player, log=log)
         if config.button.enabled:
@@ -242,7 +257,8 @@ def build_service(config: Config, output: PixelOutput | None = None, *, clock: C
         book.on_change = service.changed
         timers.on_replan, timers.on_jump, timers.on_synced = service.replan, service.clock_jumped, service.clock_jumped
         if serve_api:
-            gate = Gate(Pairing(store, clock, log), allowed_hosts(config.web.hosts))
+            pairing.on_request = controls.cue_pairing  # the ring shows that a phone waits for the button
+            gate = Gate(pairing, allowed_hosts(config.web.hosts))
             settings = Settings(config, config_file or paths.config_file(config.home), service.apply_settings)
             gallery = Gallery(config.sequence_dirs, player.loop.output.pixel_count, Previews(clock, log))
             api = Api(book, controls, settings, gallery, health, log)
@@ -286,7 +302,6 @@ def configure_logging(stream: IO[str] | None = None, journal: bool | None = None
                       level: int = logging.INFO) -> logging.Handler:
     """Log to stderr: priority-prefixed lines under systemd ($JOURNAL_STREAM), timestamped otherwise.
     Returns the handler (remove it from the root logger when done)."""
-    import os
     if journal is None:
         journal = bool(os.environ.get("JOURNAL_STREAM"))
     handler = logging.StreamHandler(stream or sys.stderr)

@@ -6,7 +6,7 @@ Who needs what:
 - Everyone else (a phone on the LAN; a browser on this machine that asked for
   `emberwake.local`) needs a paired token, as a cookie (the page) or `Authorization: Bearer`
   (scripts), for every /api request, reads included: the page is private. Only the page's own
-  files and POST /api/pair are open. The gate itself answers GET /api/devices (the pairings,
+  files and POST /api/pair (a code, or a request confirmed by the button) are open. The gate itself answers GET /api/devices (the pairings,
   the asker's own marked) and DELETE /api/devices/ID (unpair one), behind the same checks.
 Against other web sites in the same browser: a Host outside the allowlist is refused (DNS
 rebinding: a hostile name pointed at this light still says its own name in Host); a request
@@ -174,9 +174,22 @@ class Gate:
         return Reply(200, body, content_type)
 
     def _pair(self, body: Any, device: str) -> Reply:
-        code = body.get("code") if isinstance(body, dict) else None
+        """POST /api/pair: {"code"}, or by the button {"confirm": "button"} (a request opens:
+        202 with its id) then {"confirm": "button", "request": ID} (202 while it waits; the token
+        once a hold approved it). device/web/pairing.py says how each is limited."""
+        fields = body if isinstance(body, dict) else {}
         try:
-            token = self.pairing.pair(code, device)
+            if "confirm" not in fields:
+                token = self.pairing.pair(fields.get("code"), device)
+            elif fields["confirm"] != "button" or "code" in fields:
+                return Reply.json(400, {"error": 'confirm: "button" (and no code) is the one other way to pair'})
+            elif "request" not in fields:
+                ident, wait_s = self.pairing.request_button()
+                return Reply.json(202, {"request": ident, "wait_s": round(wait_s)})
+            else:
+                token, wait_s = self.pairing.poll_button(fields["request"], device)
+                if token is None:
+                    return Reply.json(202, {"request": fields["request"], "wait_s": round(wait_s)})
         except PairingRefused as refused:
             headers = [("Retry-After", str(int(refused.retry_after_s + 1)))] if refused.status == 429 else []
             return Reply.json(refused.status, {"error": str(refused)}, headers)

@@ -4,8 +4,10 @@
 
 const $ = (selector) => document.querySelector(selector);
 const REFRESH_MS = 3000;
+const PAIR_POLL_MS = 1000;  // while the light waits for its button: the phone asks once a second
 let screen = "home";
 let timer = null;
+let pairPoll = null;
 let status = null;
 
 class Refused extends Error {
@@ -60,6 +62,7 @@ function show(name) {
     else button.removeAttribute("aria-current");
   }
   if (name === "pair") { stopRefreshing(); $("#pair-code").focus(); return; }
+  stopPairPoll();
   refresh();
   if (screens[name] && screens[name].periodic) startRefreshing();
   else stopRefreshing();
@@ -120,8 +123,38 @@ async function pair(event) {
   });
 }
 
+// Pairing by the button: ask the light to wait for a hold, then poll with the request's id
+// until the hold lets this phone in (the token arrives as the cookie) or the request ends.
+async function pairByButton() {
+  stopPairPoll();
+  say($("#pair-error"), "");
+  await attempt($("#pair-button-error"), async () => {
+    const asked = await api("POST", "/api/pair", { confirm: "button" });
+    $("#pair-waiting").hidden = false;
+    pairPoll = setTimeout(() => pollPairing(asked.request), PAIR_POLL_MS);
+  });
+}
+
+async function pollPairing(request) {
+  try {
+    const answer = await api("POST", "/api/pair", { confirm: "button", request });
+    if (answer.token) { show("home"); return; }
+    if (pairPoll !== null) pairPoll = setTimeout(() => pollPairing(request), PAIR_POLL_MS);
+  } catch (error) {
+    stopPairPoll();
+    say($("#pair-button-error"), error.message);
+  }
+}
+
+function stopPairPoll() {
+  if (pairPoll !== null) clearTimeout(pairPoll);
+  pairPoll = null;
+  $("#pair-waiting").hidden = true;
+}
+
 function wire() {
   $("#pair-form").addEventListener("submit", pair);
+  $("#pair-button").addEventListener("click", pairByButton);
   for (const button of document.querySelectorAll("nav button")) button.addEventListener("click", () => show(button.dataset.screen));
   $("#skip-next").addEventListener("click", () => attempt($("#skip-error"), async () => {
     await api("POST", "/api/skip-next");

@@ -24,7 +24,7 @@ from device.service import Service, build_service
 from device.web.gate import COOKIE
 from tests.ci import skip_or_fail
 from tests.dates import local
-from tests.device.service.conftest import Cli, make_home
+from tests.device.service.conftest import Cli, make_home, settle
 
 BERLIN = "Europe/Berlin"
 BERLIN_PLACE = (52.52, 13.40)  # latitude, longitude
@@ -93,6 +93,39 @@ def light(tmp_path, capsys, web_clock):
     service = build_service(load_config(home), NullOutput(12), clock=web_clock).start()
     try:
         yield Light(service, Cli(home, capsys, web_clock), web_clock)
+    finally:
+        service.shutdown()
+
+
+class LightWithButton(Light):
+    """The light with gpiozero's real Button on a MockFactory pin (GPIO17), as on a Pi."""
+
+    def __init__(self, service: Service, cli: Cli, clock: ManualClock, pin):
+        super().__init__(service, cli, clock)
+        self.pin = pin
+
+    def hold(self, held_s: float = 2.0) -> None:
+        """Hold the button down for held_s on the test clock, then let go; every gesture acted on."""
+        self.pin.drive_low()
+        self.settle()
+        self.clock.advance(held_s)
+        self.settle()
+        self.pin.drive_high()
+        self.settle()
+
+    def settle(self) -> None:
+        settle(self.service, self.clock)
+
+
+@pytest.fixture
+def light_with_button(tmp_path, capsys, web_clock, pin_factory):
+    home = make_home(tmp_path / "home")
+    with (home / "config.toml").open("a") as config:
+        config.write("\n[button]\nbounce_s = 0\n")  # bounce is timed on gpiozero's own clock
+    service = build_service(load_config(home), NullOutput(12), clock=web_clock).start()
+    try:
+        assert service.gpio_button is not None
+        yield LightWithButton(service, Cli(home, capsys, web_clock), web_clock, pin_factory.pin(17))
     finally:
         service.shutdown()
 

@@ -229,3 +229,46 @@ def test_the_phone_pages_url_names_the_light_as_the_gate_allows_it(monkeypatch, 
     assert gate.page_url(address, hosts) == url
     host = url.split("//")[1].rsplit(":", 1)[0].strip("[]")
     assert host in gate.allowed_hosts(hosts) or host == address[0]  # an address is allowed as the one reached
+
+
+@pytest.mark.parametrize("kind", ["code", "confirm by the button"])
+def test_pairing_refuses_a_foreign_host_and_another_sites_request_and_counts_none_of_them(light, kind):
+    code = light.code()
+    body = {"code": code} if kind == "code" else {"confirm": "button"}
+    refusals = {
+        "a foreign Host": light.request("POST", "/api/pair", body, host="attacker.example"),
+        "a rebound name": light.request("POST", "/api/pair", body, host="emberwake.attacker.example"),
+        "another site's Origin": light.request("POST", "/api/pair", body, headers={"Origin": "http://attacker.example"}),
+        "a cross-site fetch": light.request("POST", "/api/pair", body, headers={"Sec-Fetch-Site": "cross-site"}),
+        "a form post": light.request("POST", "/api/pair", body, headers={"Content-Type": "text/plain"}),
+        "a GET": light.request("GET", "/api/pair"),
+    }
+    for what, answer in refusals.items():
+        assert answer.status in (401, 403, 404, 405, 415), f"{what}: {answer.status} {answer.body}"
+        assert "token" not in answer.body and "request" not in answer.body, what
+        assert "access-control-allow-origin" not in answer.headers, what
+    assert len(refusals) > FREE_ATTEMPTS  # had any reached the pairing, it would now be locked out
+    answer = light.request("POST", "/api/pair", body)  # the code is still open, and nothing was counted
+    assert answer.status == (200 if kind == "code" else 202), answer.body
+
+
+@pytest.mark.parametrize("listen, euid, warned", [("0.0.0.0:0", 0, True), ("0.0.0.0:0", 1000, False),
+                                                  ("127.0.0.1:0", 0, False)],
+                         ids=["root off the loopback", "a user off the loopback", "root on the loopback"])
+def test_root_serving_the_page_off_the_loopback_says_so_in_one_warning_at_start(tmp_path, web_clock, monkeypatch,
+                                                                                  caplog, listen, euid, warned):
+    from device import service as service_module
+    from device.config import load_config
+    from device.output import NullOutput
+    from tests.device.service.conftest import make_home
+    monkeypatch.setattr(service_module.os, "geteuid", lambda: euid)  # no test runs as root
+    home = make_home(tmp_path / "home")
+    with (home / "config.toml").open("a") as config:
+        config.write(f'\n[web]\nlisten = "{listen}"\n')
+    caplog.set_level(logging.INFO)
+    running = service_module.build_service(load_config(home), NullOutput(12), clock=web_clock, gpio=False).start()
+    running.shutdown()
+    lines = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING and "root" in r.getMessage()]
+    assert len(lines) == warned, lines
+    if warned:
+        assert "0.0.0.0" in lines[0] and "emberwake user" in lines[0] and "\n" not in lines[0]
