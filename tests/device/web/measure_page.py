@@ -7,6 +7,7 @@ RSS and CPU while the page plays a preview at 30 frames a second.
 
 from __future__ import annotations
 
+import gzip
 import os
 import re
 import subprocess
@@ -37,7 +38,9 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
     files = static_files()
     weight = sum(len(body) for path, (body, _) in files.items() if path != "/")
-    print(f"page weight: {weight} bytes ({', '.join(f'{p[8:]} {len(b)}' for p, (b, _) in files.items() if p != '/')})")
+    packed = sum(len(gzip.compress(body, mtime=0)) for path, (body, _) in files.items() if path != "/")
+    print(f"page weight: {weight} bytes, {packed} bytes as sent gzipped "
+          f"({', '.join(f'{p[8:]} {len(b)}' for p, (b, _) in files.items() if p != '/')})")
     with tempfile.TemporaryDirectory() as folder:
         home, api_port, web_port = Path(folder), free_port(), free_port()
         (home / "config.toml").write_text(f'[clock]\ntimezone = "Europe/Berlin"\nrequire_sync = false\n'

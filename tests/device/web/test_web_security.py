@@ -6,6 +6,7 @@ URL (for Home Assistant's link) names the light by a name the gate allows."""
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import logging
 import re
@@ -272,3 +273,15 @@ def test_root_serving_the_page_off_the_loopback_says_so_in_one_warning_at_start(
     assert len(lines) == warned, lines
     if warned:
         assert "0.0.0.0" in lines[0] and "emberwake user" in lines[0] and "\n" not in lines[0]
+
+
+def test_the_page_is_sent_gzipped_to_a_browser_that_takes_it_and_whole_to_one_that_does_not(light):
+    from device.web.gate import static_files
+    files = static_files()
+    for path in ("/", "/static/app.js", "/static/app.css"):
+        plain = light.request("GET", path)
+        packed = light.request("GET", path, headers={"Accept-Encoding": "gzip, deflate, br"})
+        assert plain.status == packed.status == 200
+        assert "content-encoding" not in plain.headers and plain.body == files[path][0]
+        assert packed.headers["content-encoding"] == "gzip" and gzip.decompress(packed.body) == files[path][0]
+        assert len(packed.body) < len(plain.body) / 2
