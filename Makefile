@@ -13,11 +13,14 @@ test: venv
 	.ci/install-system-packages
 	$(PY) -m pytest
 
-# A simulated month of the whole service in two zones; prints each zone's ledger as JSON.
+# A simulated month of the whole service in two zones, and 1000 pulled plugs of the alarm store
+# (each way); prints each zone's ledger and each pulled-plug summary as JSON.
 soak: venv
-	SOAK_DAYS=31 $(PY) -m pytest -q -s -p no:logging tests/device/service/test_soak.py
+	SOAK_DAYS=31 PULLED_PLUGS=1000 $(PY) -m pytest -q -s -p no:logging \
+		tests/device/service/test_soak.py tests/device/service/test_pulled_plug.py
 
 # The fuzzers (tests/fuzz) at 100 000 cases a target instead of CI's few hundred; no time limit.
+# Ends with one line of JSON: the cases each target ran, and the tests that failed.
 fuzz: venv
 	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest tests/fuzz --timeout=0
 

@@ -4,8 +4,8 @@ Renderer and Pipeline (power limit and dithering) of a 24-LED RGB ring at 200 fp
 ramp: the low end of a 30-minute wake ramp linear in L*, as the LEDs show it (the production
       frame loop's pacing: bench/shown.py): first light, and the steps in L* of the ring's total
       light between consecutive 100 ms windows;
-flicker: the ring's summed light at constant low levels, per frame, over 10 ms, and its spectrum
-         (each component against the IEEE 1789-2015 limits);
+flicker: the ring's summed light at constant low levels, per frame, over 10 ms, and the spectrum
+         of the light the LEDs hold (each component against the IEEE 1789-2015 limits);
 colour: how far (OKLab) the time-averaged light the LEDs show (the loop's pacing, as the ramp)
         lands from the light that was asked for.
 """
@@ -115,9 +115,20 @@ def _run_constant(pixel_rgb: np.ndarray, warmup: int, frames: int) -> tuple[Pipe
 
 # IEEE 1789-2015's recommended limits on modulation (%) at frequency f (Hz), as (up to Hz, slope):
 # below 90 Hz low risk is 0.025 f and no observable effect 0.01 f; from 90 Hz 0.08 f up to
-# 1250 Hz and 0.0333 f up to 3000 Hz. Frames at 200 fps reach only 100 Hz.
+# 1250 Hz and 0.0333 f up to 3000 Hz; above each curve's end, none.
 IEEE_1789_LOW_RISK = ((90.0, 0.025), (1250.0, 0.08))
 IEEE_1789_NO_EFFECT = ((90.0, 0.01), (3000.0, 0.0333))
+# The LEDs hold each frame's light until the next: the light is a staircase, read here with each
+# frame held for this many samples, to 3200 Hz (past both curves' ends).
+HOLD_SAMPLES = 32
+LOWEST_HZ = 1.0  # below this, a few seconds of light hold too few periods to call anything flicker
+
+
+def flicker_seconds(quick: bool) -> float:
+    """How much light the flicker group analyses per level: 8 s (0.125 Hz bins), so that a flat-top
+    window's main lobe (5 bins either side) around DC ends at 0.625 Hz, below LOWEST_HZ; --quick
+    takes 4 s, whose lowest bins (to 1.25 Hz) still hold what is slower."""
+    return 4.0 if quick else 8.0
 
 
 def ieee_1789_limit_percent(curve: tuple[tuple[float, float], ...], hz: np.ndarray) -> np.ndarray:
@@ -128,29 +139,40 @@ def ieee_1789_limit_percent(curve: tuple[tuple[float, float], ...], hz: np.ndarr
     return limit
 
 
-def flicker_components(light: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(frequency Hz, modulation %) of each component of a light level per frame, DC left out.
-    A flat-top window reads each tone's amplitude to within 0.1 % wherever it falls between bins
-    (a plain FFT can read a tone between two bins 36 % low)."""
-    n = light.size
+def _flat_top(n: int) -> np.ndarray:
     k = np.arange(n) * (2.0 * np.pi / (n - 1))
-    window = (0.21557895 - 0.41663158 * np.cos(k) + 0.277263158 * np.cos(2 * k)
-              - 0.083578947 * np.cos(3 * k) + 0.006947368 * np.cos(4 * k))
-    mean = float(light.mean())
-    spectrum = np.abs(np.fft.rfft((light - mean) * window)) / window.sum()
+    return (0.21557895 - 0.41663158 * np.cos(k) + 0.277263158 * np.cos(2 * k)
+            - 0.083578947 * np.cos(3 * k) + 0.006947368 * np.cos(4 * k))
+
+
+def flicker_components(light: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(frequency Hz, modulation %) of each component, DC left out, of the light the LEDs show when
+    given one level per frame (at FPS): IEEE 1789's modulation (max - min) / (max + min) of each
+    sinusoid, its amplitude over the mean.
+
+    The light is the frames held, a staircase: a frame-to-frame alternation is the 100 Hz square
+    wave it is (its fundamental 4/pi of the frames' own 100 Hz bin), a tone at f in the frames
+    reaches the eye as sinc(f / FPS) of it, and its images above 100 Hz are there too. A flat-top
+    window reads each tone's amplitude to within 0.1 % wherever it falls between bins (a plain FFT
+    reads a tone between two bins up to 36 % low); the window's own weighted mean is taken out, so
+    nothing of DC leaks into the lowest bins."""
+    held = np.repeat(np.asarray(light, dtype=float), HOLD_SAMPLES)
+    window = _flat_top(held.size)
+    mean = float(held.mean())
+    varying = held - float(held @ window) / float(window.sum())
+    spectrum = np.abs(np.fft.rfft(varying * window)) / window.sum()
     spectrum[1:] *= 2.0  # one-sided: a tone's power sits at +f and -f ...
-    if n % 2 == 0:
+    if held.size % 2 == 0:
         spectrum[-1] /= 2.0  # ... except at Nyquist, which has only one
-    freqs = np.fft.rfftfreq(n, 1.0 / FPS)
-    return freqs[1:], (100.0 * spectrum[1:] / mean if mean > 0 else np.zeros(n // 2))
+    freqs = np.fft.rfftfreq(held.size, 1.0 / (FPS * HOLD_SAMPLES))
+    return freqs[1:], (100.0 * spectrum[1:] / mean if mean > 0 else np.zeros(freqs.size - 1))
 
 
 def ieee_1789(light: np.ndarray) -> dict:
-    """The worst component from 1 Hz up against each IEEE 1789 curve, as modulation / limit (< 1
-    is within). Below 1 Hz a few seconds of frames hold too few periods to call a component
-    flicker, and both limits fall to zero there."""
+    """The worst component from LOWEST_HZ up against each IEEE 1789 curve, as modulation / limit
+    (< 1 is within). Both limits fall to zero at 0 Hz."""
     hz, modulation = flicker_components(light)
-    hz, modulation = hz[hz >= 1.0], modulation[hz >= 1.0]
+    hz, modulation = hz[hz >= LOWEST_HZ], modulation[hz >= LOWEST_HZ]
     result = {}
     for name, curve in (("low_risk", IEEE_1789_LOW_RISK), ("no_effect", IEEE_1789_NO_EFFECT)):
         ratio = modulation / ieee_1789_limit_percent(curve, hz)
@@ -161,24 +183,34 @@ def ieee_1789(light: np.ndarray) -> dict:
     return result
 
 
-def flicker(quick: bool) -> dict:
-    """Peak-to-peak of the ring's summed light at constant levels of a warm (2700 K) light."""
+def flicker_levels() -> list[tuple[str, np.ndarray]]:
+    """The flicker group's constant levels of a warm (2700 K) light, as (label, linear RGB)."""
     chroma = _warm()
-    frames = (2 if quick else 4) * FPS
-    levels: list[tuple[str, np.ndarray]] = [
-        (f"{codes:g} codes", chroma * (codes / MAX_CODE)) for codes in (0.5, 1.0, 2.0, 5.0, 20.0)]
-    levels += [(f"L* {lstar:g}", light_rgb(chroma, lstar)) for lstar in (1.0, 5.0, 10.0)]
+    levels = [(f"{codes:g} codes", chroma * (codes / MAX_CODE)) for codes in (0.5, 1.0, 2.0, 5.0, 20.0)]
+    return levels + [(f"L* {lstar:g}", light_rgb(chroma, lstar)) for lstar in (1.0, 5.0, 10.0)]
+
+
+def ring_light_at(rgb: np.ndarray, frames: int) -> tuple[np.ndarray, np.ndarray]:
+    """(wanted float codes, the ring's summed light per frame) for `frames` frames of a constant
+    level, after a second of frames to settle the dither."""
+    _, wanted, shown = _run_constant(rgb, FPS, frames)
+    return wanted, ring_light(shown)
+
+
+def flicker(quick: bool) -> dict:
+    """Peak-to-peak and spectrum of the ring's summed light at constant levels of a warm light."""
+    seconds = flicker_seconds(quick)
+    frames = int(seconds * FPS)
     results = {}
-    for label, rgb in levels:
-        _, wanted, shown = _run_constant(rgb, FPS, frames)
-        light = ring_light(shown)
+    for label, rgb in flicker_levels():
+        wanted, light = ring_light_at(rgb, frames)
         mean = float(light.mean())
         over_10ms = light.reshape(-1, FPS // 100).mean(axis=1)
-        amplitude = 2.0 * np.abs(np.fft.rfft(light - mean)) / frames
-        freqs = np.fft.rfftfreq(frames, 1.0 / FPS)
-        strong = np.nonzero(amplitude[1:] > 0.01 * mean)[0] if mean > 0 else np.array([], dtype=int)
-        lowest_hz = float(freqs[1:][strong[0]]) if strong.size else None
-        below_50 = amplitude[1:][freqs[1:] < 50.0]
+        hz, modulation = flicker_components(light)
+        analysed = hz >= LOWEST_HZ
+        strong = np.nonzero(analysed & (modulation > 1.0))[0]
+        lowest_hz = float(hz[strong[0]]) if strong.size else None
+        below_50 = modulation[analysed & (hz < 50.0)]
         lit = wanted.sum(axis=0) > 0
         one_code = float(LUMA_WEIGHTS[lit].min()) if lit.any() else 0.0  # one LED's dimmest code
         results[label] = {
@@ -189,12 +221,14 @@ def flicker(quick: bool) -> dict:
             "p2p_per_frame_percent": r(100.0 * float(light.max() - light.min()) / mean, 2) if mean else None,
             "p2p_10ms_percent": r(100.0 * float(over_10ms.max() - over_10ms.min()) / mean, 2) if mean else None,
             "lowest_component_over_1_percent_hz": r(lowest_hz, 2),
-            "largest_component_under_50hz_percent": r(100.0 * float(below_50.max()) / mean, 3) if mean else None,
+            "largest_component_under_50hz_percent": r(float(below_50.max()), 3) if mean else None,
             **ieee_1789(light),
         }
     applies = [v for v in results.values() if v["target_applies"]]
     return {
-        "colour": "2700 K on all 24 LEDs", "seconds_analysed": frames / FPS, "fps": FPS,
+        "colour": "2700 K on all 24 LEDs", "seconds_analysed": seconds, "fps": FPS,
+        "bin_hz": 1.0 / seconds, "lowest_hz_judged": LOWEST_HZ, "analysed_to_hz": FPS * HOLD_SAMPLES / 2,
+        "light_model": "each frame held until the next (a staircase); the LEDs' own PWM is not modelled",
         "levels": results,
         "worst_p2p_per_frame_percent": max((v["p2p_per_frame_percent"] for v in applies), default=None),
         "worst_p2p_10ms_percent": max((v["p2p_10ms_percent"] for v in applies), default=None),

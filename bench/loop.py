@@ -24,7 +24,7 @@ import time
 
 import numpy as np
 
-from bench.light import _warm, ieee_1789
+from bench.light import _warm, flicker_seconds, ieee_1789
 from bench.shown import ConstantFrame, ShownLight
 from bench.stats import percentile, r, ring_light
 from device.clock import RealClock
@@ -145,7 +145,7 @@ def paced_flicker(quick: bool) -> dict:
     """The flicker of a steady warm light (2700 K on every LED) as the LEDs show it at the loop's own
     pace (bench/shown.py), at levels where the loop runs below its full rate: each component
     against IEEE 1789's curves (the flicker group measures the dither at the full rate, up to L* 10)."""
-    seconds = 2.0 if quick else 4.0
+    seconds = flicker_seconds(quick)
     levels = {}
     for lstar in PACED_FLICKER_LSTAR:
         frame = np.broadcast_to(light_rgb(_warm(), lstar), (PIXELS, 3)).copy()

@@ -5,7 +5,10 @@
 # extra (the LED drivers), makes the `emberwake` system user (groups spi and gpio: the spi and pio
 # drivers need no root), puts `emberwake` on the PATH (using /var/lib/emberwake as its home),
 # installs deploy/emberwake.service and starts it. The service runs as root only when
-# config.toml says [ring] driver = "pwm". Run it again to upgrade, or after changing the driver.
+# config.toml says [ring] driver = "pwm". It turns the phone page on for the LAN ([web] listen =
+# "0.0.0.0:8080", written into config.toml when it has no [web] section; an empty [web] section
+# keeps the page on 127.0.0.1) and announces it with avahi (deploy/emberwake-web.avahi.service).
+# Run it again to upgrade, or after changing the driver.
 set -euo pipefail
 
 PREFIX=${EMBERWAKE_PREFIX:-/opt/emberwake}
@@ -25,7 +28,7 @@ fi
 
 echo "== system packages (venv, and compilers for the LED drivers where no wheel fits)"
 export DEBIAN_FRONTEND=noninteractive
-apt-get install -y -qq --no-install-recommends python3-venv python3-dev gcc g++ >/dev/null
+apt-get install -y -qq --no-install-recommends python3-venv python3-dev gcc g++ avahi-daemon >/dev/null
 
 echo "== $PREFIX/venv"
 install -d -m 755 "$PREFIX"
@@ -77,12 +80,31 @@ else
   echo "   [ring] driver = \"$driver\": the service runs as $SERVICE_USER"
   rm -f "$UNIT_DIR/emberwake.service.d/pwm-as-root.conf"
 fi
+# The phone page on the LAN, unless config.toml has a [web] section already (the user's choice).
+web_on_the_lan() {
+  local config="$1"
+  if [[ -e $config ]] && grep -qE '^[[:space:]]*(\[web\]|web[[:space:]]*[.=])' "$config"; then
+    return
+  fi
+  echo "   the phone page on the LAN: [web] listen = \"0.0.0.0:8080\" added to $config"
+  printf '\n[web]   # the phone page (an empty [web] keeps it on 127.0.0.1 only)\n%s\n' \
+    'listen = "0.0.0.0:8080"   # every phone must pair first: emberwake web pair' >> "$config"
+  chown "$SERVICE_USER:$SERVICE_USER" "$config"
+}
+web_on_the_lan "$STATE/config.toml"
 web_port=$(EMBERWAKE_HOME="$STATE" "$PREFIX/venv/bin/python" -c \
   'import os, pathlib; from device.config import load_config
 listen = load_config(pathlib.Path(os.environ["EMBERWAKE_HOME"])).web.listen
 print(listen[1] if listen else "")' 2>/dev/null) || web_port=""
+# Raspberry Pi OS names every Pi "raspberrypi"; renamed, the page is at emberwake.local as the README
+# says (avahi answers for the host name). A name the user chose is theirs: kept, and printed below.
+if [[ -n $web_port && $(hostname) == raspberrypi ]] && command -v hostnamectl >/dev/null; then
+  hostnamectl set-hostname emberwake
+  sed -i -E 's/(\s)raspberrypi(\s|$)/\1emberwake\2/' /etc/hosts
+  echo "   host name: raspberrypi -> emberwake (so the page is at emberwake.local)"
+fi
 if [[ -n $web_port && -d /etc/avahi/services ]]; then
-  echo "   [web] listen: the phone page on port $web_port, announced by avahi (pair a phone: emberwake web pair)"
+  echo "   [web] listen: the phone page at http://$(hostname).local:$web_port/, announced by avahi (pair a phone: emberwake web pair)"
   sed "s#<port>8080</port>#<port>$web_port</port>#" "$SOURCE/deploy/emberwake-web.avahi.service" \
     > /etc/avahi/services/emberwake.service
   chmod 644 /etc/avahi/services/emberwake.service

@@ -101,6 +101,39 @@ class AlarmBook:
         """Check everything, then store a new alarm; AlarmError (one line) changes nothing.
         `days` (default daily) is when it repeats; `on` (a date) makes a one-off instead: it
         fires on that date only, then disables itself."""
+        candidate = self._checked(0, kind, time, days, sequence, rise, hold, label, enabled, on)
+        self._check_overlap(candidate)
+        alarm = self.store.add(candidate)
+        self._changed()
+        return self.get(alarm.id)  # with the pauses that apply to it
+
+    @_serialised
+    def update(self, alarm_id: Any, kind: str | None = None, **changes: Any) -> Alarm:
+        """Change some of an alarm's fields (add()'s names; `days` and `on` replace each other);
+        the alarm as it would then be is checked exactly as add() checks a new one, and stored
+        in one transaction. AlarmError (one line) changes nothing."""
+        alarm = self.get(alarm_id, kind)
+        fields = {"time": alarm.describe_time(), "days": None if alarm.one_off else str(alarm.days),
+                  "on": alarm.days.date.isoformat() if alarm.one_off else None, "sequence": alarm.sequence,
+                  "rise": alarm.rise_s, "hold": alarm.hold_s, "label": alarm.label, "enabled": alarm.enabled}
+        unknown = sorted(set(changes) - set(fields))
+        if unknown:
+            raise AlarmError(f"unknown field {show(unknown[0])}")
+        if "days" in changes:
+            fields["on"] = None
+        if "on" in changes:
+            fields["days"] = None
+        fields.update(changes)
+        changed = self._checked(alarm.id, alarm.kind, **fields).with_changes(pauses=alarm.pauses)
+        if changed != alarm:
+            self._check_overlap(changed)
+            self.store.update(changed)
+            self._changed()
+        return self.get(alarm.id)
+
+    def _checked(self, alarm_id: int, kind: Any, time: Any, days: Any, sequence: Any, rise: Any, hold: Any,
+                 label: Any, enabled: Any, on: Any) -> Alarm:
+        """The alarm these fields make, each checked; AlarmError naming the first bad one."""
         if kind not in KINDS:
             raise AlarmError(f"kind {show(kind)} is not one of {', '.join(KINDS)}")
         time_text = _text(time, "time")
@@ -136,18 +169,15 @@ class AlarmBook:
         if not isinstance(enabled, bool):
             raise AlarmError(f"enabled must be true or false, got {show(enabled)}")
         label_text = check_label(_text("" if label is None else label, "label"))  # 0 and false are not text
-        candidate = Alarm(0, kind, at, day_set, name, rise_s, hold_s, label_text, enabled, after_sunset)
+        candidate = Alarm(alarm_id, kind, at, day_set, name, rise_s, hold_s, label_text, enabled, after_sunset)
         ever = candidate.with_changes(enabled=True)
         today = self.clock.now().astimezone(self.place.zone).date()
         if day_set.date is not None and (day_set.date - today).days > MAX_DAYS_AHEAD:  # beyond what upcoming() sees
-            raise AlarmError(f"{day_set.date.isoformat()} is more than {MAX_DAYS_AHEAD} days ahead")
+            raise AlarmError(f"{date_field} {day_set.date.isoformat()} is more than {MAX_DAYS_AHEAD} days ahead")
         if day_set.date is not None and not upcoming([ever], self.place.zone, self.place.location, self.clock.now(), 1):
             raise AlarmError(f"{date_field} {day_set.date.isoformat()}: {candidate.describe_time()} that day "
                              "is already past")
-        self._check_overlap(candidate)
-        alarm = self.store.add(candidate)
-        self._changed()
-        return self.get(alarm.id)  # with the pauses that apply to it
+        return candidate
 
     @_serialised
     def remove(self, alarm_id: Any, kind: str | None = None) -> Alarm:
@@ -164,27 +194,6 @@ class AlarmBook:
         if enabled and not alarm.enabled:
             self._check_overlap(changed)
         if changed != alarm:
-            self.store.update(changed)
-            self._changed()
-        return changed
-
-    @_serialised
-    def change(self, alarm_id: Any, time: Any = None, sequence: Any = None, rise: Any = None) -> Alarm:
-        """Move an alarm's time, or give it another sequence or rise; None leaves that as it is.
-        Checked as add() checks them (overlaps included); AlarmError changes nothing."""
-        alarm = self.get(alarm_id)
-        changes: dict[str, Any] = {}
-        if time is not None:
-            changes.update(time=parse_time(_text(time, "time")), after_sunset=None)
-        if sequence is not None:
-            changes["sequence"] = self._sequence(alarm.kind, _text(sequence, "sequence"))
-        if rise is not None:
-            what = "rise" if alarm.kind == "wake" else "duration"
-            changes["rise_s"] = parse_span(_span(rise, what), what, MAX_RISE_S, MIN_RISE_S)
-        changed = alarm.with_changes(**changes)
-        if changed != alarm:
-            if changed.enabled:
-                self._check_overlap(changed)
             self.store.update(changed)
             self._changed()
         return changed

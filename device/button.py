@@ -11,6 +11,10 @@ acts on each through the Controls, by what the ring is showing:
 | a dusk or sequence  | stop, with a short fade   | stop            | stop          |                      |
 | idle or night light | night light on/off (off: the next wake shown) | the breathe wind-down | | skip the next alarm, or undo the skip |
 
+But while a phone waits to be paired by the button (the phone page asked, with a code from
+`emberwake web pair` open: device/web/pairing.py), a hold (2 s, or 5 s) only lets that phone
+in, whatever the ring shows; the next hold is the button's own again.
+
 Thread: `emberwake-button` sleeps on the Clock until an edge comes or a gesture falls due; it
 takes `_lock` only to move edges and flags, never while it calls the Controls.
 """
@@ -129,6 +133,11 @@ class Button:
         self._thread.start()
         return self
 
+    def retime(self, timings: ButtonTimings) -> None:
+        """Read gestures with new timings from now on (settings changed while running)."""
+        self.reader.timings = timings  # one attribute, swapped whole: the button's thread sees old or new
+        self.clock.wake()  # what is due next may have moved
+
     def press(self) -> None:
         self._edge(True)
 
@@ -190,7 +199,9 @@ class Button:
             self._acted = self._acted or acted
 
     def act(self, gesture: Gesture) -> bool:
-        """Do what `gesture` means now (the table in the module docstring); True if it did something."""
+        """Do what `gesture` means now (the module docstring); True if it did something."""
+        if gesture in (Gesture.HOLD, Gesture.LONG_HOLD) and self.controls.approve_pairing(by="button"):
+            return True  # and nothing else: the later long hold of this press is skipped as acted on
         now = self.controls.now()
         if now.mode in (Mode.ALARM, Mode.SNOOZE) and now.kind == "wake":
             if gesture in (Gesture.PRESS, Gesture.DOUBLE_PRESS):

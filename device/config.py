@@ -47,6 +47,7 @@ keeps the defaults (or, in a running service, the last good config): bad input l
     tls = false                # true: TLS with the system's CAs; or a CA file's path
     discovery_prefix = "homeassistant"
     node_id = "bedroom"        # default: emberwake_ and the hostname; [a-zA-Z0-9_-]
+    time_entity = "text"       # each alarm's time in HA: a text HH:MM, or "time" (HA 2026.5 or later)
     reconnect_min_s = 1.0      # paho's reconnect backoff, doubling up to reconnect_max_s = 120
     [web]                      # the phone page (device/web); always on 127.0.0.1:port (above)
     listen = "0.0.0.0:8080"    # also serve it here, such as on the LAN; every phone must pair first
@@ -87,7 +88,10 @@ _LOCATION_KEYS = ("latitude", "longitude")
 _SERVICE_KEYS = ("port",)
 _BUTTON_KEYS = ("enabled", "pin", "snooze_minutes", "hold_s", "long_hold_s", "double_press_s", "bounce_s")
 _MQTT_KEYS = ("host", "port", "username", "password", "password_file", "tls", "discovery_prefix", "node_id",
-              "reconnect_min_s", "reconnect_max_s")
+              "time_entity", "reconnect_min_s", "reconnect_max_s")
+# How HA shows an alarm's time: a text entity (HH:MM), or HA's time entity, which Home Assistant's
+# MQTT has had only since 2026.5 (an older HA refuses the whole device with it)
+TIME_ENTITIES = ("text", "time")
 _WEB_KEYS = ("listen", "hosts")
 DEFAULT_PORT = 8787
 
@@ -138,6 +142,7 @@ class MqttSettings:
     tls: bool | Path = False  # True: the system's CAs; a path: that CA file
     discovery_prefix: str = "homeassistant"
     node_id: str = ""  # "" until read: emberwake_ and the hostname
+    time_entity: str = "text"  # an alarm's time in HA: "text" (HH:MM), or "time" (HA's time entity)
     reconnect_min_s: float = 1.0  # paho's reconnect backoff (short in tests)
     reconnect_max_s: float = 120.0
 
@@ -225,9 +230,12 @@ def load_config(home: Path, file: Path | None = None) -> Config:
     path = file or paths.config_file(home)
     if file is None and not path.exists():
         return default_config(home)
-    text = read_text_file(path, MAX_CONFIG_BYTES, "a config file", ConfigError)
-    data = parse_toml(text, str(path), ConfigError)
-    return _ConfigReader(str(path), SourceMap(text)).config(data, home)
+    return config_from_text(read_text_file(path, MAX_CONFIG_BYTES, "a config file", ConfigError), path, home)
+
+
+def config_from_text(text: str, path: Path, home: Path) -> Config:
+    """The config `text` says, as if read from `path`; ConfigError (one line per problem) if it cannot be used."""
+    return _ConfigReader(str(path), SourceMap(text)).config(parse_toml(text, str(path), ConfigError), home)
 
 
 LAST_GOOD_NAME = ".config-last-good.toml"  # beside config.toml: the last one the service could use
@@ -250,9 +258,7 @@ def load_service_config(home: Path, file: Path | None = None) -> tuple[Config, l
                 pass
         return default_config(home), [*said, f"{path} is broken: running on the defaults"]
     if path.exists():
-        spare = last_good.with_suffix(".tmp")
-        spare.write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
-        spare.replace(last_good)  # whole or not at all: a pulled plug leaves the old copy
+        paths.write_atomically(last_good, path.read_text(encoding="utf-8"))
     return config, []
 
 
@@ -386,6 +392,7 @@ class _ConfigReader(TableReader):
             username=read(key="username", read=_secret, default=None), password=password, tls=tls,
             discovery_prefix=read(key="discovery_prefix", read=_topic_level, default="homeassistant"),
             node_id=read(key="node_id", read=_topic_level, default=None) or default_node_id(),
+            time_entity=read(key="time_entity", read=choice(TIME_ENTITIES), default="text"),
             reconnect_min_s=reconnect_min_s,
             reconnect_max_s=max(reconnect_min_s, read(key="reconnect_max_s", read=number(0.05, 3600.0, "s"),
                                                       default=120.0)))

@@ -19,10 +19,11 @@ from zoneinfo import ZoneInfo
 
 from device.clock import Clock
 from device.player import Player, Program
-from device.programs import DEFAULT_FADE_S, Dark, FadeOut, Scaled
+from device.programs import DEFAULT_FADE_S, AtColourTemperature, Dark, FadeOut, Scaled
 from device.store import Store
 from device.occurrences import Location, Occurrence, active_at, occurrences_between
 from sequences.catalog import find
+from sequences.colour import KELVIN_MIN, correlated_colour_temperature
 from sequences.engine import Renderer
 from sequences.loader import SequenceLoadError
 
@@ -30,6 +31,10 @@ FALLBACK_SEQUENCE = {"wake": "storm-to-firelight", "bedtime": "tend-the-flame"}
 NIGHT_LIGHT = "nightlight"
 SNOOZE_FADE_S = 10.0
 DISMISS_FADE_S = 5.0
+# The colour temperatures the night light takes, in K: down to the deepest the engine shows (the
+# built-in glow, night-red, is about 1050 K); up to a warm white, as bluer light at night is what a
+# night light is there to avoid.
+NIGHT_LIGHT_KELVIN = (int(KELVIN_MIN), 4000)
 FADE_SLACK_S = 2.0  # the light's position may trail the wall clock by the time it took to start
 _LIVE_STATES = (None, "started")
 
@@ -175,12 +180,30 @@ class Controller:
     def night_light_on(self) -> bool:
         return self.store.meta("light_on") == "1"
 
+    def night_light_level(self) -> float:
+        """0-1 of the night light sequence's own level (1 until one is chosen)."""
+        return float(self.store.meta("light_level") or 1.0)
+
+    def night_light_kelvin(self) -> int:
+        """The night light's colour temperature in K: the one chosen, or until one is, the nearest
+        to its sequence's own colour (held to NIGHT_LIGHT_KELVIN)."""
+        chosen = self.store.meta("light_kelvin")
+        if chosen:
+            return round(float(chosen))
+        lit = Renderer(self.sequence(NIGHT_LIGHT, "ambient"), None, self.pixels).frames().frame(0.0).sum(axis=0)
+        kelvin = correlated_colour_temperature(lit)
+        low, high = NIGHT_LIGHT_KELVIN
+        return low if kelvin != kelvin else round(min(max(kelvin, low), high))  # nan: a dark night light
+
     def _show_idle(self) -> None:
         if self.night_light_on():
             self.current = Showing(Mode.LIGHT)
-            renderer = Renderer(self.sequence(NIGHT_LIGHT, "ambient"), None, self.pixels)
-            level = float(self.store.meta("light_level") or 1.0)
-            self.player.play(Program(Scaled(renderer.frames(), level), 0.0, until_s=float("inf"), label="night light"))
+            source = Renderer(self.sequence(NIGHT_LIGHT, "ambient"), None, self.pixels).frames()
+            kelvin = self.store.meta("light_kelvin")
+            if kelvin:
+                source = AtColourTemperature(source, float(kelvin))
+            self.player.play(Program(Scaled(source, self.night_light_level()), 0.0, until_s=float("inf"),
+                                     label="night light"))
         else:
             self.current = IDLE
             self.player.stop()
@@ -238,14 +261,21 @@ class Controller:
                 self.player.stop()
             return "stopped"
 
-    def light(self, on: bool, level: float | None = None) -> str:
-        """The night light on or off; `level` 0-1 scales the night light sequence's own level."""
+    def light(self, on: bool, level: float | None = None, kelvin: float | None = None) -> str:
+        """The night light on or off; `level` 0-1 scales the night light sequence's own level;
+        `kelvin` (NIGHT_LIGHT_KELVIN) shows it in that colour temperature from now on, each LED as
+        bright as before. Either left out: as last chosen."""
         if level is not None and not 0.0 < level <= 1.0:
             raise ValueError(f"night light level {level:g} is outside 0-1 (0 excluded: turn it off instead)")
+        low, high = NIGHT_LIGHT_KELVIN
+        if kelvin is not None and not low <= kelvin <= high:
+            raise ValueError(f"night light colour temperature {kelvin:g} K is outside {low}-{high} K")
         with self._lock:
             self.store.set_meta("light_on", "1" if on else "0")
             if level is not None:
                 self.store.set_meta("light_level", repr(float(level)))
+            if kelvin is not None:
+                self.store.set_meta("light_kelvin", repr(float(kelvin)))
             if self.current.mode in (Mode.IDLE, Mode.LIGHT):
                 self._show_idle()
             return "night light on" if on else "night light off"
@@ -307,4 +337,4 @@ class Controller:
             now = self.clock.now()
             return {"mode": self.current.mode.value, "playing": state.label,
                     "clock_trusted": self.clock_trusted(), "now": now.astimezone(self.place.zone).isoformat(),
-                    "night_light": self.night_light_on()}
+                    "night_light": self.night_light_on(), "night_light_kelvin": self.night_light_kelvin()}

@@ -14,11 +14,12 @@ from device.book import AlarmBook
 from device.controller import Controller, Mode
 from device.occurrences import Occurrence
 from device.programs import OneLed, clock_position
+from device.web.pairing import Pairing
 from sequences.engine import Renderer
 
 DEFAULT_SNOOZE_MINUTES = 9.0
 WIND_DOWN = "breathe"  # what a double press plays when idle
-NEXT_WAKE_CUE, SKIP_CUE = "ack-next-wake", "ack-skip"
+NEXT_WAKE_CUE, SKIP_CUE, PAIR_CUE = "ack-next-wake", "ack-skip", "ack-pair"
 
 
 @dataclass(frozen=True)
@@ -33,15 +34,19 @@ class Now:
 class Controls:
     """Snooze, dismiss, stop, night light, play now, skip next; what shows now and what comes next.
 
-    replan: called after a change that moves the timers (the service's timers.rebuild)."""
+    replan: called after a change that moves the timers (the service's timers.rebuild);
+    pairing: the phone page's (device/web/pairing.py), whose requests a hold of the button
+    approves; None without the page."""
 
     def __init__(self, controller: Controller, book: AlarmBook, replan=lambda: None,
-                 snooze_minutes: float = DEFAULT_SNOOZE_MINUTES, log: logging.Logger | None = None):
+                 snooze_minutes: float = DEFAULT_SNOOZE_MINUTES, log: logging.Logger | None = None,
+                 pairing: Pairing | None = None):
         self.controller = controller
         self.book = book
         self.replan = replan
         self.snooze_minutes = snooze_minutes
         self.log = log or logging.getLogger("emberwake")
+        self.pairing = pairing
 
     def _done(self, action: str, by: str, answer: str) -> str:
         self.log.info("%s by %s: %s", action, by, answer)
@@ -81,9 +86,14 @@ class Controls:
         self.replan()
         return self._done("stop", by, answer)
 
-    def light(self, on: bool, level: float | None = None, *, by: str) -> str:
-        """The night light on or off; level 0-1 of the night light sequence's own level (never more)."""
-        return self._done("night light", by, self.controller.light(on, level))
+    def light(self, on: bool, level: float | None = None, kelvin: float | None = None, *, by: str) -> str:
+        """The night light on or off; level 0-1 of the night light sequence's own level (never more);
+        kelvin: its colour temperature (device.controller.NIGHT_LIGHT_KELVIN). Left out: as last chosen.
+        Raises ValueError for a level or kelvin out of range."""
+        answer = self.controller.light(on, level, kelvin)
+        if kelvin is not None:
+            answer += f" at {kelvin:g} K"
+        return self._done("night light", by, answer)
 
     def play(self, name: str, duration_s: float | None = None, *, by: str) -> str:
         return self._done("play", by, self.controller.play(name, duration_s))
@@ -101,6 +111,14 @@ class Controls:
             self.book.skip(occurrence.alarm.id)
             answer = f"wake {occurrence.alarm.id} skipped for {self._local(occurrence)}"
         return self._done("skip", by, answer)
+
+    def approve_pairing(self, *, by: str) -> bool:
+        """Let in the phone waiting to be paired by the button (device/web/pairing.py), if one
+        waits; False (nothing done) if none does."""
+        if self.pairing is None or not self.pairing.approve_waiting():
+            return False
+        self._done("pairing", by, "the phone waiting was let in")
+        return True
 
     # Answers on the ring (cues: short sequences users can read and change)
 
@@ -120,6 +138,11 @@ class Controls:
         """A short sweep (the ack-skip cue): the skip, or its undoing, was heard."""
         cue = Renderer(self.controller.sequence(SKIP_CUE, "cue"), None, self.controller.pixels)
         return self.controller.show_briefly(cue.frames(), SKIP_CUE)
+
+    def cue_pairing(self) -> bool:
+        """Two slow dim pulses (the ack-pair cue): a phone waits for a hold of the button."""
+        cue = Renderer(self.controller.sequence(PAIR_CUE, "cue"), None, self.controller.pixels)
+        return self.controller.show_briefly(cue.frames(), PAIR_CUE)
 
     def _local(self, occurrence: Occurrence) -> str:
         return f"{occurrence.at.astimezone(self.controller.place.zone):%a %H:%M}"

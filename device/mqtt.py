@@ -1,11 +1,25 @@
 """Home Assistant over MQTT: the light as one device, found by HA's device-based discovery.
 
-One retained discovery message on `<prefix>/device/<node_id>/config` lists the entities: the light
-(JSON schema: on/off, brightness, colour temperature; its effects are the sequences), the next wake
-(a timestamp), what shows now, the snooze/dismiss/stop/skip-next buttons, for each alarm a switch
-and its time (a text HH:MM), and the next wake's sequence (a select) and rise (a number, minutes).
-Availability is `emberwake/<node_id>/status` (the broker publishes the will, `offline`, if the
-light vanishes). States are retained; commands arrive under `emberwake/<node_id>/cmd/...`.
+One retained discovery message on `<prefix>/device/<node_id>/config` lists the entities (built in
+device/mqtt_entities.py): the light (JSON schema: on/off, brightness, colour temperature in kelvin;
+its effects are the sequences), the next wake (a timestamp), what shows now, the snooze/dismiss/
+stop/skip-next buttons, for each alarm a switch and its time (a text HH:MM; or HA's time entity,
+with [mqtt] time_entity = "time": an older HA has none and would refuse the whole device), and the
+next alarm's sequence (a select) and rise (a number, minutes). Availability is
+`emberwake/<node_id>/status` (the broker publishes the will, `offline`, if the light vanishes).
+States are retained; commands arrive under `emberwake/<node_id>/cmd/...`.
+
+The light is the night light (or, with an effect, a sequence played now): its brightness scales the
+night light's own level, and its colour temperature is the night light's (Controls.light's kelvin).
+
+The next alarm's sequence and rise change that alarm, for every day it repeats: the alarm book has
+no one-off change of a single occurrence, and a change HA made that quietly undid itself after one
+morning would surprise more than one that stays. The entities' names say so ("Next alarm's ...").
+
+An alarm removed removes its entities as HA's device discovery asks: the discovery is published
+once with the gone component reduced to its platform ({"p": "switch"}), then again without it (the
+one retained). What HA may know of is what this bridge published, and what it finds retained on
+the broker when it connects, so an alarm removed while the light was off goes from HA too.
 
 Threads: paho's network thread only queues what arrives and wakes the clock; it calls nothing of
 the light's. The bridge's own thread (emberwake-mqtt) sleeps on the service's Clock, and when woken
@@ -20,37 +34,25 @@ from __future__ import annotations
 import collections
 import json
 import logging
+import math
+import re
 import threading
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Callable
 
 import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion
 
-from device.alarms import MAX_RISE_S
-from device.book import MIN_RISE_S, AlarmBook
+from device.book import AlarmBook
 from device.clock import Clock
 from device.config import MqttSettings
-from device.controller import Mode
 from device.controls import Controls
-from device.occurrences import active_at
-from sequences.catalog import entries
-from sequences.tomlfile import FileProblems
+from device.mqtt_entities import Entities
+from sequences.tomlfile import FileProblems, printable
 
 REFRESH_S = 60.0  # states are published at least this often (on the service's clock)
 STOP_TIMEOUT_S = 0.5  # the most stop() waits for the broker and paho's thread
 KEEPALIVE_S = 30
-NIGHT_LIGHT_KELVIN = 2200  # what the light reports as its colour temperature (the night light's glow)
-BUTTONS = ("snooze", "dismiss", "stop", "skip_next")
-SHOWING = ("idle", "rising", "holding", "snoozed", "dusk", "night light", "playing")  # the "showing" sensor's states
-TIME_PATTERN = r"^([01]?[0-9]|2[0-3]):[0-5][0-9]$"
-
-
-def _version() -> str:
-    try:
-        return version("emberwake")
-    except PackageNotFoundError:
-        return "unknown"
+WHOLE_MINUTE = re.compile(r"\d{1,2}:\d{2}:00")
 
 
 class MqttBridge:
@@ -60,17 +62,12 @@ class MqttBridge:
                  name: str | None = None, config_url: str | None = None, log: logging.Logger | None = None,
                  refresh_s: float = REFRESH_S):
         self.settings, self.controls, self.book, self.clock = settings, controls, book, clock
-        node = settings.node_id
-        # Two lights in one home are told apart by name: a node_id chosen by hand names the device.
-        self.name = name or ("Emberwake" if node.startswith("emberwake_") else f"Emberwake {node}")
-        self.config_url, self.refresh_s = config_url, refresh_s
+        self.refresh_s = refresh_s
         self.log = log or logging.getLogger("emberwake")
-        self.base = f"emberwake/{node}"
-        self.status_topic = f"{self.base}/status"
-        self.state_topic = f"{self.base}/state"
-        self.light_topic = f"{self.base}/light"
-        self.discovery_topic = f"{settings.discovery_prefix}/device/{node}/config"
-        self.ha_status_topic = f"{settings.discovery_prefix}/status"
+        self.entities = entities = Entities(settings.node_id, settings.discovery_prefix, controls, book, clock, name,
+                                            config_url, settings.time_entity)
+        self.base, self.status_topic = entities.base, entities.status_topic
+        self.discovery_topic, self.ha_status_topic = entities.discovery_topic, entities.ha_status_topic
         self._inbox: collections.deque[tuple[str, bytes]] = collections.deque()
         self._work = False  # read by the clock's wake test (under the clock's lock): a plain flag
         self._stopping = False
@@ -81,8 +78,9 @@ class MqttBridge:
         self._refreshed_s: float | None = None  # the clock's monotonic time of the last refresh
         self._said_down = False  # the outage is in the log already
         self._published: dict[str, str] = {}  # topic -> the payload last published (states sent once)
-        self._removed: dict[str, str] = {}  # component ids of alarms gone -> platform (HA removes them)
-        self._last_components: dict[str, str] = {}
+        # component id -> platform, for every component HA may know of: those this bridge published,
+        # and those of a discovery found retained on the broker (from before a restart)
+        self._announced: dict[str, str] = {}
         self._thread = threading.Thread(target=self._run, name="emberwake-mqtt", daemon=True)
         self.client = self._client()
 
@@ -146,7 +144,8 @@ class MqttBridge:
             return
         self._connected, self._said_down = True, False
         self.log.info("MQTT: connected to %s:%d", self.settings.host, self.settings.port)
-        client.subscribe([(f"{self.base}/cmd/#", 1), (self.ha_status_topic, 1)])
+        # Our own discovery topic too: what the broker holds there is what HA was last told.
+        client.subscribe([(f"{self.base}/cmd/#", 1), (self.ha_status_topic, 1), (self.discovery_topic, 1)])
         self._rediscover = True
         self.poke(alarms_changed=True)
 
@@ -165,7 +164,7 @@ class MqttBridge:
                              self.settings.host, self.settings.port)
 
     def _on_message(self, client, userdata, message) -> None:
-        if message.retain and message.topic != self.ha_status_topic:
+        if message.retain and message.topic not in (self.ha_status_topic, self.discovery_topic):
             return  # a command left retained on the broker would act again at every start: not a command
         self._inbox.append((message.topic, message.payload))
         self.poke()
@@ -188,27 +187,35 @@ class MqttBridge:
                 self._refreshed_s, self._discovery_due = now_s, True  # new sequence files, say
             try:
                 while self._inbox:
-                    self._command(*self._inbox.popleft())
+                    self.handle(*self._inbox.popleft())
                 if self._connected:
                     self._publish()
             except Exception:  # noqa: BLE001 - the bridge must outlive any one bad turn
                 self.log.exception("MQTT: publishing failed; trying again at the next change")
 
-    def _command(self, topic: str, payload: bytes) -> None:
+    def handle(self, topic: str, payload: bytes) -> bool:
+        """Act on one message that arrived (on the bridge's thread): a command through the Controls
+        or the AlarmBook, HA's status, or the discovery on the broker. False: the payload was
+        malformed or refused, said in one line in the log, and nothing was changed."""
         text = payload.decode("utf-8", "replace").strip()
         if topic == self.ha_status_topic:
             if text == "online":
                 self.log.info("MQTT: Home Assistant is back: discovery again")
                 self._rediscover = self._discovery_due = True
-            return
-        parts = topic[len(self.base) + len("/cmd/"):].split("/")
+            return True
         try:
-            handler = self._handler(parts)
+            if topic == self.discovery_topic:
+                self._heard_discovery(text)
+                return True
+            handler = self._handler(topic[len(self.base) + len("/cmd/"):].split("/"))
             if handler is None:
-                raise ValueError(f"unknown command topic {topic}")
+                raise ValueError("no such command")
             handler(text)
+            return True
         except (ValueError, FileProblems) as error:  # AlarmError is a ValueError; FileProblems: no such sequence
-            self.log.warning("MQTT: %s: ignored (%s)", topic, (str(error).splitlines() or ["?"])[0][:200])
+            self.log.warning("MQTT: %s: ignored (%s)", printable(topic)[:200],
+                             printable((str(error).splitlines() or ["?"])[0])[:200])
+            return False
 
     def _handler(self, parts: list[str]) -> Callable[[str], Any] | None:
         controls, by = self.controls, "mqtt"
@@ -220,22 +227,22 @@ class MqttBridge:
         if parts == ["light"]:
             return self._light
         if parts == ["next_sequence"]:
-            return lambda text: self.book.change(self._next_wake_id(), sequence=text)
+            return lambda text: self.book.update(self._next_wake_id(), sequence=text)
         if parts == ["next_rise"]:
-            return lambda text: self.book.change(self._next_wake_id(), rise=f"{_number(text):g}m")
+            return lambda text: self.book.update(self._next_wake_id(), rise=f"{_number(text):g}m")
         if len(parts) == 3 and parts[0] == "alarm" and parts[1].isdigit():
             alarm_id = int(parts[1])
             if parts[2] == "enabled":
                 return lambda text: self.book.set_enabled(alarm_id, _on_off(text))
-            if parts[2] == "time":
-                return lambda text: self.book.change(alarm_id, time=text)
+            if parts[2] == "time":  # HH:MM from a text entity, HH:MM:SS (seconds 00) from a time entity
+                return lambda text: self.book.update(alarm_id, time=text[:-3] if WHOLE_MINUTE.fullmatch(text)
+                                                     else text)
         return None
 
     def _light(self, text: str) -> None:
-        try:
-            command = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise ValueError(f"not JSON: {error.msg}") from None
+        """HA's JSON light command: {"state": "ON"|"OFF", "brightness": 0-255, "color_temp": kelvin,
+        "effect": a sequence, "transition": s}. On plays the effect, else the night light."""
+        command = _json(text)
         if not isinstance(command, dict) or command.get("state") not in ("ON", "OFF"):
             raise ValueError('expected {"state": "ON"} or {"state": "OFF"}')
         if command["state"] == "OFF":
@@ -244,11 +251,26 @@ class MqttBridge:
             else:
                 self.controls.stop(by="mqtt", fade_s=min(60.0, max(0.0, _number(command.get("transition", 2.0)))))
         elif command.get("effect"):
-            self.controls.play(str(command["effect"]), by="mqtt")
+            self.controls.play(str(command["effect"])[:200], by="mqtt")
         else:
-            brightness = command.get("brightness")
+            brightness, kelvin = command.get("brightness"), command.get("color_temp")
             level = None if brightness is None else min(1.0, max(1.0, _number(brightness)) / 255.0)
-            self.controls.light(True, level, by="mqtt")
+            self.controls.light(True, level, None if kelvin is None else _number(kelvin), by="mqtt")
+
+    def _heard_discovery(self, text: str) -> None:
+        """A discovery on our topic (retained from before, or our own coming back): every component
+        it describes in full is one HA may know of; one no longer ours is removed at the next publish."""
+        if not text:
+            return  # cleared (HA deleted the device): nothing to remove
+        discovery = _json(text)
+        components = discovery.get("cmps") if isinstance(discovery, dict) else None
+        if not isinstance(components, dict):
+            raise ValueError("a discovery without components")
+        for key, config in components.items():
+            if isinstance(config, dict) and isinstance(config.get("p"), str) and len(config) > 1 \
+                    and key not in self._announced:
+                self._announced[key] = config["p"]
+                self._discovery_due = True
 
     def _next_wake_id(self) -> int:
         coming = self.controls.next_wake()
@@ -264,105 +286,34 @@ class MqttBridge:
             self._published.clear()
         if self._discovery_due:  # building it reads every sequence file: only when it may have changed
             self._discovery_due = False
-            self._send(self.discovery_topic, json.dumps(self.discovery(), sort_keys=True))
+            discovery = self.entities.discovery()
+            components = discovery["cmps"]
+            gone = {key: platform for key, platform in self._announced.items() if key not in components}
+            if gone:  # HA removes a component published once with only its platform; then it is left out
+                removing = {**discovery, "cmps": {**components, **{key: {"p": p} for key, p in gone.items()}}}
+                self._send(self.discovery_topic, json.dumps(removing, sort_keys=True))
+            self._send(self.discovery_topic, json.dumps(discovery, sort_keys=True))
+            self._announced = {key: config["p"] for key, config in components.items()}
         self._send(self.status_topic, "online")
-        state, light = self.states()
-        self._send(self.state_topic, json.dumps(state, sort_keys=True))
-        self._send(f"{self.light_topic}/state", json.dumps(light, sort_keys=True))
+        state, light = self.entities.states()
+        self._send(self.entities.state_topic, json.dumps(state, sort_keys=True))
+        self._send(self.entities.light_state_topic, json.dumps(light, sort_keys=True))
 
     def _send(self, topic: str, payload: str) -> None:
         if self._published.get(topic) != payload:
             self.client.publish(topic, payload, qos=1, retain=True)
             self._published[topic] = payload
 
-    def discovery(self) -> dict:
-        """HA's device discovery payload: the device, its availability, and every entity."""
-        node, state = self.settings.node_id, self.state_topic
-        sequences = [entry for entry in entries(self.book.sequence_dirs) if entry.sequence is not None]
-
-        def entity(key: str, platform: str, name: str, **options) -> tuple[str, dict]:
-            return key, {"p": platform, "name": name, "unique_id": f"{node}_{key}", **options}
-
-        def command(key: str) -> str:
-            return f"{self.base}/cmd/{key}"
-
-        components = dict([
-            entity("light", "light", "Light", schema="json", command_topic=command("light"),
-                   state_topic=f"{self.light_topic}/state", brightness=True, supported_color_modes=["color_temp"],
-                   color_temp_kelvin=True, min_kelvin=NIGHT_LIGHT_KELVIN, max_kelvin=NIGHT_LIGHT_KELVIN,
-                   effect=True, effect_list=[entry.name for entry in sequences]),
-            entity("next_wake", "sensor", "Next wake", device_class="timestamp", state_topic=state,
-                   value_template="{{ value_json.next_wake or None }}"),
-            entity("showing", "sensor", "Showing", state_topic=state, icon="mdi:weather-sunset-up",
-                   device_class="enum", options=list(SHOWING), value_template="{{ value_json.showing }}"),
-            *(entity(key, "button", key.replace("_", " ").capitalize(), command_topic=command(key),
-                     payload_press="PRESS") for key in BUTTONS),
-            entity("next_sequence", "select", "Next wake sequence", command_topic=command("next_sequence"),
-                   state_topic=state, value_template="{{ value_json.next_sequence or None }}",
-                   options=[entry.name for entry in sequences if entry.sequence.kind == "wake"]),
-            entity("next_rise", "number", "Next wake rise", command_topic=command("next_rise"), state_topic=state,
-                   value_template="{{ value_json.next_rise_min or None }}", min=MIN_RISE_S / 60,
-                   max=MAX_RISE_S / 60, step=1, unit_of_measurement="min", mode="box"),
-        ])
-        for alarm in self.book.alarms():
-            key, what = f"alarm_{alarm.id}", f"{'Alarm' if alarm.kind == 'wake' else 'Bedtime'} {alarm.id}"
-            label = f" ({alarm.label})" if alarm.label else ""
-            components.update([entity(key, "switch", f"{what}{label}", command_topic=command(f"alarm/{alarm.id}/enabled"),
-                                      state_topic=state, value_template=f"{{{{ value_json.alarms['{alarm.id}'].enabled }}}}")])
-            if alarm.after_sunset is None:
-                components.update([entity(f"{key}_time", "text", f"{what} time", pattern=TIME_PATTERN, min=4, max=5,
-                                          command_topic=command(f"alarm/{alarm.id}/time"), state_topic=state,
-                                          value_template=f"{{{{ value_json.alarms['{alarm.id}'].time }}}}")])
-        # An entity gone (its alarm removed) stays in `cmps` with only its platform: HA's device
-        # discovery removes it then, as the retained message no longer lists it in full.
-        for key, platform in self._last_components.items():
-            if key not in components:
-                self._removed[key] = platform
-        for key in components:
-            self._removed.pop(key, None)
-        self._last_components = {key: config["p"] for key, config in components.items()}
-        components.update({key: {"p": platform} for key, platform in self._removed.items()})
-        device = {"ids": [node], "name": self.name, "mf": "Emberwake", "mdl": "Emberwake wake-up light",
-                  "sw": _version()}
-        if self.config_url:
-            device["cu"] = self.config_url
-        return {"dev": device, "o": {"name": "emberwake", "sw": _version()}, "avty_t": self.status_topic,
-                "qos": 1, "cmps": components}
-
-    def states(self) -> tuple[dict, dict]:
-        """(the shared state, the light's JSON state) as published now."""
-        now = self.controls.now()
-        coming = self.controls.next_wake()
-        alarms = {str(alarm.id): {"enabled": "ON" if alarm.enabled else "OFF", "time": alarm.describe_time()}
-                  for alarm in self.book.alarms()}
-        state = {"showing": self._showing(now), "alarms": alarms,
-                 "next_wake": coming.at.isoformat() if coming else None,
-                 "next_sequence": coming.alarm.sequence if coming else None,
-                 "next_rise_min": round(coming.alarm.rise_s / 60) if coming else None}
-        controller = self.controls.controller
-        level = float(controller.store.meta("light_level") or 1.0) if now.night_light else 1.0
-        light = {"state": "OFF" if now.mode is Mode.IDLE else "ON", "color_mode": "color_temp",
-                 "color_temp": NIGHT_LIGHT_KELVIN, "brightness": round(255 * level)}
-        if now.mode is Mode.MANUAL:
-            light["effect"] = controller.current.label
-        return state, light
-
-    def _showing(self, now) -> str:
-        """One of SHOWING: an alarm's light rising or holding, a bedtime's dusk, a snooze, the night
-        light, a sequence played on request, or nothing."""
-        if now.mode is Mode.ALARM:
-            if now.kind != "wake":
-                return "dusk"
-            key = self.controls.controller.current.key
-            alarm = next((a for a in self.book.alarms() if key and a.id == key[0]), None)
-            place = self.book.place
-            occurrence = alarm and active_at(alarm, place.zone, place.location, self.clock.now())
-            return "rising" if occurrence and self.clock.now() < occurrence.at else "holding"
-        return {Mode.SNOOZE: "snoozed", Mode.LIGHT: "night light", Mode.MANUAL: "playing"}.get(now.mode, "idle")
-
 
 def _bad(why: str) -> None:
     raise ValueError(why)
+
+
+def _json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as error:  # RecursionError: nested thousands deep
+        raise ValueError(f"not JSON: {getattr(error, 'msg', 'nested too deep')}") from None
 
 
 def _on_off(text: str) -> bool:
@@ -372,10 +323,11 @@ def _on_off(text: str) -> bool:
 
 
 def _number(value: Any) -> float:
+    """A finite float of a JSON number or of text; ValueError for anything else."""
     try:
         number = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{str(value)[:40]!r} is not a number") from None
-    if number != number or number in (float("inf"), float("-inf")):
-        raise ValueError(f"{value!r} is not a number")
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an integer of 400 digits
+        number = float("nan")
+    if not math.isfinite(number):
+        raise ValueError(f"{str(value)[:40]!r} is not a number")
     return number

@@ -33,3 +33,26 @@ def config_file(home: Path) -> Path:
 
 def user_sequences_dir(home: Path) -> Path:
     return home / "sequences"
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Replace `path` with `text`, whole or not at all: a temporary file beside it, synced to the
+    disk, then renamed over it (a pulled plug leaves the old file or the new, never half of one).
+    The file keeps its permissions. OSError if the folder cannot be written (nothing changed)."""
+    spare = path.with_name(f".{path.name}.tmp")
+    try:
+        with spare.open("w", encoding="utf-8") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        if path.exists():
+            os.chmod(spare, path.stat().st_mode & 0o7777)
+        spare.replace(path)
+    except BaseException:
+        spare.unlink(missing_ok=True)
+        raise
+    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)  # the rename itself reaches the disk
+    finally:
+        os.close(folder)

@@ -8,20 +8,31 @@ and dithering makes the half-code real over time and across the ring.
 
 from __future__ import annotations
 
+import itertools
 import math
+import operator
 from dataclasses import dataclass
+from typing import Sequence
 
 import numpy as np
 
 from sequences.arrays import constant
+from sequences.colour import LUMA_WEIGHTS
 
 MAX_CODE = 255.0
-_WINDUP_CODES = 2.0  # the most the ring's running sum of accounts may hold
 
+# How the ring's totals are chosen (Ditherer._ring_totals), tuned with bench/light.py's flicker
+# levels and a sweep of eight colours from L* 1 to 30:
+_COLOUR_COST = 0.005  # a code of colour error in one frame costs what 0.07 code of luminance error does
+_LUMA_SHAPING_POLE = 0.3  # luminance error shaped by (1 - z^-1)(1 - 0.3 z^-1)
+_COLOUR_WINDUP_CODES = 2.0  # the most the colour part of the accounts' running sum may hold
+SWING_CODES = 6.0  # no channel's ring total strays further than this from the frame's (rounded out)
+_OFFSETS = range(-1, 3)  # each total is picked from floor(target) - 1 ... floor(target) + 2
 
-
-
-_ZERO, _HALF, _MAX_CODE = constant(0.0), constant(0.5), constant(MAX_CODE)
+_ZERO = constant(0.0)
+_FULL = constant(MAX_CODE - 1e-6)
+_DARK = 1e-9  # a ring asking for less luminance than this (in codes) is dark
+_CAN_TAKE = 1.0 - 1e-6  # the least priority of an LED that can take a spare code (see quantise)
 
 
 @dataclass(frozen=True)
@@ -62,14 +73,11 @@ class Ditherer:
     """Quantises float codes (0-255) to integers so that light averages out exactly.
 
     Each LED keeps an account of the light it is owed (positive) or has had ahead of time
-    (negative): its float code plus its account is what it wants this frame. The ring's total
-    per channel is one of the two whole numbers either side of what the frame asks for, so it
-    is within one code in every frame; which one is chosen by second-order noise shaping
-    (_ring_total), so that the ring's light flickers as little as it can at low frequencies.
-    Each LED is given the whole part of what it wants, and the codes left over go to the LEDs
-    owed the most (the largest fractions); ties go round the ring in an even order, so two
-    half-code neighbours light one LED between them, not both or neither, and the lit LEDs
-    take turns.
+    (negative): its float code plus its account is what it wants this frame. First the ring's
+    total per channel is chosen (_ring_totals: what the eye sees behind the diffuser); then each
+    LED is given the whole part of what it wants, and the codes left over go to the LEDs owed the
+    most (the largest fractions); ties go round the ring in an even order, so two half-code
+    neighbours light one LED between them, not both or neither, and the lit LEDs take turns.
 
     Why by what each LED is owed, and not by a running total round the ring: a running total
     hands each LED's rounding remainder to the next LED in the ring. When that LED wants
@@ -81,9 +89,15 @@ class Ditherer:
     within about a code (tests/device/test_pipeline.py measures the bound).
 
     A zero stays zero: an LED asked for nothing gets nothing and forgets its account.
+
+    luma: the luminance of one code of each channel (Rec. 709 weights for R, G, B; an RGBW
+    ring adds its white chip's), which is what the ring's flicker is judged by.
     """
 
-    def __init__(self, pixels: int, channels: int):
+    def __init__(self, pixels: int, channels: int, luma: Sequence[float] | None = None):
+        if luma is None and channels != 3:
+            raise ValueError("a ditherer for other channels than R, G, B needs each channel's luminance")
+        self._luma = [float(weight) for weight in (LUMA_WEIGHTS if luma is None else luma)]
         self.error = np.zeros((pixels, channels))
         # A tie-break far below any real difference in what LEDs are owed: among equals, the
         # spare codes go round the ring in an even order rather than to a run of neighbours.
@@ -96,62 +110,150 @@ class Ditherer:
         self._whole = np.empty((pixels, channels))
         self._priority = np.empty((pixels, channels))
         self._sorted = np.full((pixels + 1, channels), np.inf)
-        self._owed_sum = [0.0] * channels  # the running sum of each channel's accounts
+        self._lit = np.empty((pixels, channels))
+        self._asked = np.empty((pixels, channels))
+        # The ring totals' candidates, as offsets from the floor of each channel's target, and
+        # the part of each one's cost that does not depend on the target (see _ring_totals).
+        self._offsets = np.array(list(itertools.product(_OFFSETS, repeat=channels)), dtype=float)
+        self._offset_rows = self._offsets.tolist()
+        self._offset_cost = ((self._offsets @ np.array(self._luma)) ** 2
+                             + _COLOUR_COST * np.einsum("ij,ij->i", self._offsets, self._offsets))
+        self._has_offset = [{offset: self._offsets[:, channel] == offset for offset in _OFFSETS}
+                            for channel in range(channels)]
+        self._colour_sum = [0.0] * channels  # the colour part of the accounts' running sum
+        self._luma_error = 0.0  # last frame's luminance rounding error, in codes
 
     def reset(self) -> None:
         self.error[:] = 0.0
-        self._owed_sum = [0.0] * len(self._owed_sum)
+        self._colour_sum = [0.0] * len(self._colour_sum)
+        self._luma_error = 0.0
 
     def quantise(self, codes: np.ndarray) -> np.ndarray:
         """Float codes (pixels, channels) in 0-255 -> uint8 codes of the same shape."""
-        pixels, channels = codes.shape
-        lit = np.greater(codes, _ZERO)
-        # What an LED is owed beyond full it could never be shown: it forgets it.
-        wanted = np.minimum(np.add(codes, self.error, out=self._wanted), _MAX_CODE, out=self._wanted)
+        pixels = codes.shape[0]
+        lit = np.greater(codes, _ZERO, out=self._lit)  # 1.0 where lit: floats mix in quicker than bools
+        # What an LED is owed beyond full it could never be shown: it forgets it. Full is held a
+        # hair below 255, so that a full LED's whole part is 254 and its last code a spare one.
+        wanted = np.minimum(np.add(codes, self.error, out=self._wanted), _FULL, out=self._wanted)
         np.multiply(wanted, lit, out=wanted)  # a zero stays zero, and forgets its account
         whole = np.floor(wanted, out=self._whole)
         np.maximum(whole, _ZERO, out=whole)  # an LED that has had light ahead of time shows none
-        ring_total = self._ring_total(np.add.reduce(codes, axis=0, where=lit).tolist(),
-                                      np.add.reduce(wanted, axis=0).tolist())
-        whole_sums = np.add.reduce(whole, axis=0).tolist()
-        spare = [int(total - whole_sum) for total, whole_sum in zip(ring_total, whole_sums)]
-        # The spare codes go to the LEDs owed the largest fractions: those at or above the
-        # spare-th largest priority (the tie-break makes every priority different). An LED that
-        # cannot take one - dark, in debt, or full, whose fraction is 0 or less - ranks below
-        # zero, and a spare code that would have to go to one is left to _settle.
+        # The spare codes go to the lit LEDs owed the largest fractions: those at or above the
+        # spare-th largest priority (fraction + 1, less the tie-break, which makes every priority
+        # different). A dark LED ranks near 0 and one that has had light ahead of time (in debt)
+        # below 1: neither takes one.
         priority = np.subtract(wanted, whole, out=self._priority)
         np.subtract(priority, self._tie_break, out=priority)
-        if 0 <= min(spare) and max(spare) <= pixels:
-            ranked = self._sorted
-            ranked[:pixels] = priority
-            ranked[:pixels].sort(axis=0)
-            cut = ranked.take([(pixels - extra) * channels + channel for channel, extra in enumerate(spare)])
-            if min(cut.tolist()) >= 0.0:
-                out = np.add(whole, np.greater_equal(priority, cut), out=whole)
-                np.subtract(wanted, out, out=self.error)
-                return out.astype(np.uint8)
-        out = self._settle(wanted, lit, np.array(ring_total))
+        np.add(priority, lit, out=priority)
+        ranked = self._sorted
+        ranked[:pixels] = priority
+        ranked[:pixels].sort(axis=0)
+        asked = np.add.reduce(np.multiply(codes, lit, out=self._asked), axis=0).tolist()
+        owed = np.add.reduce(wanted, axis=0).tolist()
+        whole_sums = np.add.reduce(whole, axis=0).tolist()
+        # First as if every LED of a lit channel could take a spare code, as they nearly always
+        # can; if not, again with the LEDs that can.
+        totals, target = self._ring_totals(asked, owed, whole_sums, [pixels if a > 0.0 else 0 for a in asked])
+        cut = self._cut(totals, whole_sums)
+        if cut is None:
+            takers = np.add.reduce(np.greater(ranked[:pixels], _CAN_TAKE), axis=0).tolist()
+            totals, target = self._ring_totals(asked, owed, whole_sums, takers)
+            cut = self._cut(totals, whole_sums)
+        self._shape(asked, owed, totals, target)
+        if cut is not None:
+            out = np.add(whole, np.greater_equal(priority, cut), out=whole)
+        else:  # accounts pulled apart, by LEDs going dark or in debt: see _settle
+            out = self._settle(wanted, np.greater(lit, _ZERO), np.array(totals))
         np.subtract(wanted, out, out=self.error)
         return out.astype(np.uint8)
 
-    def _ring_total(self, asked: list[float], owed: list[float]) -> list[float]:
-        # Second-order noise shaping of each channel's ring total, the light behind the
-        # diffuser. Rounding what the LEDs want (codes plus accounts) alone is first order:
-        # evenly spaced extra codes, whose tones sit at the fraction's multiples of 200 Hz
-        # (15 Hz for 0.077 of a code). Adding the running sum of the accounts shapes the error
-        # by a second difference, which spreads those tones and moves their energy up, where
-        # IEEE 1789 allows more modulation (its limits grow with frequency). The total is
-        # still one of the two whole numbers either side of what the frame asks for.
-        # Plain floats: for three or four channels Python is quicker than numpy's per-call cost.
-        totals = []
-        for channel, (asked_total, owed_total) in enumerate(zip(asked, owed)):
-            owed_sum = self._owed_sum[channel]
-            total = float(min(max(math.floor(owed_total + owed_sum + 0.5), math.floor(asked_total)),
-                              math.ceil(asked_total)))
-            # Clamped, so that accounts dropped by LEDs going dark cannot wind it up.
-            self._owed_sum[channel] = min(max(owed_sum + owed_total - total, -_WINDUP_CODES), _WINDUP_CODES)
-            totals.append(total)
-        return totals
+    def _cut(self, totals: list[float], whole_sums: list[float]) -> np.ndarray | None:
+        """Per channel, the least priority given a spare code (infinity for none), or None if
+        some spare code would have to go to an LED that cannot take one."""
+        pixels, channels = self.error.shape
+        spare = [int(total - whole_sum) for total, whole_sum in zip(totals, whole_sums)]
+        if min(spare) < 0 or max(spare) > pixels:
+            return None
+        cut = self._sorted.take([(pixels - extra) * channels + channel for channel, extra in enumerate(spare)])
+        return cut if min(cut.tolist()) > _CAN_TAKE else None
+
+    def _ring_totals(self, asked: list[float], owed: list[float], whole_sums: list[float],
+                     takers: list[int]) -> tuple[list[float], list[float]]:
+        """(each channel's ring total, the target it was picked for); _shape then keeps the state.
+
+        asked: the frame's total per channel; owed: that plus the LEDs' accounts; whole_sums: the
+        sum of the LEDs' whole parts; takers: how many LEDs of each channel can take a spare code.
+        """
+        # Each channel's ring total is a whole number of codes in every frame, so the ring's light
+        # has an error; what can be chosen is where its spectrum lies. Two totals per channel
+        # (the whole numbers either side) cannot do it: a fraction near 0 or 1 is a rare extra
+        # code, a tone at the fraction times 200 Hz (3 Hz for green's 0.016 at 0.5 codes) whose
+        # size over IEEE 1789's limit does not shrink with the fraction. So the totals roam a
+        # few codes, and are picked together (a vector quantiser with error feedback):
+        # - luminance, which IEEE 1789 judges, is held close: a code of green (0.72 of
+        #   luminance) that the shaping asks for is met by about three codes less red and one
+        #   less blue, so luminance moves by hundredths of a code while the colour swings;
+        # - the colour part of the accounts is shaped second order, (1 - z^-1)^2, so its
+        #   swings sit near 100 Hz, where colour flicker is invisible (colour fusion is below
+        #   about 25 Hz), and average out exactly, like every account;
+        # - the luminance part is shaped by (1 - z^-1)(1 - 0.3 z^-1): a zero at DC, less gain
+        #   near 100 Hz than second order, so the frame-to-frame steps (p2p) stay small.
+        # Cost of a candidate: (its luminance error)^2 + _COLOUR_COST * (its errors per channel)^2.
+        # Plain floats, in loops over the three or four channels: quicker than numpy's calls.
+        luma = self._luma
+        asked_luma = sum(map(operator.mul, luma, asked))
+        if asked_luma <= _DARK:
+            return [0.0] * len(asked), [0.0] * len(asked)
+        # Luminance error goes back as more or less of the colour asked for (total / asked_luma
+        # of each channel), not as some other colour.
+        lead = _LUMA_SHAPING_POLE * self._luma_error / asked_luma
+        floor, ceil, swing, first, last = math.floor, math.ceil, SWING_CODES, _OFFSETS[0], _OFFSETS[-1]
+        target, base, below, excluded = [], [], [], []
+        below_luma = 0.0
+        for weight, total, o, s, whole_sum, n, has_offset in zip(
+                luma, asked, owed, self._colour_sum, whole_sums, takers, self._has_offset):
+            t = o + s - total * lead
+            # Every total the LEDs can take: from their whole parts to one more code for each
+            # that can take one, and within SWING_CODES of the frame's.
+            upper = ceil(total + swing)
+            lowest = floor(total - swing)
+            if whole_sum > lowest:
+                lowest = upper if whole_sum > upper else whole_sum
+            highest = whole_sum + n
+            highest = lowest if highest < lowest else (upper if highest > upper else highest)
+            b = floor(lowest if t < lowest else (highest if t > highest else t))
+            if b + first < lowest or b + last > highest:
+                excluded += [has_offset[offset] for offset in _OFFSETS if not lowest <= b + offset <= highest]
+            target.append(t)
+            base.append(b)
+            below.append(b - t)
+            below_luma += weight * (b - t)
+        # The cost of base + each offset, less what is the same for every offset.
+        cost = np.dot(self._offsets, [2.0 * (below_luma * weight + _COLOUR_COST * d) for weight, d in zip(luma, below)])
+        cost += self._offset_cost
+        for rows in excluded:
+            cost[rows] = np.inf
+        pick = self._offset_rows[int(cost.argmin())]
+        return [float(b + offset) for b, offset in zip(base, pick)], target
+
+    def _shape(self, asked: list[float], owed: list[float], totals: list[float], target: list[float]) -> None:
+        """Keeps the shaping's state: the luminance rounding error, and the running sum of the
+        accounts' colour part (the next frame's accounts sum to owed - total per channel)."""
+        luma = self._luma
+        asked_luma = sum(map(operator.mul, luma, asked))
+        if asked_luma <= _DARK:  # a dark ring starts afresh
+            self._colour_sum = [0.0] * len(asked)
+            self._luma_error = 0.0
+            return
+        luma_error = sum(map(operator.mul, luma, map(operator.sub, totals, target)))
+        self._luma_error = -1.0 if luma_error < -1.0 else (1.0 if luma_error > 1.0 else luma_error)
+        running = list(map(operator.sub, map(operator.add, self._colour_sum, owed), totals))
+        running_luma = sum(map(operator.mul, luma, running))
+        limit = _COLOUR_WINDUP_CODES
+        for channel, a in enumerate(asked):
+            r = running[channel] - a / asked_luma * running_luma  # less its luminance part
+            running[channel] = -limit if r < -limit else (limit if r > limit else r)
+        self._colour_sum = running
 
     @staticmethod
     def _settle(wanted: np.ndarray, lit: np.ndarray, ring_total: np.ndarray) -> np.ndarray:
@@ -186,16 +288,26 @@ class Pipeline:
     def __init__(self, settings: OutputSettings, pixels: int, channels: int = 3):
         if channels == 4 and settings.white_rgb is None:
             raise ValueError("an RGBW ring needs the white chip's colour (white_rgb)")
-        self.settings = settings
         self.pixels = pixels
         self.channels = channels
-        self.gains = np.asarray(settings.white_balance, dtype=float) * settings.brightness * MAX_CODE
-        self.ditherer = Ditherer(pixels, channels)
+        luma = list(LUMA_WEIGHTS)
+        if settings.white_rgb is not None:  # the white chip's share of the light (its colour is fixed)
+            luma.append(float(LUMA_WEIGHTS @ (np.asarray(settings.white_rgb, dtype=float)
+                                              * np.asarray(settings.white_balance))))
+        self.ditherer = Ditherer(pixels, channels, luma)
         self._codes = np.empty((pixels, 3))
-        # Dithering may round each channel's ring total up by about a code (two with carried
-        # error); keep that much in hand so the quantised frame stays within the budget.
-        dither_margin_mA = 3.0 * channels * settings.mA_per_channel / MAX_CODE
-        self.budget_codes = max(0.0, (settings.budget_mA - pixels * settings.idle_mA_per_led - dither_margin_mA)
+        self.retune(settings)
+
+    def retune(self, settings: OutputSettings) -> None:
+        """Use new settings from the next frame on (the brightness or the budget changed while
+        running). Each attribute is swapped whole, so a frame under way in the light's thread
+        sees old or new values, never half an array."""
+        self.settings = settings
+        self.gains = np.asarray(settings.white_balance, dtype=float) * settings.brightness * MAX_CODE
+        # Dithering puts each channel's ring total within SWING_CODES of the frame's (rounded
+        # outward); keep that much in hand so the quantised frame stays within the budget.
+        dither_margin_mA = (SWING_CODES + 1.0) * self.channels * settings.mA_per_channel / MAX_CODE
+        self.budget_codes = max(0.0, (settings.budget_mA - self.pixels * settings.idle_mA_per_led - dither_margin_mA)
                                 / settings.mA_per_channel * MAX_CODE)
         if settings.white_rgb is not None:
             self.white = np.asarray(settings.white_rgb, dtype=float) * np.asarray(settings.white_balance)

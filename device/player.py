@@ -125,9 +125,16 @@ class Player:
         """True while the light's thread runs and, when playing, frames really go out (one within
         `silence_s` on the clock). The service feeds systemd's watchdog only while this holds, so
         LEDs whose writes hang get the service restarted."""
+        return self.trouble(silence_s) is None
+
+    def trouble(self, silence_s: float = MAX_SILENCE_S) -> str | None:
+        """Why the light is not healthy (see healthy()), in one line; None while it is."""
         if not self._thread.is_alive():
-            return False
-        return self._state.mode != _PLAYING or self.clock.monotonic() - self.loop.last_shown_s < silence_s
+            return "the light's thread has died"
+        silent_s = self.clock.monotonic() - self.loop.last_shown_s
+        if self._state.mode == _PLAYING and silent_s >= silence_s:
+            return f"no frame has gone out to the LEDs for {silent_s:.0f} s"
+        return None
 
     def _recovered(self) -> None:
         self._failing = False

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from device.frame_loop import FrameSource
+from sequences.colour import LUMA_WEIGHTS, kelvin_to_linear_rgb
 
 DEFAULT_FADE_S = 60.0  # an alarm's light fades out over a minute after its hold
 
@@ -59,6 +60,24 @@ class Scaled:
 
     def frame(self, t_s: float) -> np.ndarray:
         return self.source.frame(t_s) * self.factor
+
+
+class AtColourTemperature:
+    """`source` in one colour, a blackbody's at `kelvin` (1000-6500 K), each LED keeping its own
+    luminance, so the light is as bright as before in another colour (the night light at a chosen
+    colour temperature). An LED that would need more than full duty for it stays at full duty."""
+
+    def __init__(self, source: FrameSource, kelvin: float):
+        self.source = source
+        self.kelvin = float(kelvin)
+        self.duration_s = source.duration_s
+        chroma = np.array(kelvin_to_linear_rgb(self.kelvin))
+        self._per_luminance = chroma / float(chroma @ LUMA_WEIGHTS)
+
+    def frame(self, t_s: float) -> np.ndarray:
+        luminance = self.source.frame(t_s) @ LUMA_WEIGHTS
+        recoloured = luminance[:, None] * self._per_luminance
+        return recoloured / np.maximum(recoloured.max(axis=1, keepdims=True), 1.0)
 
 
 class OneLed:

@@ -2,10 +2,14 @@
 
 Every change is one transaction, with the journal written through to disk (WAL, synchronous
 FULL), so a kill -9 or a pulled plug at any instant leaves either the old alarms or the new,
-never a broken file. Besides the alarms it keeps what each occurrence has done (started,
-skipped, snoozed, dismissed, done) so that nothing fires twice across restarts and clock jumps,
-and the pauses (a vacation: dates with no light). A file of an older schema is migrated when it
-is opened (MIGRATIONS), in one transaction.
+never a broken file. FULL, not NORMAL: NORMAL syncs the journal only at checkpoints, which a kill
+cannot hurt but a power cut can, losing changes already acknowledged; with FULL a change is
+answered only once it is on the disk (tests/device/service/test_pulled_plug.py).
+
+Besides the alarms it keeps what each occurrence has done (started, skipped, snoozed, dismissed,
+done) so that nothing fires twice across restarts and clock jumps, and the pauses (a vacation:
+dates with no light). A file of an older schema is migrated when it is opened (MIGRATIONS), in
+one transaction. A damaged file is set aside at the service's start (open_store).
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from typing import Iterator
 
 from device.alarms import Alarm, Pause, parse_days
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 # Version 1, as the first release created it; a new file starts here and migrates like an old one.
 _SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS alarms (
@@ -64,7 +68,13 @@ CREATE TABLE web_tokens (
     paired_utc TEXT NOT NULL
 );
 """,
+    # What each paired device said it was (its browser's User-Agent), so one can be told apart and revoked.
+    3: """
+ALTER TABLE web_tokens ADD COLUMN device TEXT NOT NULL DEFAULT ''
+""",
 }
+# An alarm's row, as _alarm_from_row reads it.
+_ALARM_COLUMNS = "id, kind, time, after_sunset_s, days, sequence, rise_s, hold_s, label, enabled"
 # What an occurrence can have done. Only 'started' and 'snoozed' may still light the ring.
 STATES = ("started", "snoozed", "skipped", "dismissed", "done")
 
@@ -125,8 +135,7 @@ class Store:
     def alarms(self) -> list[Alarm]:
         """Every alarm, each with the pauses that apply to it."""
         with self._lock:
-            rows = self._db.execute("SELECT id, kind, time, after_sunset_s, days, sequence, rise_s, hold_s, "
-                                    "label, enabled FROM alarms ORDER BY id").fetchall()
+            rows = self._db.execute(f"SELECT {_ALARM_COLUMNS} FROM alarms ORDER BY id").fetchall()
             pauses = self._pauses()
         alarms = [_alarm_from_row(row) for row in rows]
         return [alarm.with_changes(pauses=tuple(p for p in pauses if _applies(p, alarm))) if pauses else alarm
@@ -225,15 +234,32 @@ class Store:
         with self._lock:
             return [row[0] for row in self._db.execute("SELECT token_sha256 FROM web_tokens ORDER BY id")]
 
-    def add_web_token(self, token_sha256: str, paired: dt.datetime) -> None:
+    def add_web_token(self, token_sha256: str, paired: dt.datetime, device: str = "") -> None:
         with self._transaction() as db:
-            db.execute("INSERT INTO web_tokens (token_sha256, paired_utc) VALUES (?, ?)",
-                       (token_sha256, paired.astimezone(dt.timezone.utc).isoformat()))
+            db.execute("INSERT INTO web_tokens (token_sha256, paired_utc, device) VALUES (?, ?, ?)",
+                       (token_sha256, paired.astimezone(dt.timezone.utc).isoformat(), device))
+
+    def web_tokens(self) -> list[tuple[int, str, dt.datetime, str]]:
+        """Each pairing: (id, token hash, when it was paired, the device it said it was)."""
+        with self._lock:
+            rows = self._db.execute("SELECT id, token_sha256, paired_utc, device FROM web_tokens ORDER BY id").fetchall()
+        return [(row[0], row[1], dt.datetime.fromisoformat(row[2]), row[3]) for row in rows]
+
+    def forget_web_token(self, token_id: int) -> bool:
+        """Unpair one device; False if there was no such pairing."""
+        with self._transaction() as db:
+            return db.execute("DELETE FROM web_tokens WHERE id=?", (token_id,)).rowcount == 1
 
     def forget_web_tokens(self) -> int:
         """Unpair every phone; returns how many pairings there were."""
         with self._transaction() as db:
             return db.execute("DELETE FROM web_tokens").rowcount
+
+    def damage(self) -> str | None:
+        """What SQLite's integrity check finds wrong with the file first, in one line; None if nothing."""
+        with self._lock:
+            found = self._db.execute("PRAGMA integrity_check(1)").fetchone()[0]
+        return None if found == "ok" else " ".join(found.replace("*** in database main ***", "").split())
 
     # Small facts that must survive a restart
 
@@ -277,19 +303,68 @@ def _alarm_from_row(row: tuple) -> Alarm:
 
 
 def open_store(path: Path, clock, log: logging.Logger) -> Store:
-    """The store at `path`; a file that is not a database (or is damaged) is kept aside as
-    alarms.db.corrupt-<UTC time on `clock`>, said in the log, and a new, empty store starts, so
-    the light runs on rather than not at all. A file newer than this emberwake is not touched."""
+    """The store at `path`; a file that is not a database, or is damaged anywhere (SQLite's
+    integrity check, run at every start: the file is small), is kept aside as
+    alarms.db.corrupt-<UTC time on `clock`>, said in the log, and a new store starts with what
+    could still be read from it (_salvage), so the light runs on rather than not at all. A file
+    newer than this emberwake is not touched."""
+    store = None
     try:
-        return Store(path)
+        store = Store(path)
+        damage = store.damage()
     except sqlite3.DatabaseError as error:
+        if store is not None:
+            store.close()
         if not any(word in str(error) for word in ("not a database", "malformed", "disk image")):
             raise
-        stamp = clock.now().strftime("%Y%m%dT%H%M%SZ")
-        for suffix in ("", "-wal", "-shm"):
-            damaged = path.with_name(path.name + suffix)
-            if damaged.exists():
-                damaged.rename(path.with_name(f"{path.name}.corrupt-{stamp}{suffix}"))
-        log.error("the alarm store %s could not be read (%s): kept aside as %s.corrupt-%s; starting with no alarms",
-                  path, error, path.name, stamp)
-        return Store(path)
+        damage = str(error)
+    else:
+        if damage is None:
+            return store
+        store.close()
+    stamp = clock.now().strftime("%Y%m%dT%H%M%SZ")
+    kept = path.with_name(f"{path.name}.corrupt-{stamp}")
+    for suffix in ("", "-wal", "-shm"):  # the journal with it: kept-wal is the kept file's journal
+        damaged = path.with_name(path.name + suffix)
+        if damaged.exists():
+            damaged.rename(kept.with_name(kept.name + suffix))
+    store = Store(path)
+    saved = _salvage(kept, store)
+    log.error("the alarm store %s could not be read (%s): kept aside as %s; %s", path, damage, kept.name,
+              f"starting with what could be read back from it: {', '.join(saved)}" if saved
+              else "starting with no alarms")
+    return store
+
+
+# What a damaged store may still hold, table by table, in the order they are copied.
+_SALVAGED = ("alarms", "occurrences", "pauses", "web_tokens")
+
+
+def _salvage(damaged: Path, store: Store) -> list[str]:
+    """Copy into the new `store` each table of the `damaged` file that can still be read whole
+    and makes sense (alarms that parse; the other tables only with the alarms they belong to):
+    half a table could be a wrong one. Returns the names of the tables copied."""
+    saved: list[str] = []
+    try:
+        source = sqlite3.connect(f"{damaged.as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return saved
+    with contextlib.closing(source):
+        for table in _SALVAGED:
+            if table in ("occurrences", "pauses") and "alarms" not in saved:
+                continue
+            try:
+                columns = (_ALARM_COLUMNS if table == "alarms" else
+                           ", ".join(row[1] for row in store._db.execute(f"PRAGMA table_info({table})")))
+                rows = source.execute(f"SELECT {columns} FROM {table}").fetchall()
+                if table == "alarms":
+                    for row in rows:
+                        _alarm_from_row(row)
+                if rows:
+                    with store._transaction() as db:
+                        db.executemany(f"INSERT INTO {table} ({columns}) VALUES ({', '.join('?' * len(rows[0]))})",
+                                       rows)
+                    saved.append(table)
+            except (sqlite3.Error, ValueError, TypeError):
+                continue
+    return saved

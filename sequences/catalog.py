@@ -46,6 +46,18 @@ def entries(user_dirs: Iterable[Path] = ()) -> list[Entry]:
     return [found[name] for name in sorted(found)]
 
 
+def entry(name: str, user_dirs: Iterable[Path] = ()) -> Entry | None:
+    """The one sequence listed as `name` by entries() (the same file wins), or None: only that file
+    is loaded, and `name` is only ever a name, never a path."""
+    for folder in reversed(list(user_dirs)):  # a later folder wins in entries()
+        for file in _toml_files(folder):
+            if file.stem == name:
+                return _entry(name, str(folder), lambda f=file: load_file(f))
+    if name in builtin_names():
+        return _entry(name, "built-in", lambda: load_builtin(name))
+    return None
+
+
 def _entry(name: str, origin: str, load) -> Entry:
     try:
         return Entry(name, origin, load())

@@ -71,6 +71,11 @@ def linear_to_srgb(linear):
     return np.where(c <= 0.0031308, c * 12.92, 1.055 * c ** (1 / 2.4) - 0.055)
 
 
+def srgb_codes(linear_rgb) -> np.ndarray:
+    """Linear RGB 0-1 -> sRGB uint8, clipped: the colour a flat swatch of that light shows on a screen."""
+    return np.clip(linear_to_srgb(np.clip(linear_rgb, 0.0, 1.0)) * 255.0 + 0.5, 0, 255).astype(np.uint8)
+
+
 def lstar_to_luminance(lstar):
     """CIE L* (0-100) -> relative luminance Y (0-1)."""
     if isinstance(lstar, (int, float)):  # the per-frame path: plain floats are ~20x faster than numpy here

@@ -97,11 +97,6 @@ class RingPainter:
         return self._lut[index]
 
 
-def srgb_codes(linear_rgb: np.ndarray) -> np.ndarray:
-    """Linear RGB 0-1 -> sRGB uint8, clipped: the colour a flat swatch of that light shows."""
-    return np.clip(linear_to_srgb(np.clip(linear_rgb, 0.0, 1.0)) * 255.0 + 0.5, 0, 255).astype(np.uint8)
-
-
 @contextlib.contextmanager
 def one_blas_thread() -> Iterator[None]:
     """Within the block, matrix products use one thread. OpenBLAS's worker threads spin between

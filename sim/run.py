@@ -19,10 +19,11 @@ from device.frame_loop import FrameLoop
 from device.pipeline import Pipeline
 from device.player import Player, Program
 from sequences.engine import Frames, Renderer
+from sequences.timeline import TimelineStrip, timeline_strip
 from sim.clock import SimClock
 from sim.rings import LedAppearance, VirtualRing
 from sim.session import loop_fps
-from sim.status import BUTTON, PAUSE, Status, TimelineStrip, timeline_strip
+from sim.status import BUTTON, PAUSE, Status
 from sim.viewers import run_viewer
 
 IDLE_CAPTION = "The ring is dark; nothing is playing."

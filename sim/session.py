@@ -18,9 +18,10 @@ from device.player import Player, Program
 from device.pipeline import Pipeline
 from sequences.engine import Renderer
 from sequences.loader import SequenceLoadError
+from sequences.timeline import TimelineStrip, timeline_strip
 from sim.clock import PREVIEW_DAY, SimClock
 from sim.rings import LedAppearance, VirtualRing
-from sim.status import PAUSE, SEEK, SPEED, Status, TimelineStrip, clock_text, timeline_strip
+from sim.status import PAUSE, SEEK, SPEED, Status, clock_text
 
 # The frame loop runs at the configured rate on the simulated clock, but fast-forwarding would
 # need hundreds of thousands of frames a real second; past this many it steps the simulated

@@ -9,9 +9,7 @@ from typing import Protocol
 
 import numpy as np
 
-from sequences.colour import luminance, luminance_to_lstar
-from sequences.engine import Renderer
-from sim.glow import srgb_codes
+from sequences.timeline import TimelineStrip
 from sim.rings import LedAppearance, VirtualRing
 
 PAUSE, SEEK, SPEED, BUTTON = "pause", "seek", "speed", "button"
@@ -48,16 +46,6 @@ class Status:
     notice: str = ""
 
 
-@dataclass(frozen=True)
-class TimelineStrip:
-    """A sequence at a glance, for the scrub bar: per column its light (sRGB) and L* (0-100)."""
-
-    colours: np.ndarray  # (columns, 3) uint8
-    lstar: np.ndarray  # (columns,)
-    duration_s: float
-    phase_starts_s: tuple[float, ...]
-
-
 class ViewSource(Protocol):
     """What a viewer draws from, and the controls it forwards. `controls` says which of
     PAUSE, SEEK, SPEED and BUTTON (the bedside button: press_button, release_button) the source
@@ -84,14 +72,6 @@ class ViewSource(Protocol):
     def press_button(self) -> None: ...
 
     def release_button(self) -> None: ...
-
-
-def timeline_strip(renderer: Renderer, brightness: float = 1.0, columns: int = 480) -> TimelineStrip:
-    """The phases' light (before effects, which a strip this small could not show) over time."""
-    times_s = (np.arange(columns) + 0.5) / columns * renderer.duration_s
-    light = np.array([renderer.light_at(t) for t in times_s]) * brightness
-    return TimelineStrip(srgb_codes(light), luminance_to_lstar(luminance(light)), renderer.duration_s,
-                         tuple(p.start_s for p in renderer.placed))
 
 
 class RingOnlySource:

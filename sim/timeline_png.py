@@ -13,10 +13,10 @@ from pathlib import Path
 import numpy as np
 
 from device.config import Config
-from sequences.colour import correlated_colour_temperature, kelvin_to_linear_rgb, luminance, luminance_to_lstar
+from sequences.colour import (correlated_colour_temperature, kelvin_to_linear_rgb, luminance, luminance_to_lstar,
+                              srgb_codes)
 from sequences.engine import Renderer
 from sim.export import averaged_codes
-from sim.glow import srgb_codes
 from sim.rings import LedAppearance
 from sim.status import clock_text
 

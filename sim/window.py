@@ -15,7 +15,8 @@ import tkinter as tk
 
 import numpy as np
 
-from sim.glow import BACKGROUND_LINEAR, RingPainter, srgb_codes
+from sequences.colour import srgb_codes
+from sim.glow import BACKGROUND_LINEAR, RingPainter
 from sim.status import BUTTON, SLIDER_MAX_X, SLIDER_MIN_X, PAUSE, SEEK, SPEED, Status, ViewSource, clock_text, speed_text
 
 SPACE_REPEAT_MS = 40  # a release followed this soon by a press is the key repeating

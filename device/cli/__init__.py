@@ -48,6 +48,7 @@ def main(argv: list[str] | None = None, clock: Clock | None = None) -> int:
     try:
         home = home_dir(args.home)
         config_file = None if args.config is None else expanded(args.config)
+        args.config_file = config_file  # the file a running light's settings are written back to
     except ValueError as error:  # ~nouser
         print(f"emberwake: {printable(str(error))}", file=sys.stderr)
         return 2

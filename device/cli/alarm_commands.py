@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 
 from device.api import Api, ApiError, HttpClient, LocalClient, service_running
 from device.book import AlarmBook, store_path
-from device.controller import FALLBACK_SEQUENCE, Place
+from device.controller import FALLBACK_SEQUENCE, NIGHT_LIGHT_KELVIN, Place
 from device.store import Store
 
 _NOUNS = {"wake": "alarm", "bedtime": "bedtime"}
@@ -81,6 +81,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     light = commands.add_parser("light", help="the night light")
     light.add_argument("state", choices=("on", "off"))
     light.add_argument("--level", type=float, metavar="0-1", help="of the night light's own level (default: as last)")
+    light.add_argument("--kelvin", type=float, metavar="K",
+                       help="its colour temperature, {}-{} K (default: as last; at first, its sequence's colour)"
+                       .format(*NIGHT_LIGHT_KELVIN))
     light.set_defaults(run=run_control, control="light")
     play = commands.add_parser("play-now", help="play a sequence now on the running light")
     play.add_argument("sequence", metavar="NAME")
@@ -238,7 +241,8 @@ def run_control(args: argparse.Namespace) -> int:
                 print(json.dumps(status, indent=2))
                 return
             playing = f": {status['playing']}" if status.get("playing") else ""
-            line = f"{status['mode']}{playing}; night light {'on' if status['night_light'] else 'off'}"
+            light = f"on at {status['night_light_kelvin']} K" if status["night_light"] else "off"
+            line = f"{status['mode']}{playing}; night light {light}"
             if not status["clock_trusted"]:
                 line += "; the clock is not synchronised yet (no alarm fires)"
             print(line)
@@ -250,7 +254,8 @@ def run_control(args: argparse.Namespace) -> int:
         if control == "snooze" and args.minutes is not None:
             body = {"minutes": args.minutes}
         elif control == "light":
-            body = {"on": args.state == "on", **({"level": args.level} if args.level is not None else {})}
+            chosen = {"level": args.level, "kelvin": args.kelvin}
+            body = {"on": args.state == "on", **{key: value for key, value in chosen.items() if value is not None}}
         elif control == "play":
             body = {"sequence": args.sequence, "duration": args.duration}
         print(session.call("POST", f"/api/{control}", body)["message"])

@@ -1,7 +1,8 @@
 """`emberwake run`: the light as a service (alarms, timers, API) until SIGTERM or Ctrl-C.
 
-Under systemd (Type=notify) it says READY=1 once running, feeds the watchdog while the light's
-thread is alive, and says STOPPING=1 on SIGTERM; then the ring goes dark and it exits 0.
+Under systemd (Type=notify) it says READY=1 once running, feeds the watchdog while the light is
+healthy (its thread alive and, while it plays, frames going out), and says STOPPING=1 on SIGTERM;
+then the ring goes dark and it exits 0 (1 if the light was not healthy then).
 Another package may add a way to run: an option that stores a function in `run_mode` (the
 simulator's `--sim` does), which then runs instead of the service.
 """
@@ -54,7 +55,7 @@ def _run_service(args: argparse.Namespace) -> int:
         print(f"emberwake: {error}", file=sys.stderr)
         return 1
     try:
-        service = build_service(config, output, clock=args.clock)
+        service = build_service(config, output, clock=args.clock, config_file=args.config_file)
     except OSError as error:
         output.close()
         where = f"127.0.0.1:{config.port}" + (" or {}:{}".format(*config.web.listen) if config.web.listen else "")
@@ -70,17 +71,21 @@ def _run_service(args: argparse.Namespace) -> int:
         service.start()
         notifier.ready(f"running; API on 127.0.0.1:{service.port}")
         interval_s = notifier.watchdog_interval_s or IDLE_CHECK_S
-        failed = False
+        trouble = None
         while not stopping.wait(interval_s):
-            if service.healthy():
+            seen = service.trouble()
+            if seen is None:
                 notifier.watchdog()
-            elif not failed:
-                failed = True
-                log.critical("the light's thread has died; %s", "the watchdog will restart the service"
+                if trouble is not None:
+                    log.warning("the light is well again: feeding the watchdog again")
+            elif trouble is None:
+                log.critical("%s; %s", seen, "the watchdog will restart the service unless it recovers"
                              if notifier.watchdog_interval_s else "stopping")
                 if not notifier.watchdog_interval_s:
+                    trouble = seen
                     break
+            trouble = seen
         notifier.stopping()
         log.info("stopping")
         service.shutdown()
-    return 1 if failed else 0
+    return 1 if trouble is not None else 0

@@ -42,7 +42,7 @@ def _pair(args: argparse.Namespace) -> int:
     if answer is None:
         return 1
     print(f"pairing code: {answer['code']}  (valid {answer['valid_s'] // 60} min, once; "
-          f"type it into the phone page)")
+          f"type it into the phone page, or hold the light's button when the page asks)")
     return 0
 
 

@@ -6,7 +6,8 @@ Who needs what:
 - Everyone else (a phone on the LAN; a browser on this machine that asked for
   `emberwake.local`) needs a paired token, as a cookie (the page) or `Authorization: Bearer`
   (scripts), for every /api request, reads included: the page is private. Only the page's own
-  files and POST /api/pair are open.
+  files and POST /api/pair (a code, or a request confirmed by the button) are open. The gate itself answers GET /api/devices (the pairings,
+  the asker's own marked) and DELETE /api/devices/ID (unpair one), behind the same checks.
 Against other web sites in the same browser: a Host outside the allowlist is refused (DNS
 rebinding: a hostile name pointed at this light still says its own name in Host); a request
 whose Origin (when sent) is not this Host, or that the browser marks cross-site
@@ -18,6 +19,7 @@ frame-ancestors 'none'.
 
 from __future__ import annotations
 
+import gzip
 import importlib.resources
 import ipaddress
 import json
@@ -82,6 +84,19 @@ def allowed_hosts(extra: tuple[str, ...] = ()) -> frozenset[str]:
     return frozenset(names)
 
 
+def page_url(address: tuple[str, int], hosts: tuple[str, ...] = ()) -> str:
+    """The phone page's URL when it is served on `address` ([web] listen, with its real port): that
+    address itself, or, listening on every address, the first of [web] hosts, else this machine's
+    name (NAME.local for a bare name, as mDNS answers it). Each is a name allowed_hosts() allows."""
+    host, port = address[0], address[1]
+    if ipaddress.ip_address(host).is_unspecified:
+        name = socket.gethostname().lower()
+        host = hosts[0] if hosts else name if "." in name else f"{name}.local"
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}/"
+
+
 def static_files() -> dict[str, tuple[bytes, str]]:
     """The page's files by URL path, read once from the package (device/web/static)."""
     folder = importlib.resources.files("device.web").joinpath("static")
@@ -101,6 +116,8 @@ class Gate:
         self.pairing = pairing
         self.hosts = hosts
         self.files = static_files() if files is None else files
+        # Each file gzipped once (a third of the bytes over a Pi's Wi-Fi), for browsers that accept it.
+        self.gzipped = {path: gzip.compress(body, mtime=0) for path, (body, _) in self.files.items()}
 
     def before(self, request: Request, read_body: Callable[[], Any]) -> Reply | str:
         """A Reply ends the request here; a string lets it through to the API with that door."""
@@ -119,7 +136,7 @@ class Gate:
         body = read_body()  # raises the API's 415/400 for a change that is not JSON
         path = request.path.rstrip("/")
         if path == "/api/pair" and request.method == "POST":
-            return self._pair(body)
+            return self._pair(body, request.headers.get("User-Agent") or "")
         if path in ("/api/pair/code", "/api/pair/forget"):
             if not trusted or request.method != "POST":
                 return Reply.json(403, {"error": "pairing codes are given on the light itself: emberwake web pair"})
@@ -128,23 +145,57 @@ class Gate:
             code = self.pairing.new_code()
             valid_s = round(code.expires_s - self.pairing.clock.monotonic())
             return Reply.json(200, {"code": code.digits, "valid_s": valid_s})
+        token = _token(request.headers)
         if trusted:
-            return "cli" if request.headers.get("X-Emberwake-Door") == "cli" else "api"
-        if self.pairing.knows(_token(request.headers)):
-            return "web"
-        return Reply.json(401, {"error": "not paired: enter the code from `emberwake web pair`"})
+            door = "cli" if request.headers.get("X-Emberwake-Door") == "cli" else "api"
+        elif self.pairing.knows(token):
+            door = "web"
+        else:
+            return Reply.json(401, {"error": "not paired: enter the code from `emberwake web pair`"})
+        if path == "/api/devices" or path.startswith("/api/devices/"):
+            return self._devices(request.method, path, body, None if trusted else token, door)
+        return door
+
+    def _devices(self, method: str, path: str, body: Any, token: str | None, door: str) -> Reply:
+        """GET /api/devices: the paired devices; DELETE /api/devices/ID: unpair that one."""
+        ident = path[len("/api/devices/"):]
+        if method == "GET" and path == "/api/devices":
+            return Reply.json(200, self.pairing.devices(token))
+        if method != "DELETE" or not (ident.isascii() and ident.isdigit() and len(ident) < 12):
+            return Reply.json(404, {"error": "paired devices: GET /api/devices, DELETE /api/devices/ID"})
+        if body not in (None, {}):
+            return Reply.json(400, {"error": "DELETE /api/devices/ID takes no fields"})
+        if not self.pairing.revoke(int(ident), door):
+            return Reply.json(404, {"error": f"there is no paired device {int(ident)}"})
+        return Reply.json(200, {"id": int(ident), "revoked": True})
 
     def _file(self, request: Request) -> Reply:
         found = self.files.get(request.path.split("?", 1)[0])
         if found is None or request.method != "GET":
             return Reply.json(404, {"error": f"no such page {request.path!r}"})
         body, content_type = found
-        return Reply(200, body, content_type)
+        if "gzip" in request.headers.get("Accept-Encoding", ""):
+            return Reply(200, self.gzipped[request.path.split("?", 1)[0]], content_type,
+                         [("Content-Encoding", "gzip"), ("Vary", "Accept-Encoding")])
+        return Reply(200, body, content_type, [("Vary", "Accept-Encoding")])
 
-    def _pair(self, body: Any) -> Reply:
-        code = body.get("code") if isinstance(body, dict) else None
+    def _pair(self, body: Any, device: str) -> Reply:
+        """POST /api/pair: {"code"}, or by the button {"confirm": "button"} (a request opens:
+        202 with its id) then {"confirm": "button", "request": ID} (202 while it waits; the token
+        once a hold approved it). device/web/pairing.py says how each is limited."""
+        fields = body if isinstance(body, dict) else {}
         try:
-            token = self.pairing.pair(code)
+            if "confirm" not in fields:
+                token = self.pairing.pair(fields.get("code"), device)
+            elif fields["confirm"] != "button" or "code" in fields:
+                return Reply.json(400, {"error": 'confirm: "button" (and no code) is the one other way to pair'})
+            elif "request" not in fields:
+                ident, wait_s = self.pairing.request_button()
+                return Reply.json(202, {"request": ident, "wait_s": round(wait_s)})
+            else:
+                token, wait_s = self.pairing.poll_button(fields["request"], device)
+                if token is None:
+                    return Reply.json(202, {"request": fields["request"], "wait_s": round(wait_s)})
         except PairingRefused as refused:
             headers = [("Retry-After", str(int(refused.retry_after_s + 1)))] if refused.status == 429 else []
             return Reply.json(refused.status, {"error": str(refused)}, headers)

@@ -11,7 +11,7 @@ import sys
 import numpy as np
 import pytest
 
-from bench.light import FPS, ieee_1789
+from bench.light import FPS, LOWEST_HZ, flicker_components, flicker_seconds, ieee_1789
 from device.cli import main
 
 GROUPS = ("frame_cost", "loop", "ramp", "flicker", "colour")
@@ -104,16 +104,35 @@ def test_without_the_comparison_library_it_says_so_in_one_line(monkeypatch, caps
 
 
 @pytest.mark.parametrize("hz, percent, low_risk, no_effect", [
-    (30.3, 2.0, 2.0 / (0.025 * 30.3), 2.0 / (0.01 * 30.3)),  # below 90 Hz: 0.025 f and 0.01 f
-    (95.0, 5.0, 5.0 / (0.08 * 95.0), 5.0 / (0.0333 * 95.0)),  # from 90 Hz: 0.08 f and 0.0333 f
+    (30.3, 2.0, 0.025, 0.01),  # below 90 Hz: 0.025 f and 0.01 f
+    (95.0, 5.0, 0.08, 0.0333),  # from 90 Hz: 0.08 f and 0.0333 f
 ])
 def test_ieee_1789_reads_a_tone_between_bins_against_both_curves(hz, percent, low_risk, no_effect):
     seconds = np.arange(4 * FPS) / FPS
     figures = ieee_1789(100.0 * (1.0 + percent / 100.0 * np.sin(2.0 * np.pi * hz * seconds)))
+    # The LEDs hold each frame until the next, so a tone in the frames reaches the eye as the
+    # fundamental of that staircase: sinc(f / fps) of it.
+    shown = percent * np.sinc(hz / FPS)
     assert figures["ieee1789_low_risk_worst_hz"] == pytest.approx(hz, abs=0.25)
-    assert figures["ieee1789_low_risk_worst_modulation_percent"] == pytest.approx(percent, rel=0.01)
-    assert figures["ieee1789_low_risk_worst_ratio"] == pytest.approx(low_risk, rel=0.02)
-    assert figures["ieee1789_no_effect_worst_ratio"] == pytest.approx(no_effect, rel=0.02)
+    assert figures["ieee1789_low_risk_worst_modulation_percent"] == pytest.approx(shown, rel=0.01)
+    assert figures["ieee1789_low_risk_worst_ratio"] == pytest.approx(shown / (low_risk * hz), rel=0.02)
+    assert figures["ieee1789_no_effect_worst_ratio"] == pytest.approx(shown / (no_effect * hz), rel=0.02)
+
+
+def test_frames_that_alternate_are_a_100_hz_square_wave():
+    light = 100.0 + 2.0 * (-1.0) ** np.arange(4 * FPS)  # +-2 % frame to frame
+    hz, modulation = flicker_components(light)
+    assert hz[np.argmax(modulation)] == pytest.approx(100.0)
+    assert modulation.max() == pytest.approx(2.0 * 4.0 / np.pi, rel=0.01)  # not the frames' 2 %
+    assert modulation[np.argmin(np.abs(hz - 300.0))] == pytest.approx(2.0 * 4.0 / (3.0 * np.pi), rel=0.01)
+
+
+def test_light_slower_than_the_lowest_frequency_judged_does_not_read_as_flicker_there():
+    seconds = np.arange(int(flicker_seconds(quick=False) * FPS)) / FPS
+    drift = 100.0 * (1.0 + 0.01 * np.sin(2.0 * np.pi * 0.3 * seconds + 1.0))  # 1 % at 0.3 Hz
+    hz, modulation = flicker_components(drift)
+    # Nothing of it from LOWEST_HZ to 100 Hz (held frames put 0.0015 % of it at 200 Hz, truly).
+    assert modulation[(hz >= LOWEST_HZ) & (hz < 100.0)].max() < 1e-4
 
 
 def test_the_light_shown_holds_each_frame_written_until_the_next():

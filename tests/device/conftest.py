@@ -29,6 +29,18 @@ class Changes:
         self.count += 1
 
 
+@pytest.fixture
+def pin_factory():
+    """gpiozero's MockFactory as every device's pin factory (the service's button finds it)."""
+    from gpiozero import Device
+    from gpiozero.pins.mock import MockFactory
+    factory = MockFactory()
+    Device.pin_factory = factory
+    yield factory
+    Device.pin_factory = None
+    factory.close()
+
+
 @pytest.fixture(scope="session")
 def empty_store_file(tmp_path_factory) -> Path:
     """A store file as Store makes it, made once: making one syncs the disk several times (tens

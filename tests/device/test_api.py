@@ -12,7 +12,8 @@ import sqlite3
 
 import pytest
 
-from device.api import MAX_BODY_BYTES, Api, ApiServer, Controls, HttpClient, LocalClient, service_running
+from device.api import MAX_BODY_BYTES, Api, Controls, HttpClient, LocalClient, service_running
+from device.api_server import ApiServer
 from device.book import MAX_COUNT
 from sequences.loader import SequenceLoadError
 from sequences.tomlfile import Problem
@@ -45,8 +46,8 @@ class FakeControls:
         self.doors.append(by)
         return "stopped"
 
-    def light(self, on: bool, level: float | None = None, *, by: str) -> str:
-        self.calls.append(("light", on) if level is None else ("light", on, level))
+    def light(self, on: bool, level: float | None = None, kelvin: float | None = None, *, by: str) -> str:
+        self.calls.append(("light", on, *(value for value in (level, kelvin) if value is not None)))
         self.doors.append(by)
         return "light on" if on else "light off"
 
@@ -164,6 +165,8 @@ def test_next_lists_what_is_coming_in_the_configured_zone(api, years):
     ("/api/stop", None, "stopped", ("stop",)),
     ("/api/light", {"on": True}, "light on", ("light", True)),
     ("/api/light", {"on": False}, "light off", ("light", False)),
+    ("/api/light", {"on": True, "level": 0.5, "kelvin": 2700}, "light on", ("light", True, 0.5, 2700.0)),
+    ("/api/light", {"on": True, "level": None, "kelvin": 1000}, "light on", ("light", True, 1000.0)),
     ("/api/play", {"sequence": "breathe"}, "playing breathe", ("play", "breathe", None)),
     ("/api/play", {"sequence": "breathe", "duration": "20m"}, "playing breathe", ("play", "breathe", 1200.0)),
     ("/api/play", {"sequence": "breathe", "duration": 90}, "playing breathe", ("play", "breathe", 90.0)),
@@ -179,7 +182,8 @@ def test_status_is_the_lights_own_answer(api, controls):
 
 
 @pytest.mark.parametrize("method, path", [("GET", "/api/status"), ("POST", "/api/snooze"), ("POST", "/api/dismiss"),
-                                          ("POST", "/api/stop"), ("POST", "/api/light"), ("POST", "/api/play")])
+                                          ("POST", "/api/stop"), ("POST", "/api/light"), ("POST", "/api/play"),
+                                          ("GET", "/api/settings"), ("POST", "/api/settings")])
 def test_without_a_running_service_the_controls_answer_503(book, method, path):
     status, answer = Api(book, None).handle(method, path, {}, {"on": True, "sequence": "breathe"}
                                             if path in ("/api/light", "/api/play") else {})
@@ -250,6 +254,10 @@ REFUSED = [  # (method, path, query, body, status, the one line)
     ("POST", "/api/light", {}, {"on": True, "brightness": 1}, 400, "unknown field 'brightness'"),
     ("POST", "/api/light", {}, {"on": True, "level": 0}, 400, "light level must be a number above 0, up to 1"),
     ("POST", "/api/light", {}, {"on": True, "level": 1.5}, 400, "light level must be a number above 0, up to 1"),
+    ("POST", "/api/light", {}, {"on": True, "kelvin": 6500}, 400, "light kelvin must be a number 1000-4000, got 6500"),
+    ("POST", "/api/light", {}, {"on": True, "kelvin": "2700"}, 400, "light kelvin must be a number 1000-4000"),
+    ("POST", "/api/light", {}, {"on": True, "kelvin": True}, 400, "light kelvin must be a number 1000-4000"),
+    ("POST", "/api/light", {}, {"on": True, "kelvin": 10**400}, 400, "light kelvin must be a number 1000-4000"),
     ("POST", "/api/play", {}, {}, 400, 'play needs {"sequence": "NAME"}'),
     ("POST", "/api/play", {}, {"sequence": ""}, 400, 'play needs {"sequence": "NAME"}'),
     ("POST", "/api/play", {}, {"sequence": 5}, 400, 'play needs {"sequence": "NAME"}'),

@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from device.clock import ManualClock
 from device.frame_loop import FrameLoop
@@ -33,10 +34,12 @@ class FlakyOutput(CaptureOutput):
         super().__init__(4)
         self.failures = failures
         self.hang = threading.Event()
+        self.hanging = threading.Event()
         self.release = threading.Event()
 
     def show(self, codes: np.ndarray) -> None:
         if self.hang.is_set():
+            self.hanging.set()
             self.release.wait(10)
         if self.failures and codes.any():
             self.failures -= 1
@@ -46,13 +49,15 @@ class FlakyOutput(CaptureOutput):
 
 def test_leds_that_refuse_frames_are_said_once_retried_and_the_light_goes_on(caplog):
     clock = ManualClock(START)
-    output = FlakyOutput(failures=3)
+    output = FlakyOutput(failures=6)
     player = Player(FrameLoop(output, Pipeline(OutputSettings(), 4), clock, 10.0)).start()
     try:
         with caplog.at_level(logging.INFO, logger="emberwake"):
             player.play(Program(Steady(), label="steady"))
-            for _ in range(3):  # each refusal waits OUTPUT_RETRY_S on the clock, then plays on
+            for refusal in range(6):  # each refusal waits OUTPUT_RETRY_S on the clock, then plays on
                 assert clock.wait_for_sleepers(1)
+                # No frame out for MAX_SILENCE_S: the watchdog is not fed.
+                assert player.healthy() == (refusal < 5)
                 clock.advance(OUTPUT_RETRY_S)
             assert clock.wait_for_sleepers(1)
             with output.changed:
@@ -65,7 +70,7 @@ def test_leds_that_refuse_frames_are_said_once_retried_and_the_light_goes_on(cap
         player.shutdown()
 
 
-def test_leds_whose_writes_hang_make_the_light_unhealthy_so_the_watchdog_starves():
+def test_leds_whose_writes_hang_make_the_light_unhealthy_until_they_take_frames_again():
     clock = ManualClock(START)
     output = FlakyOutput(failures=0)
     player = Player(FrameLoop(output, Pipeline(OutputSettings(), 4), clock, 10.0)).start()
@@ -74,36 +79,48 @@ def test_leds_whose_writes_hang_make_the_light_unhealthy_so_the_watchdog_starves
         assert clock.wait_for_sleepers(1) and player.healthy()
         output.hang.set()
         clock.advance(0.1)  # the next frame's write hangs
+        assert output.hanging.wait(5)
         clock.advance(10.0)
-        assert not player.healthy()
+        assert not player.healthy() and player.trouble() == "no frame has gone out to the LEDs for 10 s"
+        output.hang.clear()
+        output.release.set()  # the write comes back: frames go out again, from where the light is by now
+        assert clock.wait_for_sleepers(1) and player.healthy() and player.state.label == "steady"
+        assert output.last is not None and output.last.any()
     finally:
         output.release.set()
         player.shutdown()
 
 
-def test_a_full_disk_when_an_alarm_is_added_is_one_line_and_the_alarms_stay(tmp_path):
-    from device.api import Api
-    from device.book import AlarmBook
-    from device.controller import Place
-    from device.store import Store
-    from zoneinfo import ZoneInfo
-    store = Store(tmp_path / "alarms.db")
-    api = Api(AlarmBook(store, Place(ZoneInfo("Europe/Berlin"), None, False), ManualClock(START)))
-    assert api.handle("POST", "/api/alarms", {}, {"time": "06:30"})[0] == 201
-    pages = store._db.execute("PRAGMA page_count").fetchone()[0]
-    store._db.execute(f"PRAGMA max_page_count={pages}")  # the disk is full: no page more
-    before = api.handle("GET", "/api/alarms")
-    for index in range(400):  # until a new page is needed
-        body = {"kind": "bedtime", "time": f"{index // 60:02d}:{index % 60:02d}", "sequence": "tend-the-flame",
-                "label": f"bedtime number {index} with a long label"}
-        status, answer = api.handle("POST", "/api/alarms", {}, body)
-        if status != 201:
-            break
-    assert status == 503 and "full" in answer["error"] and "nothing was changed" in answer["error"]
-    assert "\n" not in answer["error"]
-    after = api.handle("GET", "/api/alarms")[1]
-    assert after[0] == before[1][0] and len(after) == index + 1  # the alarms as they were, all of them
-    store.close()
+def test_a_full_disk_when_an_alarm_is_added_is_one_line_and_the_alarms_stay(tmp_path, caplog):
+    from device.config import load_config
+    from device.output import NullOutput
+    from device.service import build_service
+    from tests.device.service.conftest import make_home
+    service = build_service(load_config(make_home(tmp_path / "home")), NullOutput(12), clock=ManualClock(START),
+                            port=0, gpio=False).start()
+    try:
+        api = service.api_server.api
+        assert api.handle("POST", "/api/alarms", {}, {"time": "06:30"})[0] == 201
+        pages = service.store._db.execute("PRAGMA page_count").fetchone()[0]
+        service.store._db.execute(f"PRAGMA max_page_count={pages}")  # the disk is full: no page more
+        before = api.handle("GET", "/api/alarms")
+        with caplog.at_level(logging.INFO, logger="emberwake"):
+            for index in range(400):  # until a new page is needed
+                body = {"kind": "bedtime", "time": f"{index // 60:02d}:{index % 60:02d}", "sequence": "tend-the-flame",
+                        "label": f"bedtime number {index} with a long label"}
+                status, answer = api.handle("POST", "/api/alarms", {}, body)
+                if status != 201:
+                    break
+        assert status == 503 and "full" in answer["error"] and "nothing was changed" in answer["error"]
+        assert "\n" not in answer["error"]
+        said = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+        assert said == [f"POST /api/alarms: {answer['error']}"]  # the log says it too, in one line
+        after = api.handle("GET", "/api/alarms")[1]
+        assert after[0] == before[1][0] and len(after) == index + 1  # the alarms as they were, all of them
+        service.store._db.execute(f"PRAGMA max_page_count={2 * pages}")  # room again: the light goes on
+        assert api.handle("POST", "/api/alarms", {}, body)[0] == 201
+    finally:
+        service.shutdown()
 
 
 def test_a_corrupt_store_at_start_is_kept_aside_and_the_light_starts(tmp_path, caplog):
@@ -127,6 +144,73 @@ def test_a_corrupt_store_at_start_is_kept_aside_and_the_light_starts(tmp_path, c
     assert len(said) == 1 and "kept aside as alarms.db.corrupt-20300107T060000Z" in said[0]
 
 
+@pytest.mark.timeout(120)
+def test_a_store_damaged_in_any_page_is_kept_aside_what_can_be_read_back_is_and_the_light_starts(tmp_path):
+    """Each page of a store in turn, zeroed or garbled in part, as a failing SD card leaves it: the
+    service starts every time. SQLite's integrity check finds the damage at start, the file is kept
+    aside (said in one line) and the tables that still read whole come back; or, where the damage
+    is in space nothing uses, it runs on the file as it is. Never a crash, never half an alarm."""
+    import random
+    import shutil
+    from device.config import load_config
+    from device.output import NullOutput
+    from device.service import build_service
+    from tests.device.service.conftest import make_home, store_rows
+    rng = random.Random(20300107)
+    clock = ManualClock(START)
+    original = make_home(tmp_path / "original")
+    with (original / "config.toml").open("a") as config:
+        config.write("\n[button]\nenabled = false\n")
+    service = build_service(load_config(original), NullOutput(12), clock=clock, serve_api=False).start()
+    for time in ("06:30", "07:30", "08:30"):
+        service.book.add("wake", time, label=f"at {time}")
+    service.book.skip(3)
+    service.shutdown()  # checkpointed: all of it in alarms.db
+    alarms, occurrences = store_rows(original)
+    size = (original / "alarms.db").stat().st_size
+    outcomes = set()
+    for page in range(size // 4096):
+        for damage in ("zeroed", "garbled"):
+            home = shutil.copytree(original, tmp_path / f"page-{page}-{damage}")
+            data = bytearray((home / "alarms.db").read_bytes())
+            at = page * 4096 + (100 if page == 0 else 0)  # page 1 starts with the file's 100-byte header
+            data[at:at + 600] = bytes(600) if damage == "zeroed" else rng.randbytes(600)
+            (home / "alarms.db").write_bytes(data)
+            said: list[str] = []
+            log = logging.getLogger(f"emberwake.damaged.{page}.{damage}")
+            log.addHandler(_Said(said))
+            service = build_service(load_config(home), NullOutput(12), clock=clock, serve_api=False, log=log).start()
+            try:
+                now_alarms, now_occurrences = store_rows(home)
+                service.book.add("wake", "09:30")  # and it takes alarms
+            finally:
+                service.shutdown()
+            errors = [line for line in said if "alarm store" in line]
+            assert now_alarms in ([], alarms), (page, damage)  # all of them, as they were, or none
+            if errors:
+                assert len(errors) == 1 and "\n" not in errors[0], errors
+                if "occurrences" in errors[0]:
+                    assert now_occurrences == occurrences, (page, damage)
+                else:  # not read back: only what this start has done since
+                    assert all(state == "started" for _, _, state, _ in now_occurrences), (page, damage)
+                assert "kept aside as alarms.db.corrupt-20300107T060000Z; starting with " in errors[0], errors
+                assert (home / "alarms.db.corrupt-20300107T060000Z").exists()
+                outcomes.add("read back" if now_alarms else "lost")
+            else:
+                assert (now_alarms, now_occurrences) == (alarms, occurrences), (page, damage)
+                outcomes.add("unharmed")
+    assert {"lost", "read back"} <= outcomes, outcomes
+
+
+class _Said(logging.Handler):
+    def __init__(self, said: list[str]):
+        super().__init__(logging.INFO)
+        self.said = said
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.said.append(record.getMessage())
+
+
 def test_a_broken_config_at_start_keeps_the_last_good_one(tmp_path):
     from device.config import LAST_GOOD_NAME, load_service_config
     from tests.device.service.conftest import make_home
@@ -142,7 +226,17 @@ def test_a_broken_config_at_start_keeps_the_last_good_one(tmp_path):
     assert said[-1].endswith("config.toml is broken: running on the last good config")
 
 
-def test_an_alarm_whose_sequence_file_went_missing_still_wakes_with_the_built_in_sunrise(tmp_path, caplog):
+BREAKS = {
+    "deleted": lambda path: path.unlink(),
+    "garbled": lambda path: path.write_bytes(path.read_bytes()[:200] + b"\xff\x00[[[ = \n"),
+    "emptied": lambda path: path.write_text(""),
+    "wrong": lambda path: path.write_text(path.read_text().replace('kind = "wake"', 'kind = "sunrise"')),
+}
+
+
+@pytest.mark.parametrize("damage", sorted(BREAKS))
+def test_an_alarm_whose_sequence_file_is_deleted_or_broken_still_wakes_with_the_built_in_sunrise(
+        tmp_path, caplog, damage):
     from device.config import load_config
     from device.output import NullOutput
     from device.service import build_service
@@ -156,15 +250,15 @@ def test_an_alarm_whose_sequence_file_went_missing_still_wakes_with_the_built_in
     service = build_service(load_config(home), NullOutput(12), clock=clock, serve_api=False).start()
     try:
         service.book.add("wake", "08:00", "daily", "my-dawn", rise="30m")
-        (folder / "my-dawn.toml").unlink()  # deleted after it was set
+        BREAKS[damage](folder / "my-dawn.toml")  # after it was set
         assert service.timers.wait_caught_up()
         with caplog.at_level(logging.INFO, logger="emberwake"):
             clock.advance_to(START + dt.timedelta(minutes=30))  # 07:30 local: the rise starts
             assert service.timers.wait_caught_up()
             assert service.player.wait_for(lambda state: state.label == "wake 1")
         said = [r.getMessage() for r in caplog.records]
-        assert any(line.startswith("sequence my-dawn cannot be used (") and
-                   line.endswith("playing storm-to-firelight instead") for line in said), said
+        why = [line for line in said if line.startswith("sequence my-dawn cannot be used (")]
+        assert len(why) == 1 and why[0].endswith("playing storm-to-firelight instead") and "\n" not in why[0], said
         assert any(line.startswith("wake 1 (") and line.endswith("starts: storm-to-firelight") for line in said)
     finally:
         service.shutdown()

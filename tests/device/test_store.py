@@ -158,10 +158,10 @@ def test_meta_is_none_until_set_then_the_last_value_survives_a_reopen(store, pat
 
 
 def test_the_schema_version_is_in_meta_and_a_newer_file_is_refused_untouched(store, path):
-    assert store.meta("schema_version") == str(SCHEMA_VERSION) == "3"
+    assert store.meta("schema_version") == str(SCHEMA_VERSION) == "4"
     store.set_meta("schema_version", "7")  # as a later version would have written it
     store.close()
-    with pytest.raises(sqlite3.DatabaseError, match="schema version 7, newer than this emberwake's 3"):
+    with pytest.raises(sqlite3.DatabaseError, match="schema version 7, newer than this emberwake's 4"):
         Store(path)
     with sqlite3.connect(path) as db:  # and left as it was
         assert db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == ("7",)

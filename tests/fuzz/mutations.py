@@ -1,6 +1,7 @@
 """Hypothesis strategies that break hand-written TOML files the ways people and disks do.
 
-`tricky_text` is a value for one field of a request or a command line, of the same kinds.
+`tricky_text` is a value for one field of a request or a command line, of the same kinds;
+`json_scalars` and `json_values` the same in JSON, for an API body or an MQTT payload.
 
 `mutated(seeds)` takes a valid (or nearly valid) file and applies one to four mutations: byte
 flips, deletions, insertions, line swaps, truncation, numbers replaced by extreme values, keys
@@ -54,6 +55,11 @@ tricky_text = st.one_of(
                      "\u00b2", "\u0661", "\u00bd", "\x00", "a\nb", "x" * 5000, "1" * 11, "1" * 12)),
     st.text(max_size=20),
 )
+# A JSON value of any type for one field (an API body's, an MQTT command's), and JSON of any shape.
+json_scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True, allow_infinity=True),
+                         st.sampled_from([10**400, -(10**400), 2**63]), tricky_text)
+json_values = st.recursive(json_scalars, lambda inner: st.one_of(
+    st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=8), inner, max_size=4)), max_leaves=12)
 _NUMBER = re.compile(rb"(?<![\w.#-])-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?(?![\w.:-])")
 _KEY = re.compile(rb"^([ \t]*)([A-Za-z_][A-Za-z0-9_-]*)([ \t]*=)", re.MULTILINE)
 _VALUE = re.compile(rb"=[ \t]*([^\n#]*)")

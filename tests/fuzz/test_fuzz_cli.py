@@ -47,7 +47,8 @@ COMMANDS = (
     (["bedtime", "disable"], ["id"], {}), (["bedtime", "remove"], ["id"], {}),
     (["alarm", "next"], [], {"--count": "number", "--from": "instant", "--json": None}),
     (["bedtime", "next"], [], {"--count": "number", "--from": "instant", "--json": None}),
-    (["snooze"], ["number"], {}), (["dismiss"], [], {}), (["stop"], [], {}), (["light"], ["text"], {}),
+    (["snooze"], ["number"], {}), (["dismiss"], [], {}), (["stop"], [], {}),
+    (["light"], ["text"], {"--level": "number", "--kelvin": "number"}),
     (["play-now"], ["sequence"], {"--duration": "span"}), (["status"], [], {"--json": None}),
 )
 

@@ -5,7 +5,7 @@ home for scratch memory) must leave every frame bit-identical. The recorded fram
 order one renderer drew them: runs of consecutive 200 fps frames inside each phase and across
 each cross-fade (so the effects' per-slot and per-cell caches are used as in play), the ends, then
 times scattered at random (so every cache is also missed). On the machine and numpy the file was
-recorded with, frames must match exactly (SHA-256 of each frame); elsewhere exp() and friends may
+recorded with (and CPU: numpy's SIMD paths), frames must match exactly (SHA-256 of each frame); elsewhere exp() and friends may
 round differently in the last bit, and they must match the stored float32 copy.
 
 After a change that is meant to change the light: `.venv/bin/python -m tests.sequences.test_builtin_frames`
@@ -58,9 +58,17 @@ def digest(frame: np.ndarray) -> str:
     return hashlib.sha256(np.ascontiguousarray(frame, dtype=np.float64).tobytes()).hexdigest()[:32]
 
 
+def cpu_features() -> str:
+    """The SIMD paths numpy takes on this CPU: exp() and friends round differently in the last bit
+    on AVX-512 than on AVX2, though the machine and numpy are the same."""
+    from numpy._core._multiarray_umath import __cpu_features__
+    return " ".join(sorted(name for name, enabled in __cpu_features__.items() if enabled))
+
+
 def recorded_here(stored) -> bool:
-    """True on the kind of machine and numpy the frames were recorded with: then they must match exactly."""
-    return (str(stored["machine"]) == platform.machine() and str(stored["numpy"]) == np.__version__)
+    """True on the kind of machine, CPU and numpy the frames were recorded with: then they must match exactly."""
+    return (str(stored["machine"]) == platform.machine() and str(stored["numpy"]) == np.__version__
+            and str(stored.get("cpu_features", "")) == cpu_features())
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +97,7 @@ def test_frames_match_the_recorded_ones(name, own_memory, stored):
 
 def record() -> None:
     arrays = {"names": np.array(builtin_names()), "machine": np.array(platform.machine()),
-              "numpy": np.array(np.__version__)}
+              "numpy": np.array(np.__version__), "cpu_features": np.array(cpu_features())}
     for name in builtin_names():
         times, frames = render(name)
         arrays[f"{name}/times"] = times

@@ -12,7 +12,8 @@ from sequences.catalog import find
 from sequences.engine import Renderer
 from sim import timeline_png as png
 from sim.export import GIF_FPS, ExportError, export_gif, gif_frame_count
-from sim.glow import led_centres, srgb_codes
+from sequences.colour import srgb_codes
+from sim.glow import led_centres
 from sim.rings import LedAppearance
 
 

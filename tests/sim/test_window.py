@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from tests.device.service.conftest import make_home
-from sim.glow import srgb_codes
+from sequences.colour import srgb_codes
 from sim.rings import LedAppearance, VirtualRing
 from sim.status import RingOnlySource
 from tests.sim.conftest import need

@@ -4,14 +4,21 @@
 
 const $ = (selector) => document.querySelector(selector);
 const REFRESH_MS = 3000;
-const RISE_MIN = 5, RISE_MAX = 90;
+const PAIR_POLL_MS = 1000;  // while the light waits for its button: the phone asks once a second
 let screen = "home";
 let timer = null;
+let pairPoll = null;
 let status = null;
 
 class Refused extends Error {
   constructor(status, message) { super(message); this.status = status; }
 }
+
+// Each screen's hooks, by its section's id (alarms.js, sequences.js, settings.js and status.js add
+// theirs): refresh(), leave() when another is shown (optional), and `periodic` for one refreshed
+// every REFRESH_MS while shown (one being edited, the settings, is not).
+const screens = { home: { refresh: () => refreshHome(), periodic: true } };
+function registerScreen(name, hooks) { screens[name] = hooks; }
 
 async function api(method, path, body) {
   const options = { method, headers: {}, credentials: "same-origin", cache: "no-store" };
@@ -35,17 +42,30 @@ async function attempt(errorElement, action) {
   try { await action(); } catch (error) { if (!(error instanceof Refused && error.status === 401)) say(errorElement, error.message); }
 }
 
+// An API error beside the form's field it names: its first word ("time '25:00' is not HH:MM",
+// "output.brightness: ...") is in that line's data-for; else the form's data-for="other" line.
+function sayBeside(form, error) {
+  if (error instanceof Refused && error.status === 401) return;
+  const word = (error.message || "").split(/[\s:]/, 1)[0];
+  const line = form.querySelector(`.error[data-for~="${CSS.escape(word)}"]`) || form.querySelector('.error[data-for="other"]');
+  say(line, error.message);
+}
+function clearErrors(form) { for (const line of form.querySelectorAll(".error")) say(line, ""); }
+
 function show(name) {
+  if (screen !== name && screens[screen] && screens[screen].leave) screens[screen].leave();
   screen = name;
-  for (const id of ["pair", "home", "alarms"]) $("#" + id).hidden = id !== name;
+  for (const section of document.querySelectorAll("main > section")) section.hidden = section.id !== name;
   $("#nav").hidden = name === "pair";
   for (const button of document.querySelectorAll("nav button")) {
     if (button.dataset.screen === name) button.setAttribute("aria-current", "page");
     else button.removeAttribute("aria-current");
   }
   if (name === "pair") { stopRefreshing(); $("#pair-code").focus(); return; }
+  stopPairPoll();
   refresh();
-  startRefreshing();
+  if (screens[name] && screens[name].periodic) startRefreshing();
+  else stopRefreshing();
 }
 
 function startRefreshing() {
@@ -56,8 +76,7 @@ function stopRefreshing() { if (timer) clearInterval(timer); timer = null; }
 
 async function refresh() {
   try {
-    if (screen === "home") await refreshHome();
-    else if (screen === "alarms") await refreshAlarms();
+    if (screens[screen]) await screens[screen].refresh();
   } catch (error) {
     if (!(error instanceof Refused && error.status === 401)) say($("#status-line"), error.message);
   }
@@ -91,109 +110,6 @@ async function refreshHome() {
   say($("#status-line"), now.clock_trusted ? "" : "The light's clock is not synchronised: alarms wait for it.");
 }
 
-// Alarms
-
-async function refreshAlarms() {
-  const alarms = await api("GET", "/api/alarms?kind=wake");
-  const list = $("#alarm-list");
-  list.replaceChildren(...alarms.map(alarmRow));
-  if (!alarms.length) {
-    const empty = document.createElement("li");
-    empty.textContent = "No wake alarms yet.";
-    list.append(empty);
-  }
-}
-
-function alarmRow(alarm) {
-  const row = document.createElement("li");
-  row.className = alarm.enabled ? "on" : "off";
-  row.dataset.id = alarm.id;
-  const what = document.createElement("div");
-  what.className = "what";
-  const time = document.createElement("div");
-  time.className = "time";
-  time.textContent = alarm.time;
-  const days = document.createElement("div");
-  days.className = "days";
-  days.textContent = [alarm.days, alarm.sequence, `rise ${alarm.rise}`, alarm.skipped ? "next skipped" : ""]
-    .filter(Boolean).join(" · ");
-  what.append(time, days);
-  const toggle = document.createElement("button");
-  toggle.type = "button";
-  toggle.setAttribute("aria-pressed", String(alarm.enabled));
-  toggle.setAttribute("aria-label", `alarm ${alarm.time} ${alarm.enabled ? "on" : "off"}`);
-  toggle.textContent = alarm.enabled ? "On" : "Off";
-  toggle.addEventListener("click", () => attempt($("#list-error"), async () => {
-    await api("POST", `/api/alarms/${alarm.id}/${alarm.enabled ? "disable" : "enable"}`);
-    await refreshAlarms();
-  }));
-  const remove = document.createElement("button");
-  remove.type = "button";
-  remove.textContent = "✕";
-  remove.setAttribute("aria-label", `delete alarm ${alarm.time}`);
-  remove.addEventListener("click", () => attempt($("#list-error"), async () => {
-    if (!confirm(`Delete the ${alarm.time} alarm?`)) return;
-    await api("DELETE", `/api/alarms/${alarm.id}`);
-    await refreshAlarms();
-  }));
-  row.append(what, toggle, remove);
-  return row;
-}
-
-function chosenDays() {
-  const set = document.querySelector("#day-chips [data-days][aria-pressed=true]");
-  if (set) return set.dataset.days;
-  const days = [...document.querySelectorAll("#day-chips [data-day][aria-pressed=true]")].map((b) => b.dataset.day);
-  return days.length ? days.join(",") : "daily";
-}
-
-function pressChip(chip) {
-  const pressed = chip.getAttribute("aria-pressed") !== "true";
-  // A named set and single days exclude each other: the last tap wins.
-  const others = chip.dataset.days ? "#day-chips button" : "#day-chips [data-days]";
-  for (const other of document.querySelectorAll(others)) if (other !== chip) other.setAttribute("aria-pressed", "false");
-  chip.setAttribute("aria-pressed", String(pressed));
-}
-
-// The API's error names its field first ("time '25:00' is not ..."): show it beside that field.
-function fieldOf(message) {
-  const word = (message || "").split(/[\s:]/, 1)[0].toLowerCase();
-  return ["time", "days", "sequence", "rise"].includes(word) ? word : "other";
-}
-
-async function addAlarm(event) {
-  event.preventDefault();
-  for (const line of document.querySelectorAll("#add-form .error")) say(line, "");
-  const time = $("#add-time").value;
-  const rise = Number($("#add-rise").value);
-  if (!time) return say(document.querySelector('[data-for="time"]'), "time: choose a time");
-  if (!Number.isInteger(rise) || rise < RISE_MIN || rise > RISE_MAX) {
-    return say(document.querySelector('[data-for="rise"]'), `rise must be ${RISE_MIN}-${RISE_MAX} min`);
-  }
-  const body = { kind: "wake", time, days: chosenDays(), rise: `${rise}m` };
-  if ($("#add-sequence").value) body.sequence = $("#add-sequence").value;
-  try {
-    await api("POST", "/api/alarms", body);
-  } catch (error) {
-    if (!(error instanceof Refused && error.status === 401)) say(document.querySelector(`[data-for="${fieldOf(error.message)}"]`), error.message);
-    return;
-  }
-  $("#add-time").value = "";
-  await refreshAlarms();
-}
-
-async function loadSequences() {
-  const sequences = await api("GET", "/api/sequences");
-  const select = $("#add-sequence");
-  for (const sequence of sequences.filter((s) => s.kind === "wake")) {
-    const option = document.createElement("option");
-    option.value = sequence.name;
-    option.textContent = sequence.name;
-    option.title = sequence.description;
-    select.append(option);
-  }
-}
-
 // Wiring
 
 async function pair(event) {
@@ -204,12 +120,41 @@ async function pair(event) {
     await api("POST", "/api/pair", { code });
     $("#pair-code").value = "";
     show("home");
-    loadSequences().catch(() => {});
   });
+}
+
+// Pairing by the button: ask the light to wait for a hold, then poll with the request's id
+// until the hold lets this phone in (the token arrives as the cookie) or the request ends.
+async function pairByButton() {
+  stopPairPoll();
+  say($("#pair-error"), "");
+  await attempt($("#pair-button-error"), async () => {
+    const asked = await api("POST", "/api/pair", { confirm: "button" });
+    $("#pair-waiting").hidden = false;
+    pairPoll = setTimeout(() => pollPairing(asked.request), PAIR_POLL_MS);
+  });
+}
+
+async function pollPairing(request) {
+  try {
+    const answer = await api("POST", "/api/pair", { confirm: "button", request });
+    if (answer.token) { show("home"); return; }
+    if (pairPoll !== null) pairPoll = setTimeout(() => pollPairing(request), PAIR_POLL_MS);
+  } catch (error) {
+    stopPairPoll();
+    say($("#pair-button-error"), error.message);
+  }
+}
+
+function stopPairPoll() {
+  if (pairPoll !== null) clearTimeout(pairPoll);
+  pairPoll = null;
+  $("#pair-waiting").hidden = true;
 }
 
 function wire() {
   $("#pair-form").addEventListener("submit", pair);
+  $("#pair-button").addEventListener("click", pairByButton);
   for (const button of document.querySelectorAll("nav button")) button.addEventListener("click", () => show(button.dataset.screen));
   $("#skip-next").addEventListener("click", () => attempt($("#skip-error"), async () => {
     await api("POST", "/api/skip-next");
@@ -230,12 +175,9 @@ function wire() {
     await api("POST", "/api/light", { on: true, level: Number($("#light-level").value) });
     await refreshHome();
   }));
-  for (const chip of document.querySelectorAll("#day-chips button")) {
-    chip.setAttribute("aria-pressed", "false");
-    chip.addEventListener("click", () => pressChip(chip));
-  }
-  $("#add-form").addEventListener("submit", addAlarm);
-  document.addEventListener("visibilitychange", () => { if (!document.hidden && screen !== "pair") refresh(); });
+  document.addEventListener("visibilitychange", () => {
+    if (!document.hidden && screens[screen] && screens[screen].periodic) refresh();
+  });
 }
 
 async function start() {
@@ -246,7 +188,7 @@ async function start() {
     if (error instanceof Refused && error.status === 401) return;  // show() chose the pair screen
   }
   show("home");
-  loadSequences().catch(() => {});
 }
 
-start();
+// After every deferred script (alarms.js, sequences.js, settings.js, status.js) has added its screen.
+document.addEventListener("DOMContentLoaded", start);

@@ -4,7 +4,8 @@ import datetime as dt
 
 import pytest
 
-from device.controller import Controller, Place
+from device.controller import NIGHT_LIGHT_KELVIN, Controller, Place
+from sequences.colour import LUMA_WEIGHTS, correlated_colour_temperature
 from tests.device.alarms.fakes import make, wake
 
 
@@ -173,6 +174,24 @@ def test_night_light_comes_back_after_an_alarm(tmp_path):
     assert player.program.label == "night light"
     controller.light(False)
     assert player.program is None
+
+
+def test_the_night_light_takes_a_colour_temperature_keeps_its_brightness_and_remembers_it(tmp_path):
+    controller, clock, player, store = make(tmp_path)
+    controller.light(True)
+    own = player.program.source.frame(0.0)
+    assert controller.night_light_kelvin() == 1054  # night-red, the built-in glow's colour
+    controller.light(True, 0.5, kelvin=2700)
+    warm = player.program.source.frame(0.0)
+    assert correlated_colour_temperature(warm.sum(axis=0)) == pytest.approx(2700, rel=0.01)
+    assert warm @ LUMA_WEIGHTS == pytest.approx(0.5 * own @ LUMA_WEIGHTS)  # as bright as before, at half level
+    again = Controller(store, player, 12, (), controller.place, clock)  # a restart: the choice stays
+    assert again.night_light_kelvin() == 2700 and again.status()["night_light_kelvin"] == 2700
+    low, high = NIGHT_LIGHT_KELVIN
+    for refused in (low - 1, high + 1, float("nan")):
+        with pytest.raises(ValueError, match="colour temperature"):
+            controller.light(True, kelvin=refused)
+    assert controller.night_light_kelvin() == 2700
 
 
 def test_place_defaults_require_a_synchronised_clock():

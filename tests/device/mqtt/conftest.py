@@ -1,10 +1,12 @@
 """A real Mosquitto on 127.0.0.1 (a free port, a config of its own, no persistence), a paho client
-that remembers the last message on every topic, and homes whose light talks to that broker."""
+that remembers the messages on every topic, homes whose light talks to that broker, and a running
+light on the test clock (`light`)."""
 
 from __future__ import annotations
 
 import getpass
 import json
+import logging
 import shutil
 import socket
 import subprocess
@@ -16,10 +18,20 @@ import paho.mqtt.client as paho
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
+from device.clock import ManualClock
+from device.config import load_config
+from device.output import NullOutput
+from device.service import build_service
 from tests.ci import skip_or_fail
+from tests.dates import local
 from tests.device.service.conftest import free_port, make_home
 
 WAIT_S = 10.0
+ROOT = Path(__file__).resolve().parents[3]
+BERLIN = "Europe/Berlin"
+NODE = "bedroom"
+DISCOVERY = f"homeassistant/device/{NODE}/config"
+STATE, LIGHT, STATUS = f"emberwake/{NODE}/state", f"emberwake/{NODE}/light/state", f"emberwake/{NODE}/status"
 
 
 class Broker:
@@ -91,12 +103,13 @@ def broker(tmp_path):
 
 
 class Watcher:
-    """A paho client subscribed to everything: the last payload on each topic, and a wait on it."""
+    """A paho client subscribed to everything: the payloads on each topic in order (the last in
+    `messages`), and a wait on them."""
 
     def __init__(self, port: int, username: str | None = None, password: str | None = None,
                  ca_file: Path | None = None):
         self.messages: dict[str, bytes] = {}
-        self.counts: dict[str, int] = {}
+        self.history: dict[str, list[bytes]] = {}
         self.changed = threading.Condition()
         self.subscribed = threading.Event()
         self.client = paho.Client(CallbackAPIVersion.VERSION2)
@@ -114,7 +127,7 @@ class Watcher:
     def _message(self, client, userdata, message) -> None:
         with self.changed:
             self.messages[message.topic] = message.payload
-            self.counts[message.topic] = self.counts.get(message.topic, 0) + 1
+            self.history.setdefault(message.topic, []).append(message.payload)
             self.changed.notify_all()
 
     def wait_for(self, topic: str, test=lambda payload: True, timeout_s: float = WAIT_S) -> bytes:
@@ -126,6 +139,13 @@ class Watcher:
     def wait_json(self, topic: str, test=lambda data: True, timeout_s: float = WAIT_S) -> dict:
         return json.loads(self.wait_for(topic, lambda payload: bool(payload) and test(json.loads(payload)),
                                         timeout_s))
+
+    def wait_history(self, topic: str, test, timeout_s: float = WAIT_S) -> list[bytes]:
+        """Wait until every payload on `topic` so far, in order, passes `test`; that list."""
+        with self.changed:
+            assert self.changed.wait_for(lambda: test(self.history.get(topic, [])), timeout_s), \
+                f"{topic}: {self.history.get(topic)!r}"
+            return list(self.history[topic])
 
     def publish(self, topic: str, payload: str, retain: bool = False) -> None:
         self.client.publish(topic, payload, qos=1, retain=retain).wait_for_publish(WAIT_S)
@@ -150,3 +170,54 @@ def mqtt_home(path: Path, broker: Broker, node_id: str, more: str = "") -> Path:
         config.write(f'\n[mqtt]\nhost = "127.0.0.1"\nport = {broker.port}\nnode_id = "{node_id}"\n'
                      f"reconnect_min_s = 0.05\nreconnect_max_s = 0.2\n{more}")
     return home
+
+
+class Light:
+    """A running service on a test clock whose light is `node` on the broker (`more`: further lines
+    of its config.toml, after [mqtt]; serve_api: the API and phone page too, on free ports). A home
+    that is there already keeps its alarms: a Light on it again is the light restarted."""
+
+    def __init__(self, path: Path, broker, node: str = NODE, years: int = 0, more: str = "", serve_api: bool = False):
+        self.home = mqtt_home(path, broker, node, more)
+        self.clock = ManualClock(local("2026-11-23T04:00", BERLIN, years))
+        self.years = years
+        self.records: list[str] = []
+        self.log = logging.getLogger(f"emberwake.test.{node}")
+        self.log.setLevel(logging.INFO)
+        self.handler = _Remember(self.records)
+        self.log.addHandler(self.handler)
+        self.service = build_service(load_config(self.home), NullOutput(12), clock=self.clock, serve_api=serve_api,
+                                     port=0, gpio=False, log=self.log).start()
+
+    def at(self, text: str) -> None:
+        assert self.service.timers.wait_caught_up()  # the timers have planned from every change so far
+        self.clock.advance_to(local(text, BERLIN, self.years))
+        assert self.service.timers.wait_caught_up()
+
+    def said(self, text: str, timeout_s: float = WAIT_S) -> bool:
+        deadline = time.monotonic() + timeout_s
+        while not any(text in line for line in self.records):
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.01)
+        return True
+
+    def close(self) -> None:
+        self.service.shutdown()
+        self.log.removeHandler(self.handler)
+
+
+class _Remember(logging.Handler):
+    def __init__(self, records: list[str]):
+        super().__init__()
+        self.records = records
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record.getMessage())
+
+
+@pytest.fixture
+def light(tmp_path, broker):
+    running = Light(tmp_path / "home", broker)
+    yield running
+    running.close()

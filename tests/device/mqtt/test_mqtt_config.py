@@ -1,10 +1,15 @@
-"""[mqtt] in config.toml: off without a host, the password from a file, never shown, bad keys named."""
+"""[mqtt] in config.toml: off without a host, the password from a file, never shown, bad keys named;
+the README's example as written."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
 from device.config import ConfigError, load_config
+from device.controls import WIND_DOWN
+from device.mqtt_entities import Entities
 
 SECRET = "correct-horse-battery"
 
@@ -36,6 +41,7 @@ def test_the_password_comes_from_its_file_and_is_never_in_a_repr(tmp_path):
     ('[mqtt]\nhost = "x"\npassword = "p"\npassword_file = "/nowhere"\n', "mqtt.password_file"),
     ('[mqtt]\nhost = "x"\npassword_file = "/nowhere/at/all"\n', "mqtt.password_file"),
     ('[mqtt]\nhost = "x"\ntls = "/nowhere/ca.pem"\n', "mqtt.tls"),
+    ('[mqtt]\nhost = "x"\ntime_entity = "datetime"\n', "mqtt.time_entity"),
 ])
 def test_a_bad_mqtt_key_gets_one_line_naming_it(tmp_path, text, field):
     with pytest.raises(ConfigError) as error:
@@ -47,3 +53,18 @@ def test_a_wrong_password_is_not_repeated_in_the_error(tmp_path):
     with pytest.raises(ConfigError) as error:
         config_with(tmp_path, f'[mqtt]\nhost = "x"\npassword = ["{SECRET}"]\n')
     assert SECRET not in str(error.value) and "mqtt.password" in str(error.value)
+
+
+def test_the_readmes_home_assistant_example_loads_and_its_automation_plays_the_wind_down(tmp_path):
+    readme = (Path(__file__).parents[3] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Home Assistant\n", 1)[1].split("\n## ", 1)[0]
+    example = section.split("```toml\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "password").write_text(SECRET + "\n", encoding="utf-8")
+    mqtt = config_with(tmp_path, example.replace("/var/lib/emberwake/mqtt-password", str(tmp_path / "password"))).mqtt
+    assert (mqtt.host, mqtt.username, mqtt.password, mqtt.tls, mqtt.port) == \
+        ("homeassistant.lan", "emberwake", SECRET, True, 8883)
+    assert "password" in section and "TLS" in section
+    automation = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    # HA names the entity from the device (Emberwake, for the default node_id) and the entity (Light)
+    assert Entities("emberwake_pi", "homeassistant", None, None, None).name == "Emberwake"
+    assert "entity_id: light.emberwake_light" in automation and f"effect: {WIND_DOWN}" in automation

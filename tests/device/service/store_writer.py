@@ -1,21 +1,30 @@
-"""A writer for the kill test: changes alarms through the AlarmBook in a loop, as fast as it can.
+"""A writer for the kill and pulled-plug tests: changes alarms through the AlarmBook in a loop, as
+fast as it can, and what it must leave behind (check()).
 
-    python store_writer.py HOME LOG SEED     one writer
+    python store_writer.py HOME LOG SEED [CHANGES [CHECKPOINT_PAGES]]
+                                             one writer; it stops after CHANGES changes (0: never),
+                                             checkpointing every CHECKPOINT_PAGES pages of journal
+                                             (0: SQLite's own 1000)
     python store_writer.py --fork            a zygote: imports once, then for each line
                                              "HOME LOG SEED" on stdin forks a writer and prints
                                              its pid; for "wait PID" reaps it and prints "done"
 
 Before each change it logs `pending FINGERPRINT` (the state the change will commit), and after
-the commit `committed FINGERPRINT`. Killed at any instant, the store must hold the last
-committed state or the pending one after it.
+the commit `committed FINGERPRINT`: that line is the change's acknowledgment. Killed (or its
+plug pulled) at any instant, the store must hold the last committed state or the pending one
+after it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
+import itertools
 import os
+import logging
 import random
+import sqlite3
 import sys
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -24,7 +33,7 @@ from device.clock import ManualClock
 from device.alarms import Alarm, parse_days
 from device.book import AlarmBook, store_path
 from device.controller import Place
-from device.store import Store
+from device.store import Store, open_store
 
 NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.timezone.utc)
 
@@ -38,15 +47,17 @@ def fingerprint(contents) -> str:
     return hashlib.sha1(repr(sorted(contents)).encode()).hexdigest()[:16]
 
 
-def main(home: str, log_path: str, seed: str) -> None:
+def main(home: str, log_path: str, seed: str, changes: str = "0", checkpoint_pages: str = "0") -> None:
     store = Store(store_path(Path(home)))
+    if int(checkpoint_pages):  # a few hundred changes then go through the checkpoints of months of use
+        store._db.execute(f"PRAGMA wal_autocheckpoint={int(checkpoint_pages)}")
     book = AlarmBook(store, Place(ZoneInfo("UTC"), None, False), ManualClock(NOW))
     rng = random.Random(int(seed))
     with open(log_path, "a", buffering=1, encoding="utf-8") as log:
         current = [content(a) for a in store.alarms()]
         log.write(f"committed {fingerprint(current)}\n")
         serial = 0
-        while True:
+        for _ in range(int(changes)) if int(changes) else itertools.count():
             alarms = store.alarms()
             current = [content(a) for a in alarms]
             choice = rng.random()
@@ -70,6 +81,43 @@ def main(home: str, log_path: str, seed: str) -> None:
                 log.write(f"pending {fingerprint(current + [content(new)])}\n")
                 book.add("wake", time, "daily", None, "1m", "1m", label)
             log.write(f"committed {fingerprint(content(a) for a in store.alarms())}\n")
+    store.close()  # the last checkpoint, which a pulled plug can interrupt too
+
+
+def logged(text: str) -> list[tuple[str, str]]:
+    """The writer's whole log lines in `text` (a kill can cut the last one short)."""
+    return [tuple(line.split()) for line in text.split("\n")[:-1]]
+
+
+def check(home: Path, lines: list[tuple[str, str]]) -> int:
+    """The store in `home` (as a kill or a pulled plug left it, after the writer had logged
+    `lines`) opens whole with open_store, nothing set aside, and holds the last committed state or
+    the pending one after it. Returns how many changes had been acknowledged."""
+    said: list[str] = []
+    log = logging.getLogger(f"emberwake.check.{home}")
+    log.addHandler(_Said(said))
+    log.propagate = False
+    store = open_store(store_path(home), ManualClock(NOW), log)
+    try:
+        with contextlib.closing(sqlite3.connect(store_path(home))) as db:
+            assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)], home
+        assert said == [] and not any(".corrupt-" in path.name for path in home.iterdir()), said
+        found = fingerprint(content(a) for a in store.alarms())
+    finally:
+        store.close()
+    last = max(i for i, (what, _) in enumerate(lines) if what == "committed")
+    pending = [fp for what, fp in lines[last + 1:] if what == "pending"]
+    assert found in [lines[last][1], *pending[:1]], f"{home}: {found} is neither {lines[last][1]} nor {pending}"
+    return sum(what == "committed" for what, _ in lines)
+
+
+class _Said(logging.Handler):
+    def __init__(self, said: list[str]):
+        super().__init__()
+        self.said = said
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.said.append(record.getMessage())
 
 
 def zygote() -> None:

@@ -46,15 +46,6 @@ def test_the_gesture_reader_tells_a_press_a_double_press_and_the_holds_apart():
     assert reader.pressed(31.0) == [Gesture.PRESS]  # the gap had passed: the first was a press of its own
 
 
-@pytest.fixture
-def pin_factory():
-    factory = MockFactory()
-    Device.pin_factory = factory
-    yield factory
-    Device.pin_factory = None
-    factory.close()
-
-
 class Bedside:
     """A running service with a mock button on GPIO17, on a test clock at a far date."""
 

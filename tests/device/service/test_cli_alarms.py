@@ -158,6 +158,10 @@ def test_controls_through_the_service(cli, service):
     assert cli.ok("snooze").strip() == "no alarm is on"
     assert cli.ok("light", "on").strip() == "night light on"
     assert json.loads(cli.ok("status", "--json"))["mode"] == "light"
+    assert cli.ok("light", "on", "--kelvin", "2700").strip() == "night light on at 2700 K"
+    assert cli.ok("status").startswith("light: night light; night light on at 2700 K")
+    code, _, err = cli("light", "on", "--kelvin", "6500")
+    assert code == 2 and err.strip().endswith("light kelvin must be a number 1000-4000, got 6500.0"), err
     assert cli.ok("play-now", "breathe", "--duration", "1m").strip() == "playing breathe"
     status = json.loads(cli.ok("status", "--json"))
     assert (status["mode"], status["playing"]) == ("manual", "breathe")

@@ -5,6 +5,7 @@ through the same timers on the test clock and on the simulator's, and stopping i
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import sys
 import threading
 import time
@@ -257,7 +258,7 @@ def test_the_simulator_runs_the_same_timers_on_its_clock(home):
 
 
 @pytest.mark.parametrize("years_jumped", [5, -5])
-def test_a_jump_of_years_starts_no_storm_of_alarms_and_loses_none(home, years_jumped):
+def test_a_jump_of_years_starts_no_storm_of_alarms_and_loses_none(home, years_jumped, caplog):
     add_wake(home, "06:00")
     clock = ManualClock(local("2026-11-23T12:00", BERLIN))
     service = build_service(load_config(home), NullOutput(24), clock=clock, serve_api=False)
@@ -267,8 +268,11 @@ def test_a_jump_of_years_starts_no_storm_of_alarms_and_loses_none(home, years_ju
     service.start()
     try:
         assert idle(service)
-        clock.jump(dt.timedelta(days=round(365.25 * years_jumped)))  # a dead RTC battery, or NTP at last: noon again
-        assert idle(service) and played == []  # no storm of the years' missed alarms
+        with caplog.at_level(logging.INFO, logger="emberwake"):
+            clock.jump(dt.timedelta(days=round(365.25 * years_jumped)))  # a dead RTC battery, or NTP at last: noon
+            assert idle(service) and played == []  # no storm of the years' missed alarms
+        said = [r.getMessage() for r in caplog.records if "jumped" in r.getMessage()]
+        assert said == [f"the wall clock jumped {round(365.25 * years_jumped) * 86400:+.1f} s"]  # in one line
         tomorrow = (clock.now().astimezone(ZoneInfo(BERLIN)) + dt.timedelta(days=1)).date()
         rise = dt.datetime.combine(tomorrow, dt.time(5, 30), tzinfo=ZoneInfo(BERLIN))
         assert rise in service.timers.planned()  # the plan follows the new date

@@ -1,11 +1,14 @@
 """Measure the phone page: its weight, its time to interactive in Chromium at 360x740, and the
-RSS of a real `emberwake run --output null` serving it (a subprocess, on the real clock).
+RSS of a real `emberwake run --output null` serving it (a subprocess, on the real clock), and its
+RSS and CPU while the page plays a preview at 30 frames a second.
 
     .venv/bin/python -m tests.device.web.measure_page
 """
 
 from __future__ import annotations
 
+import gzip
+import os
 import re
 import subprocess
 import sys
@@ -25,11 +28,19 @@ def rss_kB(pid: int) -> int:
     return int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
 
 
+def cpu_s(pid: int) -> float:
+    """User and system CPU time the process has used (/proc/PID/stat, fields 14 and 15)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> None:
     from playwright.sync_api import sync_playwright
     files = static_files()
     weight = sum(len(body) for path, (body, _) in files.items() if path != "/")
-    print(f"page weight: {weight} bytes ({', '.join(f'{p[8:]} {len(b)}' for p, (b, _) in files.items() if p != '/')})")
+    packed = sum(len(gzip.compress(body, mtime=0)) for path, (body, _) in files.items() if path != "/")
+    print(f"page weight: {weight} bytes, {packed} bytes as sent gzipped "
+          f"({', '.join(f'{p[8:]} {len(b)}' for p, (b, _) in files.items() if p != '/')})")
     with tempfile.TemporaryDirectory() as folder:
         home, api_port, web_port = Path(folder), free_port(), free_port()
         (home / "config.toml").write_text(f'[clock]\ntimezone = "Europe/Berlin"\nrequire_sync = false\n'
@@ -62,6 +73,14 @@ def main() -> None:
                 print(f"time to interactive, home (paired): {(time.monotonic() - started) * 1000:.0f} ms")
                 page.wait_for_timeout(7000)  # two of the page's own refreshes
                 print(f"service RSS, the page open: {rss_kB(service.pid) / 1024:.1f} MiB")
+                page.click("nav >> text=Sequences")
+                page.click('[data-name="lavender-dawn"] [data-action=preview]')
+                page.wait_for_selector("#preview-ring[data-t-s]")
+                used_s, started = cpu_s(service.pid), time.monotonic()
+                page.wait_for_timeout(5000)
+                share = (cpu_s(service.pid) - used_s) / (time.monotonic() - started)
+                print(f"service while a preview plays: RSS {rss_kB(service.pid) / 1024:.1f} MiB, "
+                      f"CPU {share * 100:.1f}% of a core (light idle, 30 frames/s to the page)")
                 browser.close()
         finally:
             service.terminate()

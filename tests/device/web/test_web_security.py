@@ -1,10 +1,12 @@
 """The pairing gate, over HTTP (no browser): every change refuses a missing or wrong token, a
 foreign Host and another site's Origin, and changes nothing; reads off the loopback need the token
 too; codes are one-time, expire, and wrong ones lock pairing out for longer and longer (on the
-service's clock); the store keeps only hashes; no log line carries a code or a token."""
+service's clock); the store keeps only hashes; no log line carries a code or a token; the page's
+URL (for Home Assistant's link) names the light by a name the gate allows."""
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import logging
 import re
@@ -12,11 +14,13 @@ import sqlite3
 
 import pytest
 
+from device.web import gate
 from device.web.pairing import CODE_VALID_S, FIRST_LOCKOUT_S, FREE_ATTEMPTS
 
 # Every request that changes something, with a body that would be accepted.
 CHANGES = [
     ("POST", "/api/alarms", {"kind": "wake", "time": "06:30", "days": "weekdays"}),
+    ("POST", "/api/alarms/1", {"time": "06:30", "label": "work"}),
     ("DELETE", "/api/alarms/1", None),
     ("POST", "/api/alarms/1/skip", None),
     ("POST", "/api/alarms/1/unskip", None),
@@ -30,17 +34,22 @@ CHANGES = [
     ("POST", "/api/skip-next", {}),
     ("POST", "/api/light", {"on": True, "level": 0.5}),
     ("POST", "/api/play", {"sequence": "breathe", "duration": "1m"}),
+    ("POST", "/api/settings", {"output.brightness": 0.5}),
+    ("DELETE", "/api/devices/1", None),
     ("POST", "/api/pair/code", {}),
     ("POST", "/api/pair/forget", {}),
 ]
-READS = ["/api/status", "/api/alarms", "/api/next", "/api/pauses", "/api/sequences"]
+READS = ["/api/status", "/api/alarms", "/api/next", "/api/pauses", "/api/sequences", "/api/sequences/breathe/timeline",
+         "/api/log", "/api/settings", "/api/devices"]
 
 
 def snapshot(light) -> tuple:
-    """Everything a change could touch: the alarms and their next times, the pauses, what shows."""
+    """Everything a change could touch: the alarms and their next times, the pauses, what shows,
+    the settings (and config.toml itself), the paired devices."""
     trusted = "127.0.0.1"
-    paths = ("/api/alarms", "/api/pauses", "/api/status")
-    return tuple(light.request("GET", path, host=trusted).body for path in paths)
+    paths = ("/api/alarms", "/api/pauses", "/api/status", "/api/settings", "/api/devices")
+    config = (light.cli.home / "config.toml").read_bytes()
+    return (*(light.request("GET", path, host=trusted).body for path in paths), config)
 
 
 @pytest.mark.parametrize("method, path, body", CHANGES, ids=[f"{m} {p}" for m, p, _ in CHANGES])
@@ -206,3 +215,73 @@ def test_host_names_are_read_without_case_port_or_brackets(light):
     assert light.request("GET", "/api/status", host="EmberWake.LOCAL").status == 401  # known, but needs the token
     assert light.request("GET", "/api/status", host="[::2]").status == 403
     assert light.request("GET", "/api/status", host="127.0.0.1.attacker.example").status == 403
+
+
+@pytest.mark.parametrize("address, hosts, machine, url", [
+    (("192.168.1.20", 8080), ("bedside.lan",), "pi", "http://192.168.1.20:8080/"),
+    (("fe80::1", 8080), (), "pi", "http://[fe80::1]:8080/"),
+    (("0.0.0.0", 8080), ("bedside.lan",), "pi", "http://bedside.lan:8080/"),
+    (("0.0.0.0", 8080), (), "Bedside", "http://bedside.local:8080/"),  # mDNS answers a bare name as NAME.local
+    (("::", 8081), (), "pi.home.lan", "http://pi.home.lan:8081/"),
+])
+def test_the_phone_pages_url_names_the_light_as_the_gate_allows_it(monkeypatch, address, hosts, machine, url):
+    monkeypatch.setattr(gate.socket, "gethostname", lambda: machine)
+    monkeypatch.setattr(gate.socket, "getaddrinfo", lambda *args: [])  # no resolver asked in a test
+    assert gate.page_url(address, hosts) == url
+    host = url.split("//")[1].rsplit(":", 1)[0].strip("[]")
+    assert host in gate.allowed_hosts(hosts) or host == address[0]  # an address is allowed as the one reached
+
+
+@pytest.mark.parametrize("kind", ["code", "confirm by the button"])
+def test_pairing_refuses_a_foreign_host_and_another_sites_request_and_counts_none_of_them(light, kind):
+    code = light.code()
+    body = {"code": code} if kind == "code" else {"confirm": "button"}
+    refusals = {
+        "a foreign Host": light.request("POST", "/api/pair", body, host="attacker.example"),
+        "a rebound name": light.request("POST", "/api/pair", body, host="emberwake.attacker.example"),
+        "another site's Origin": light.request("POST", "/api/pair", body, headers={"Origin": "http://attacker.example"}),
+        "a cross-site fetch": light.request("POST", "/api/pair", body, headers={"Sec-Fetch-Site": "cross-site"}),
+        "a form post": light.request("POST", "/api/pair", body, headers={"Content-Type": "text/plain"}),
+        "a GET": light.request("GET", "/api/pair"),
+    }
+    for what, answer in refusals.items():
+        assert answer.status in (401, 403, 404, 405, 415), f"{what}: {answer.status} {answer.body}"
+        assert "token" not in answer.body and "request" not in answer.body, what
+        assert "access-control-allow-origin" not in answer.headers, what
+    assert len(refusals) > FREE_ATTEMPTS  # had any reached the pairing, it would now be locked out
+    answer = light.request("POST", "/api/pair", body)  # the code is still open, and nothing was counted
+    assert answer.status == (200 if kind == "code" else 202), answer.body
+
+
+@pytest.mark.parametrize("listen, euid, warned", [("0.0.0.0:0", 0, True), ("0.0.0.0:0", 1000, False),
+                                                  ("127.0.0.1:0", 0, False)],
+                         ids=["root off the loopback", "a user off the loopback", "root on the loopback"])
+def test_root_serving_the_page_off_the_loopback_says_so_in_one_warning_at_start(tmp_path, web_clock, monkeypatch,
+                                                                                  caplog, listen, euid, warned):
+    from device import service as service_module
+    from device.config import load_config
+    from device.output import NullOutput
+    from tests.device.service.conftest import make_home
+    monkeypatch.setattr(service_module.os, "geteuid", lambda: euid)  # no test runs as root
+    home = make_home(tmp_path / "home")
+    with (home / "config.toml").open("a") as config:
+        config.write(f'\n[web]\nlisten = "{listen}"\n')
+    caplog.set_level(logging.INFO)
+    running = service_module.build_service(load_config(home), NullOutput(12), clock=web_clock, gpio=False).start()
+    running.shutdown()
+    lines = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING and "root" in r.getMessage()]
+    assert len(lines) == warned, lines
+    if warned:
+        assert "0.0.0.0" in lines[0] and "emberwake user" in lines[0] and "\n" not in lines[0]
+
+
+def test_the_page_is_sent_gzipped_to_a_browser_that_takes_it_and_whole_to_one_that_does_not(light):
+    from device.web.gate import static_files
+    files = static_files()
+    for path in ("/", "/static/app.js", "/static/app.css"):
+        plain = light.request("GET", path)
+        packed = light.request("GET", path, headers={"Accept-Encoding": "gzip, deflate, br"})
+        assert plain.status == packed.status == 200
+        assert "content-encoding" not in plain.headers and plain.body == files[path][0]
+        assert packed.headers["content-encoding"] == "gzip" and gzip.decompress(packed.body) == files[path][0]
+        assert len(packed.body) < len(plain.body) / 2
