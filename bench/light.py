@@ -1,10 +1,11 @@
 """Groups 3-5: what the light itself does, on simulated time (no sleeping), through the real
-Renderer and Pipeline (power limit and dithering) of a 24-LED RGB ring at 200 fps.
+Renderer, Pipeline (power limit and dithering) and frame loop (its pace) of a 24-LED RGB ring at
+up to 200 fps: the light the LEDs hold in each 5 ms (bench/shown.py).
 
 ramp: the low end of a 30-minute wake ramp linear in L*, as the LEDs show it (the production
       frame loop's pacing: bench/shown.py): first light, and the steps in L* of the ring's total
       light between consecutive 100 ms windows;
-flicker: the ring's summed light at constant low levels, per frame, over 10 ms, and the spectrum
+flicker: the ring's summed light at constant low levels, per 5 ms, over 10 ms, and the spectrum
          of the light the LEDs hold (each component against the IEEE 1789-2015 limits);
 colour: how far (OKLab) the time-averaged light the LEDs show (the loop's pacing, as the ramp)
         lands from the light that was asked for.
@@ -100,19 +101,6 @@ def _warm(kelvin: float = 2700.0) -> np.ndarray:
     return np.asarray(resolve_colour(kelvin).rgb, dtype=float)
 
 
-def _run_constant(pixel_rgb: np.ndarray, warmup: int, frames: int) -> tuple[Pipeline, np.ndarray, np.ndarray]:
-    """(pipeline, wanted float codes, every frame's uint8 codes) for a constant frame."""
-    pipeline = Pipeline(OutputSettings(), PIXELS)
-    frame = np.broadcast_to(pixel_rgb, (PIXELS, 3)).copy()
-    wanted = pipeline.codes(frame)
-    for _ in range(warmup):
-        pipeline.process(frame)
-    shown = np.empty((frames, PIXELS, 3), dtype=np.uint8)
-    for k in range(frames):
-        shown[k] = pipeline.process(frame)
-    return pipeline, wanted, shown
-
-
 # IEEE 1789-2015's recommended limits on modulation (%) at frequency f (Hz), as (up to Hz, slope):
 # below 90 Hz low risk is 0.025 f and no observable effect 0.01 f; from 90 Hz 0.08 f up to
 # 1250 Hz and 0.0333 f up to 3000 Hz; above each curve's end, none.
@@ -191,10 +179,15 @@ def flicker_levels() -> list[tuple[str, np.ndarray]]:
 
 
 def ring_light_at(rgb: np.ndarray, frames: int) -> tuple[np.ndarray, np.ndarray]:
-    """(wanted float codes, the ring's summed light per frame) for `frames` frames of a constant
-    level, after a second of frames to settle the dither."""
-    _, wanted, shown = _run_constant(rgb, FPS, frames)
-    return wanted, ring_light(shown)
+    """(wanted float codes, the ring's summed light in each of `frames` periods) for a constant
+    level as the LEDs show it (the loop's pace: bench/shown.py), after a second to settle the
+    dither and the pace."""
+    pipeline = Pipeline(OutputSettings(), PIXELS)
+    frame = np.broadcast_to(rgb, (PIXELS, 3)).copy()
+    shown = ShownLight(pipeline, FPS)
+    source = ConstantFrame(frame, 1.0 + frames / FPS)
+    shown.play(source, 0.0, 1.0 - 1.0 / FPS)
+    return pipeline.codes(frame), ring_light(shown.play(source, 1.0, 1.0 + (frames - 1) / FPS))
 
 
 def flicker(quick: bool) -> dict:

@@ -7,12 +7,10 @@ more than the light needs, and a frame's wake-up costs as much CPU as making it 
 before the next one, from two things measured on the light itself:
 
 - its level: the ring's light (Rec. 709 luminance, summed over the LEDs, in codes). The dither
-  keeps each channel's ring total within a code of what is asked, so its flicker's modulation
+  holds the ring's light within about a code of what is asked, so its flicker's modulation
   shrinks as 1 / level; shown at 1/s of the rate its tones move down by s, where IEEE 1789's
-  limits are lower (in proportion below 90 Hz, and by a further 3.33 for tones that were above
-  it). So the level needed grows in proportion to the stride: LEVEL_PER_STRIDE_CODES per unit.
-  A dark frame has no dither and no such limit. (`emberwake bench` measures the flicker of steady
-  light at the loop's own pace, L* 15-100: loop.paced_flicker.)
+  limits are lower in proportion. So the level needed grows in proportion to the stride:
+  LEVEL_PER_STRIDE_CODES per unit, measured (below). A dark frame has no dither and no such limit.
 - its motion: the most any channel changes per period. No channel may change by more than
   MAX_STEP_CODES between two frames shown at a stride above 1, so fades and motion stay smooth;
   a frame that moves faster drops the stride at once.
@@ -35,10 +33,14 @@ from device.pipeline import Pipeline
 from sequences.colour import LUMA_WEIGHTS
 
 MAX_STRIDE = 16  # at 200 fps, a frame at least every 80 ms: a new program or a source's change shows within that
-# The ring's light (codes) at L* 5 on 24 LEDs is 34: from there up the dither at the full rate is to
-# meet IEEE 1789's no-effect limits (issue 11). Each doubling of the stride needs the level to double,
-# times 3.33 for tones above 90 Hz that the slower rate moves below it: 3.33 * 34 = 113, rounded up.
-LEVEL_PER_STRIDE_CODES = 120.0
+# Measured with the ditherer of issue 11 (steady 2700 K, 6500 K, gold, pond and indigo, L* 2-40, each
+# frame held s periods, 8 s, IEEE 1789 as the bench reads it): every component stays under half
+# the no-observable-effect limit from a ring light of 20 codes at stride 2, 41 at 4, 86 at 8 and
+# 270 at 16, so 17 a unit of stride would do for flicker. At 40 the bench's other figures of the
+# light are those of the full rate too (first light, the ramp's largest 100 ms step, the colour
+# averaged over 2 s; at 17 the last two grow by a quarter). The bench's flicker groups hold it to
+# IEEE 1789 as the LEDs show it (bench.light.flicker to L* 10, bench.loop.paced_flicker above).
+LEVEL_PER_STRIDE_CODES = 40.0
 MAX_STEP_CODES = 2.0  # most change of any channel between two frames shown at a stride above 1
 KEYFRAME_S = 0.04  # sequence time between keyframes: 25 renders a second, however fast frames go out
 INTERPOLATE_MAX_CODES = 4.0  # keyframes further apart than this are not interpolated between

