@@ -68,8 +68,9 @@ class FrameLoop:
     def __init__(self, output: PixelOutput, pipeline: Pipeline, clock: Clock, fps: float = DEFAULT_FPS,
                  adaptive: bool = True):
         """Frames at up to `fps` on `clock`'s monotonic time (the real clock, the simulator's, a
-        test's). `adaptive` False: a frame at every deadline, each rendered exactly and written
-        (exports, which average what the LEDs are shown frame by frame)."""
+        test's). `adaptive` False: a frame at every deadline, each rendered exactly just before it
+        and written (exports, which average what the LEDs are shown frame by frame; the phone
+        page's previews, whose output reads the source's time as each frame is shown)."""
         self.output = output
         self.pipeline = pipeline
         self.last_shown_s = clock.monotonic()  # when a frame last went out (the watchdog's evidence)
@@ -138,8 +139,8 @@ class FrameLoop:
     def _make_ahead(self, maker: FrameMaker, queue: deque, start: float, k: int, from_s: float, end_s: float,
                     period_s: float) -> tuple[bool, int]:
         """Make frames from grid index k on into `queue`, until the first of them is nearly due (within
-        MAKE_MARGIN_S), or they reach LOOKAHEAD_PERIODS ahead, or the last (at end_s) is made.
-        (made the last, next k)."""
+        MAKE_MARGIN_S), or they reach LOOKAHEAD_PERIODS ahead, or the last (at end_s) is made; not
+        adaptive, one. (made the last, next k)."""
         first_k = k
         while True:
             t_s = min(from_s + k * period_s, end_s)
@@ -149,12 +150,12 @@ class FrameLoop:
             k += maker.stride
             if last:
                 return True, k
-            if k - first_k >= LOOKAHEAD_PERIODS or self.clock.monotonic() >= queue[0][0] - MAKE_MARGIN_S:
+            if not self.adaptive or k - first_k >= LOOKAHEAD_PERIODS or self.clock.monotonic() >= queue[0][0] - MAKE_MARGIN_S:
                 return False, k
 
     def _show(self, codes: np.ndarray, stats: PlayStats) -> None:
-        written = codes.tobytes()
-        if (not self.adaptive or written != self._written
+        written = codes.tobytes() if self.adaptive else None
+        if (written is None or written != self._written
                 or self.clock.monotonic() - self.last_shown_s >= REFRESH_S):
             self._written = None  # unknown until the write has gone through
             self.output.show(codes)

@@ -63,8 +63,8 @@ def stride_for(level_codes: float, change_codes_per_period: float, max_stride: i
 class FrameMaker:
     """Makes the loop's frames of one source: uint8 codes for a time, and the stride to the next.
 
-    `adaptive` False: every frame is rendered exactly and the stride is always 1 (exports, tests of
-    the loop's own timing). One per play: it keeps the keyframes and the last frame it rendered.
+    `adaptive` False: every frame is rendered exactly and the stride is always 1 (exports, the phone
+    page's previews, tests of the loop's own timing); then the pipeline need only have process(). One per play: it keeps the keyframes and the last frame it rendered.
     Frames between keyframes are interpolated in the pipeline's float codes (linear light, power-
     limited: a blend of two frames within the budget is within it) and only then dithered.
     """
@@ -75,13 +75,17 @@ class FrameMaker:
         self.period_s = period_s
         self.adaptive = adaptive
         self.stride = 1
+        if adaptive:
+            self._pace(pipeline, period_s)
+
+    def _pace(self, pipeline: Pipeline, period_s: float) -> None:
         # Light in codes: the pipeline's gains (white balance, brightness, 255) before its power limit.
         gains = np.asarray(pipeline.gains, dtype=float)
         self._code_scale = float(gains.max())
         self._luma_codes = np.tile(LUMA_WEIGHTS * gains, pipeline.pixels)  # per pixel and channel, for np.vdot
         self._difference_buffer = np.empty((pipeline.pixels, 3))
         # Interpolation only where it saves renders: two or more frames between keyframes.
-        self._keyframes = adaptive and KEYFRAME_S >= 2.0 * period_s
+        self._keyframes = KEYFRAME_S >= 2.0 * period_s
         self._pair_n: int | None = None  # keyframes n and n + 1, at n * KEYFRAME_S
         self._b: np.ndarray | None = None  # keyframe n + 1, linear
         self._a_codes = self._b_codes = self._codes_difference = None
