@@ -79,10 +79,7 @@ class FrameMaker:
             self._pace(pipeline, period_s)
 
     def _pace(self, pipeline: Pipeline, period_s: float) -> None:
-        # Light in codes: the pipeline's gains (white balance, brightness, 255) before its power limit.
-        gains = np.asarray(pipeline.gains, dtype=float)
-        self._code_scale = float(gains.max())
-        self._luma_codes = np.tile(LUMA_WEIGHTS * gains, pipeline.pixels)  # per pixel and channel, for np.vdot
+        self._light_in_codes(pipeline.gains)
         self._difference_buffer = np.empty((pipeline.pixels, 3))
         # Interpolation only where it saves renders: two or more frames between keyframes.
         self._keyframes = KEYFRAME_S >= 2.0 * period_s
@@ -95,11 +92,20 @@ class FrameMaker:
         self._last: np.ndarray | None = None  # the last frame rendered exactly, and its time
         self._last_t_s = 0.0
 
+    def _light_in_codes(self, gains: np.ndarray) -> None:
+        # Light in codes: the pipeline's gains (white balance, brightness, 255) before its power limit.
+        self._gains = gains
+        self._code_scale = float(np.max(gains))
+        self._luma_codes = np.tile(LUMA_WEIGHTS * gains, self.pipeline.pixels)  # per pixel and channel, for np.vdot
+
     def make(self, t_s: float, exact: bool = False) -> np.ndarray:
         """The codes of the frame at sequence time t_s; sets `stride`. `exact`: render it even if
         it could be interpolated (the last frame of a play)."""
         if not self.adaptive:
             return self.pipeline.process(self.source.frame(t_s))
+        if self.pipeline.gains is not self._gains:  # retuned while playing (the brightness changed)
+            self._light_in_codes(self.pipeline.gains)
+            self._pair_n = None  # the keyframes' codes were the old brightness's
         if self._keyframes and not exact and self.stride * self.period_s < KEYFRAME_S:
             codes = self._interpolated(t_s)
             if codes is not None:

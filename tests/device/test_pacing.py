@@ -169,3 +169,25 @@ def test_a_light_that_does_not_change_keeps_the_player_healthy():
         assert 2 * MAX_SILENCE_S / REFRESH_S / 2 <= output.shown < 4 * MAX_SILENCE_S / REFRESH_S
     finally:
         player.shutdown()
+
+
+def test_a_brightness_turned_down_while_playing_brings_the_full_rate_back():
+    # Bright enough for the low rate at full brightness; a tenth of it is dim, where the dither needs every frame.
+    clock = InstantClock(START)
+    pipeline = Pipeline(OutputSettings(), PIXELS)
+    loop = FrameLoop(CaptureOutput(PIXELS), pipeline, clock, FPS)
+    source = Light(lambda t: 0.03, duration_s=2.0)
+
+    class Dimmed:
+        duration_s = 2.0
+
+        def frame(self, t_s):
+            if t_s >= 1.0 and pipeline.settings.brightness == 1.0:
+                pipeline.retune(OutputSettings(brightness=0.1))
+            return source.frame(t_s)
+
+    stats = loop.play(Dimmed(), threading.Event(), record_frames=True)
+    gaps = gaps_in_periods(stats.shown_t_s)
+    times = np.array(stats.shown_t_s[1:])
+    assert (gaps[times < 0.8][3:] > 1).all()  # (the source is asked a little ahead of what is shown)
+    assert (gaps[times > 1.2] == 1).all()
