@@ -106,7 +106,8 @@ class FrameMaker:
         if self.pipeline.gains is not self._gains:  # retuned while playing (the brightness changed)
             self._light_in_codes(self.pipeline.gains)
             self._pair_n = None  # the keyframes' codes were the old brightness's
-        if self._keyframes and not exact and self.stride * self.period_s < KEYFRAME_S:
+        # The first frame is rendered alone (it is due at once: the keyframes can follow).
+        if self._keyframes and not exact and self._last is not None and self.stride * self.period_s < KEYFRAME_S:
             codes = self._interpolated(t_s)
             if codes is not None:
                 self.stride = stride_for(self._pair_level, self._pair_change * self.period_s)
