@@ -1,8 +1,9 @@
 """Emberwake's benchmark: how fast, how steady, how smooth and how true the light is, measured in one run.
 
 `emberwake bench --json` (or `python -m bench --json`) prints one JSON object: a group per
-measurement (frame_cost, loop, ramp, flicker, colour), each figure's key naming its unit, the
-machine it ran on, and `targets_met`. The full run takes about two minutes on a 2-core machine;
+measurement (frame_cost, loop with the sunrise's CPU per second of light and the flicker at the
+loop's own pace, ramp, flicker, colour), each figure's key naming its unit, the machine it ran on,
+and `targets_met`. The full run takes about two minutes on a 2-core machine;
 `--quick` is a ~20 s smoke run of the same code with shorter windows.
 
 The frame-cost comparison needs adafruit-circuitpython-led-animation; it is imported only when

@@ -1,9 +1,12 @@
-"""Group 1: what one frame costs (render + power limit + dither + pack to wire bytes), beside
+"""Group 1: what one frame costs, made as the frame loop makes it (device/pacing.py: rendered, or
+interpolated between keyframes; power limit and dither; packed to wire bytes), beside
 adafruit_led_animation's Pulse drawing the same number of pixels on a PixelBuf that sends nothing.
 
-Our frames come from storm-to-firelight at 30 minutes, a window of consecutive 200 fps frames
-in each phase (two mid-phase, so the dither and the effects' caches are as in play) and one
-across each cross-fade (two effects and an OKLab blend: the dearest frames of the sequence).
+Our frames come from storm-to-firelight at 30 minutes: a window of the loop's frames at up to 200
+fps in each phase (two mid-phase) and one across each cross-fade (two effects and an OKLab blend
+at each keyframe: the dearest frames of the sequence), each window played into from a second
+before it, so the dither, the keyframes and the effects' caches are as in play. A window holds
+the frames the loop would make in it: every 5 ms where the light is dim or moves, fewer above.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import numpy as np
 
 from bench.stats import percentile, r, wire_time_us
 from device.output import wire_bytes
+from device.pacing import KEYFRAME_S, FrameMaker
 from device.pipeline import OutputSettings, Pipeline
 from sequences.catalog import load_builtin
 from sequences.engine import Renderer
@@ -23,6 +27,7 @@ SEQUENCE = "storm-to-firelight"
 SEQUENCE_S = 1800.0
 FPS = 200.0
 ORDER = "GRB"
+PULSE_MIN_CALLS = 50  # Pulse frames timed after each window, at least
 PULSE_COLOUR = (255, 147, 41)  # a warm white, as a wake light would pulse
 
 
@@ -64,101 +69,144 @@ def windows(renderer: Renderer) -> list[Window]:
     return found
 
 
-def _ours(pixels: int, frames_per_window: int) -> dict:
+class _TimedDither:
+    """Wraps a pipeline's ditherer's quantise(), noting how long each call took (a frame's cost in parts)."""
+
+    def __init__(self, pipeline: Pipeline):
+        self.quantise = pipeline.ditherer.quantise
+        self.last_ns = 0
+        pipeline.ditherer.quantise = self  # this pipeline's only: an attribute of its own ditherer
+
+    def __call__(self, codes: np.ndarray) -> np.ndarray:
+        start = time.perf_counter_ns()
+        out = self.quantise(codes)
+        self.last_ns = time.perf_counter_ns() - start
+        return out
+
+
+def _ours(pixels: int, window_s: float, pulse: _Pulse) -> dict:
     renderer = Renderer(load_builtin(SEQUENCE), SEQUENCE_S, pixels)
-    pipeline = Pipeline(OutputSettings(), pixels)
-    frame, process, clock = renderer.frames().frame, pipeline.process, time.perf_counter_ns
+    clock = time.perf_counter_ns
     by_phase: dict[str, list[int]] = {}
-    parts = {"render": [], "pipeline": [], "pack": []}
-    render_by_phase: dict[str, list[int]] = {}
+    parts = {"render or interpolate, limit, pace": [], "dither": [], "pack": []}
+    made = 0
     for window in windows(renderer):
-        for k in range(5):  # warm the effect's caches and the dither state
-            wire_bytes(process(frame(window.start_s - (5 - k) / FPS)), ORDER)
+        # One play per window, as the loop starts one: its own frames, pipeline and maker.
+        pipeline = Pipeline(OutputSettings(), pixels)
+        dither = _TimedDither(pipeline)
+        maker = FrameMaker(renderer.frames(), pipeline, 1.0 / FPS)
+        t_s = window.start_s - 1.0
+        while t_s < window.start_s:  # into the window as in play: dither, keyframes, caches, pace
+            wire_bytes(maker.make(t_s), ORDER)
+            t_s += maker.stride / FPS
         costs = by_phase.setdefault(window.phase, [])
-        for k in range(frames_per_window):
-            t_s = window.start_s + k / FPS
-            start = clock()
-            wire_bytes(process(frame(t_s)), ORDER)
-            costs.append(clock() - start)
-        if pixels == 24:  # the same frames again, part by part, to see where the time goes
-            for k in range(frames_per_window):
-                t_s = window.start_s + k / FPS
-                a = clock()
-                linear = frame(t_s)
-                b = clock()
-                codes = process(linear)
-                c = clock()
-                wire_bytes(codes, ORDER)
-                d = clock()
-                parts["render"].append(b - a)
-                render_by_phase.setdefault(window.phase, []).append(b - a)
-                parts["pipeline"].append(c - b)
-                parts["pack"].append(d - c)
+        made_before = len(costs)
+        while t_s < window.start_s + window_s:
+            a = clock()
+            codes = maker.make(t_s)
+            b = clock()
+            wire_bytes(codes, ORDER)
+            c = clock()
+            costs.append(c - a)
+            parts["render or interpolate, limit, pace"].append(b - a - dither.last_ns)
+            parts["dither"].append(dither.last_ns)
+            parts["pack"].append(c - b)
+            t_s += maker.stride / FPS
+            made += 1
+        pulse.time(max(len(costs) - made_before, PULSE_MIN_CALLS))  # as many Pulse frames, in turn
     every = np.concatenate([np.asarray(v, dtype=float) for v in by_phase.values()]) / 1000.0
     result = {
         "frames_timed": int(every.size),
+        "frames_per_second_of_light": made / (window_s * len(windows(renderer))),
         "p50_us": percentile(every, 50), "p99_us": percentile(every, 99), "max_us": float(every.max()),
         "by_phase_p50_us": {name: percentile(np.asarray(v) / 1000.0, 50) for name, v in by_phase.items()},
         "by_phase_p99_us": {name: percentile(np.asarray(v) / 1000.0, 99) for name, v in by_phase.items()},
+        "parts_p50_us": {name: percentile(np.asarray(v) / 1000.0, 50) for name, v in parts.items()},
     }
     if pixels == 24:
-        result["parts_p50_us"] = {name: percentile(np.asarray(v) / 1000.0, 50) for name, v in parts.items()}
-        effects: dict[str, list[int]] = {"crossfade (two effects + blend)": []}
-        for name, costs in render_by_phase.items():
-            if name.startswith("crossfade:"):
-                effects["crossfade (two effects + blend)"].extend(costs)
-            else:
-                placed = next(p for p in renderer.placed if p.phase.name == name)
-                effects.setdefault(placed.phase.effect.name, []).extend(costs)
-        result["render_by_effect_p50_us"] = {name: percentile(np.asarray(v) / 1000.0, 50)
-                                             for name, v in effects.items()}
+        result["render_by_effect_p50_us"] = _render_by_effect(renderer)
     return result
 
 
-def _pulse(pixels: int, frames: int) -> dict:
-    PixelBuf, Pulse, clocked_modules = import_led_animation()
-
-    class SilentPixelBuf(PixelBuf):
-        def _transmit(self, buffer):  # noqa: ARG002 - nothing goes anywhere
-            pass
-
-    now_ms = [1_000_000]
-    saved = [module.monotonic_ms for module in clocked_modules]
-    for module in clocked_modules:
-        module.monotonic_ms = lambda: now_ms[0]
-    try:
-        strip = SilentPixelBuf(pixels, byteorder=ORDER, brightness=1.0, auto_write=False)
-        pulse = Pulse(strip, speed=1.0 / FPS, color=PULSE_COLOUR, period=2.0)
-        for _ in range(10):  # warm up, as ours is
-            now_ms[0] += 5
-            pulse.animate()
-        drawn_before = pulse.draw_count
-        clock = time.perf_counter_ns
-        costs = np.empty(frames)
-        seen = set()
+def _render_by_effect(renderer: Renderer, frames: int = 100) -> dict:
+    """What rendering one frame exactly (a keyframe) costs, by effect, and across a cross-fade."""
+    clock = time.perf_counter_ns
+    frame = renderer.frames().frame
+    costs: dict[str, list[int]] = {}
+    for window in windows(renderer):
+        if window.phase.startswith("crossfade:"):
+            name = "crossfade (two effects + blend)"
+        else:
+            name = next(p for p in renderer.placed if p.phase.name == window.phase).phase.effect.name
         for k in range(frames):
-            now_ms[0] += 5  # 5 ms a call: one 200 fps frame, so every call is due to draw
+            t_s = window.start_s + k * KEYFRAME_S
             start = clock()
-            pulse.animate()
-            costs[k] = clock() - start
-            if k % 7 == 0:
-                seen.add(tuple(strip[0]))
-        draws = pulse.draw_count - drawn_before
-    finally:
-        for module, original in zip(clocked_modules, saved):
+            frame(t_s)
+            costs.setdefault(name, []).append(clock() - start)
+    return {name: percentile(np.asarray(v) / 1000.0, 50) for name, v in costs.items()}
+
+
+class _Pulse:
+    """adafruit_led_animation's Pulse on a PixelBuf that sends nothing, on a clock of our own (5 ms
+    a call: one 200 fps frame, so every call is due to draw). Timed in turns with our frames, so a
+    change in the machine's speed during the run falls on both alike. A context manager: it sets
+    the library's clock while in use and gives it back after."""
+
+    def __init__(self, pixels: int):
+        self.pixels = pixels
+        self.costs_ns: list[int] = []
+        self.calls = 0
+        self.seen: set = set()
+
+    def __enter__(self) -> "_Pulse":
+        PixelBuf, Pulse, self._clocked = import_led_animation()
+
+        class SilentPixelBuf(PixelBuf):
+            def _transmit(self, buffer):  # noqa: ARG002 - nothing goes anywhere
+                pass
+
+        self._now_ms = 1_000_000
+        self._saved = [module.monotonic_ms for module in self._clocked]
+        for module in self._clocked:
+            module.monotonic_ms = lambda: self._now_ms
+        self.strip = SilentPixelBuf(self.pixels, byteorder=ORDER, brightness=1.0, auto_write=False)
+        self.pulse = Pulse(self.strip, speed=1.0 / FPS, color=PULSE_COLOUR, period=2.0)
+        for _ in range(10):  # warm up, as ours is
+            self._now_ms += 5
+            self.pulse.animate()
+        self._drawn_before = self.pulse.draw_count
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for module, original in zip(self._clocked, self._saved):
             module.monotonic_ms = original
-    costs /= 1000.0
-    return {"p50_us": percentile(costs, 50), "p99_us": percentile(costs, 99),
-            "drew_every_call": draws == frames and len(seen) > 1, "distinct_colours_seen": len(seen)}
+
+    def time(self, frames: int) -> None:
+        clock, animate = time.perf_counter_ns, self.pulse.animate
+        for _ in range(frames):
+            self._now_ms += 5
+            start = clock()
+            animate()
+            self.costs_ns.append(clock() - start)
+            self.calls += 1
+            if self.calls % 7 == 0:
+                self.seen.add(tuple(self.strip[0]))
+
+    def result(self) -> dict:
+        costs = np.asarray(self.costs_ns, dtype=float) / 1000.0
+        draws = self.pulse.draw_count - self._drawn_before
+        return {"p50_us": percentile(costs, 50), "p99_us": percentile(costs, 99),
+                "drew_every_call": draws == self.calls and len(self.seen) > 1, "distinct_colours_seen": len(self.seen)}
 
 
 def measure(quick: bool) -> dict:
-    frames_per_window = 40 if quick else 150
+    window_s = 0.2 if quick else 0.75
     sizes = (12, 24, 60, 144)
     by_leds = {}
     for pixels in sizes:
-        ours = _ours(pixels, frames_per_window)
-        pulse = _pulse(pixels, 1000 if quick else 4000)
+        with _Pulse(pixels) as timed_pulse:
+            ours = _ours(pixels, window_s, timed_pulse)
+        pulse = timed_pulse.result()
         wire_us = wire_time_us(pixels)
         worst = max(ours["by_phase_p50_us"], key=ours["by_phase_p50_us"].get)
         entry = {
@@ -175,11 +223,12 @@ def measure(quick: bool) -> dict:
             "by_phase_p50_us": {k: r(v, 1) for k, v in ours["by_phase_p50_us"].items()},
             "by_phase_p99_us": {k: r(v, 1) for k, v in ours["by_phase_p99_us"].items()},
             "frames_timed": ours["frames_timed"],
+            "frames_per_second_of_light": r(ours["frames_per_second_of_light"], 1),
+            "parts_p50_us": {k: r(v, 1) for k, v in ours["parts_p50_us"].items()},
             "pulse_drew_every_call": pulse["drew_every_call"],
         }
         if pixels == 24:
-            entry["parts_p50_us"] = {k: r(v, 1) for k, v in ours["parts_p50_us"].items()}
             entry["render_by_effect_p50_us"] = {k: r(v, 1) for k, v in ours["render_by_effect_p50_us"].items()}
         by_leds[str(pixels)] = entry
-    return {"sequence": f"{SEQUENCE} at {SEQUENCE_S:g} s", "frames_per_window": frames_per_window,
+    return {"sequence": f"{SEQUENCE} at {SEQUENCE_S:g} s", "window_s": window_s,
             "fps": FPS, "pixel_order": ORDER, "by_leds": by_leds}

@@ -1,11 +1,14 @@
 """Groups 3-5: what the light itself does, on simulated time (no sleeping), through the real
-Renderer and Pipeline (power limit and dithering) of a 24-LED RGB ring at 200 fps.
+Renderer, Pipeline (power limit and dithering) and frame loop (its pace) of a 24-LED RGB ring at
+up to 200 fps: the light the LEDs hold in each 5 ms (bench/shown.py).
 
-ramp: the low end of a 30-minute wake ramp linear in L*: first light, and the steps in L* of
-      the ring's total light between consecutive 100 ms windows;
-flicker: the ring's summed light at constant low levels, per frame, over 10 ms, and the spectrum
+ramp: the low end of a 30-minute wake ramp linear in L*, as the LEDs show it (the production
+      frame loop's pacing: bench/shown.py): first light, and the steps in L* of the ring's total
+      light between consecutive 100 ms windows;
+flicker: the ring's summed light at constant low levels, per 5 ms, over 10 ms, and the spectrum
          of the light the LEDs hold (each component against the IEEE 1789-2015 limits);
-colour: how far (OKLab) the time-averaged output lands from the light that was asked for.
+colour: how far (OKLab) the time-averaged light the LEDs show (the loop's pacing, as the ramp)
+        lands from the light that was asked for.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import time
 
 import numpy as np
 
+from bench.shown import ConstantFrame, ShownLight
 from bench.stats import r, ring_light
 from device.pipeline import MAX_CODE, OutputSettings, Pipeline
 from sequences.colour import LUMA_WEIGHTS, linear_rgb_to_oklab, luminance, luminance_to_lstar
@@ -24,6 +28,7 @@ from sequences.palette import resolve_colour
 FPS = 200
 PIXELS = 24
 FULL_RING = PIXELS * MAX_CODE  # the ring's summed light at full white, in codes
+RAMP_CHUNK_S = 30.0  # the ramp is played this much at a time, so it can stop when its time is up
 
 RAMP_TOML = """
 title = "Benchmark ramp"
@@ -44,17 +49,19 @@ def ramp(quick: bool, budget_s: float) -> dict:
     """The whole 30 minutes if it fits in budget_s of this machine's time, else as much from the
     start (where the low end is) as fits; `simulated_s` says which."""
     renderer = Renderer(load_text(RAMP_TOML, source="bench-ramp"), None, PIXELS)
-    pipeline = Pipeline(OutputSettings(), PIXELS)
+    shown = ShownLight(Pipeline(OutputSettings(), PIXELS), FPS)
+    source = renderer.frames()
     wanted_s = 60.0 if quick else renderer.duration_s
     frames = int(round(wanted_s * FPS)) + 1
+    chunk = int(RAMP_CHUNK_S * FPS)
     codes = np.empty((frames, PIXELS, 3), dtype=np.uint8)
-    frame, process = renderer.frames().frame, pipeline.process
     started = time.perf_counter()
-    done = frames
-    for k in range(frames):
-        codes[k] = process(frame(k / FPS))
-        if k % 2000 == 1999 and time.perf_counter() - started > budget_s:
-            done = k + 1
+    done = 0
+    while done < frames:
+        until = min(done + chunk, frames) - 1
+        codes[done:until + 1] = shown.play(source, done / FPS, until / FPS)
+        done = until + 1
+        if time.perf_counter() - started > budget_s:
             break
     elapsed = time.perf_counter() - started
     codes = codes[:done]
@@ -92,19 +99,6 @@ def ramp(quick: bool, budget_s: float) -> dict:
 
 def _warm(kelvin: float = 2700.0) -> np.ndarray:
     return np.asarray(resolve_colour(kelvin).rgb, dtype=float)
-
-
-def _run_constant(pixel_rgb: np.ndarray, warmup: int, frames: int) -> tuple[Pipeline, np.ndarray, np.ndarray]:
-    """(pipeline, wanted float codes, every frame's uint8 codes) for a constant frame."""
-    pipeline = Pipeline(OutputSettings(), PIXELS)
-    frame = np.broadcast_to(pixel_rgb, (PIXELS, 3)).copy()
-    wanted = pipeline.codes(frame)
-    for _ in range(warmup):
-        pipeline.process(frame)
-    shown = np.empty((frames, PIXELS, 3), dtype=np.uint8)
-    for k in range(frames):
-        shown[k] = pipeline.process(frame)
-    return pipeline, wanted, shown
 
 
 # IEEE 1789-2015's recommended limits on modulation (%) at frequency f (Hz), as (up to Hz, slope):
@@ -185,10 +179,15 @@ def flicker_levels() -> list[tuple[str, np.ndarray]]:
 
 
 def ring_light_at(rgb: np.ndarray, frames: int) -> tuple[np.ndarray, np.ndarray]:
-    """(wanted float codes, the ring's summed light per frame) for `frames` frames of a constant
-    level, after a second of frames to settle the dither."""
-    _, wanted, shown = _run_constant(rgb, FPS, frames)
-    return wanted, ring_light(shown)
+    """(wanted float codes, the ring's summed light in each of `frames` periods) for a constant
+    level as the LEDs show it (the loop's pace: bench/shown.py), after a second to settle the
+    dither and the pace."""
+    pipeline = Pipeline(OutputSettings(), PIXELS)
+    frame = np.broadcast_to(rgb, (PIXELS, 3)).copy()
+    shown = ShownLight(pipeline, FPS)
+    source = ConstantFrame(frame, 1.0 + frames / FPS)
+    shown.play(source, 0.0, 1.0 - 1.0 / FPS)
+    return pipeline.codes(frame), ring_light(shown.play(source, 1.0, 1.0 + (frames - 1) / FPS))
 
 
 def flicker(quick: bool) -> dict:
@@ -247,7 +246,10 @@ def colour(quick: bool) -> dict:
     for name in COLOURS:
         chroma = np.asarray(resolve_colour(name).rgb, dtype=float)
         for level in COLOUR_LEVELS:
-            _, wanted, shown = _run_constant(light_rgb(chroma, level), 0, frames)
+            pipeline = Pipeline(OutputSettings(), PIXELS)
+            frame = np.broadcast_to(light_rgb(chroma, level), (PIXELS, 3)).copy()
+            wanted = pipeline.codes(frame)
+            shown = ShownLight(pipeline, FPS).play(ConstantFrame(frame, frames / FPS), 0.0, (frames - 1) / FPS)
             intended = wanted / MAX_CODE
             averaged = shown.mean(axis=0) / MAX_CODE
             per_pixel = np.linalg.norm(linear_rgb_to_oklab(intended) - linear_rgb_to_oklab(averaged), axis=-1)

@@ -7,6 +7,7 @@ wait (a new program for the player, a new plan for the timers) calls `wake()`.
 
 - RealClock: the system's clocks (the Pi, `emberwake run`).
 - ManualClock: time stands still until a test moves it (`advance`, `jump`); sleepers wait for that.
+- InstantClock: a ManualClock whose sleeps move it on at once (a loop that plays as fast as it can).
 - sim.clock.SimClock: simulated time running `speed_x` times faster than real time.
 
 `wake()` ends every sleep under way, so a sleep may end early for someone else's reason: every
@@ -242,6 +243,14 @@ class ManualClock(SteppedClock):
     def advance_to(self, when: dt.datetime) -> None:
         """Move time on until the wall clock reads `when` (not backwards)."""
         self.advance(max(0.0, (when - self.now()).total_seconds()))
+
+
+class InstantClock(ManualClock):
+    """Time that passes only when someone sleeps: a frame loop on it plays as fast as it can make
+    frames and never drops one (exports, measurements of the light, tests of the loop)."""
+
+    def sleep(self, duration_s: float, until: Callable[[], bool] | None = None) -> None:  # noqa: ARG002
+        self.advance(max(0.0, duration_s))
 
 
 def _woken(clock: RealClock | SteppedClock, until: Callable[[], bool] | None) -> Callable[[], bool]:

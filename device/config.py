@@ -12,7 +12,7 @@ keeps the defaults (or, in a running service, the last good config): bad input l
     white_balance = [1.0, 0.86, 0.74]   # default from the LED type
 
     [output]
-    fps = 200              # frames a second, 1-400
+    fps = 200              # frames a second at most (where dithering needs them), 1-400
     budget_mA = 1000       # most current the LEDs may draw, 50-20000 mA
     brightness = 1.0       # 0-1, scales all light
 

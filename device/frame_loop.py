@@ -3,12 +3,21 @@
 Frame k is due at start + k / fps and shows the sequence at from_s + k / fps: time comes from
 the deadline, never from counting frames shown, so a late or dropped frame never shifts the
 sequence. Deadlines that pass before their frame could be started are dropped, not queued.
+
+Not every deadline gets a frame: device/pacing.py picks, from each frame's light, how many of the
+loop's periods may pass before the next (the full rate only where dithering needs it, or where the
+light moves fast), and interpolates between keyframes. Frames are made a few at a time, just after
+a wake-up, up to LOOKAHEAD_PERIODS ahead: the work of a frame costs several times more on a cold
+cache after a sleep than just after another frame. Each wake-up then only writes a frame made
+already, so it goes out on time. A frame whose bytes are those the LEDs already show is not
+written again, except every REFRESH_S.
 """
 
 from __future__ import annotations
 
 import math
 import threading
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Callable, Protocol
 
@@ -16,15 +25,23 @@ import numpy as np
 
 from device.clock import Clock
 from device.output import PixelOutput
+from device.pacing import FrameMaker
 from device.pipeline import Pipeline
 
 DEFAULT_FPS = 200.0
 MAX_FPS = 400.0  # a WS2812B refreshes its PWM at about 400 Hz: faster frames buy nothing
+LOOKAHEAD_PERIODS = 32  # frames are made up to this many periods (160 ms at 200 fps) ahead
+MAKE_MARGIN_S = 0.001  # making ahead stops this long before the next frame is due, so that it goes out on time
+# An unchanged frame is written again this often: the watchdog's evidence that writes still go
+# out (MAX_SILENCE_S is 5 s), and LEDs upset by a glitch on the data line are put right.
+REFRESH_S = 1.0
 
 
 class FrameSource(Protocol):
     """What the loop plays: linear RGB frames as a function of time (renderer.frames(): a Renderer with
-    this caller's own scratch memory)."""
+    this caller's own scratch memory). The loop keeps a frame past the next call (keyframes, the
+    last frame for its motion), so a source never draws in a frame it has returned again (it may
+    return the same unchanging frame every time)."""
 
     duration_s: float
 
@@ -33,71 +50,118 @@ class FrameSource(Protocol):
 
 @dataclass
 class PlayStats:
-    """What one play did. lateness_s is kept only when asked for (benchmarks)."""
+    """What one play did: frames shown (their deadline came), of which `written` went to the LEDs
+    (the rest were the bytes already there), and frames dropped (made, or due, too late to show).
+    Only when asked for (benchmarks, tests): each frame's lateness and its sequence time."""
 
     shown: int = 0
+    written: int = 0
     dropped: int = 0
     last_t_s: float = 0.0
     lateness_s: list[float] = field(default_factory=list)
+    shown_t_s: list[float] = field(default_factory=list)
 
 
 class FrameLoop:
     """Paces frames from a source through the pipeline to an output."""
 
-    def __init__(self, output: PixelOutput, pipeline: Pipeline, clock: Clock, fps: float = DEFAULT_FPS):
-        """Frames at `fps` on `clock`'s monotonic time (the real clock, the simulator's, a test's)."""
+    def __init__(self, output: PixelOutput, pipeline: Pipeline, clock: Clock, fps: float = DEFAULT_FPS,
+                 adaptive: bool = True):
+        """Frames at up to `fps` on `clock`'s monotonic time (the real clock, the simulator's, a
+        test's). `adaptive` False: a frame at every deadline, each rendered exactly just before it
+        and written (exports, which average what the LEDs are shown frame by frame; the phone
+        page's previews, whose output reads the source's time as each frame is shown)."""
         self.output = output
         self.pipeline = pipeline
         self.last_shown_s = clock.monotonic()  # when a frame last went out (the watchdog's evidence)
         self.period_s = 1.0 / _checked_fps(fps)
         self.clock = clock
+        self.adaptive = adaptive
         self._blank = np.zeros((output.pixel_count, output.channels), dtype=np.uint8)
+        self._written: bytes | None = None  # the bytes the LEDs show, as far as the loop knows
 
     def blank(self) -> None:
         """Show a dark ring and forget dither state (so the next light starts clean)."""
         self.pipeline.ditherer.reset()
+        self._written = None
         self.output.show(self._blank)
+        self._written = self._blank.tobytes()
         self.last_shown_s = self.clock.monotonic()
 
     def play(self, source: FrameSource, interrupt: threading.Event, from_s: float = 0.0,
-             until_s: float | None = None, record_lateness: bool = False, fps: float | None = None,
+             until_s: float | None = None, record_frames: bool = False, fps: float | None = None,
              on_first_frame: Callable[[], None] | None = None) -> PlayStats:
         """Show `source` from sequence time from_s until until_s (default: its end), or until
-        `interrupt` is set, at `fps` (default: the loop's). The last frame shown is the one at
-        until_s itself. `on_first_frame` is called once the first frame has gone out."""
+        `interrupt` is set, at up to `fps` (default: the loop's). The last frame shown is the one
+        at until_s itself. `on_first_frame` is called once the first frame has gone out;
+        `record_frames` keeps each frame's lateness and time in the stats."""
         end_s = source.duration_s if until_s is None else until_s
         period_s = self.period_s if fps is None else 1.0 / _checked_fps(fps)
+        maker = FrameMaker(source, self.pipeline, period_s, self.adaptive)
+        clock = self.clock
         stats = PlayStats()
-        start = self.clock.monotonic()
-        k = 0
+        queue: deque[tuple[float, float, np.ndarray]] = deque()  # (deadline, t_s, codes), made ahead
+        start = clock.monotonic()
+        k = 0  # the next frame to make is due at start + k * period_s
+        made_last = False
         while True:
-            now = self.clock.monotonic()
-            if now > start + (k + 1) * period_s:
-                # Deadlines already passed are dropped, not caught up: go to the next one ahead.
-                next_k = math.floor((now - start) / period_s) + 1
-                stats.dropped += next_k - k
-                k = next_k
-            t_s = min(from_s + k * period_s, end_s)
-            frame = self.pipeline.process(source.frame(t_s))
-            deadline = start + min(k * period_s, end_s - from_s)  # the last frame is due at the end itself
-            if self.clock.monotonic() < deadline and self._wait_until(deadline, interrupt):
+            if not queue:
+                if made_last:
+                    break
+                now = clock.monotonic()
+                if now > start + (k + 1) * period_s:
+                    # Deadlines already passed are dropped, not caught up: go to the next one ahead.
+                    next_k = math.floor((now - start) / period_s) + 1
+                    stats.dropped += max(1, (next_k - k) // maker.stride)
+                    k = next_k
+                made_last, k = self._make_ahead(maker, queue, start, k, from_s, end_s, period_s)
+            deadline, t_s, codes = queue[0]
+            if clock.monotonic() < deadline and self._wait_until(deadline, interrupt):
                 break
             if interrupt.is_set():
                 break
-            # A frame whose rendering ran past its deadline is still shown, late: dropping it
-            # too would let a slow renderer show nothing at all.
-            self.output.show(frame)
-            self.last_shown_s = self.clock.monotonic()
+            queue.popleft()
+            while queue and clock.monotonic() >= queue[0][0]:  # woken so late that the next is due too
+                deadline, t_s, codes = queue.popleft()
+                stats.dropped += 1
+            # A frame whose making ran past its deadline is still shown, late: dropping it too
+            # would let a slow renderer show nothing at all.
+            self._show(codes, stats)
             if stats.shown == 0 and on_first_frame is not None:
                 on_first_frame()
-            if record_lateness:
-                stats.lateness_s.append(self.clock.monotonic() - deadline)
+            if record_frames:
+                stats.lateness_s.append(clock.monotonic() - deadline)
+                stats.shown_t_s.append(t_s)
             stats.shown += 1
             stats.last_t_s = t_s
-            if t_s >= end_s:
-                break
-            k += 1
         return stats
+
+    def _make_ahead(self, maker: FrameMaker, queue: deque, start: float, k: int, from_s: float, end_s: float,
+                    period_s: float) -> tuple[bool, int]:
+        """Make frames from grid index k on into `queue`, until the first of them is nearly due (within
+        MAKE_MARGIN_S), or they reach LOOKAHEAD_PERIODS ahead, or the last (at end_s) is made; not
+        adaptive, one. (made the last, next k)."""
+        first_k = k
+        while True:
+            t_s = min(from_s + k * period_s, end_s)
+            last = t_s >= end_s
+            codes = maker.make(t_s, exact=last)
+            queue.append((start + min(k * period_s, end_s - from_s), t_s, codes))  # the last is due at the end itself
+            k += maker.stride
+            if last:
+                return True, k
+            if not self.adaptive or k - first_k >= LOOKAHEAD_PERIODS or self.clock.monotonic() >= queue[0][0] - MAKE_MARGIN_S:
+                return False, k
+
+    def _show(self, codes: np.ndarray, stats: PlayStats) -> None:
+        written = codes.tobytes() if self.adaptive else None
+        if (written is None or written != self._written
+                or self.clock.monotonic() - self.last_shown_s >= REFRESH_S):
+            self._written = None  # unknown until the write has gone through
+            self.output.show(codes)
+            self._written = written
+            self.last_shown_s = self.clock.monotonic()
+            stats.written += 1
 
     def _wait_until(self, deadline: float, interrupt: threading.Event) -> bool:
         """Sleep until `deadline` on the loop's clock; True if interrupted first. Whoever sets

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from device.clock import ManualClock
+from device.clock import InstantClock
 from device.config import Config
 from device.frame_loop import MAX_FPS, FrameLoop
 from device.pipeline import Pipeline
@@ -32,20 +32,10 @@ class ExportError(ValueError):
     """An export that cannot be made as asked; the message is one line for the user."""
 
 
-class _InstantClock(ManualClock):
-    """Time that passes only when slept: the loop plays as fast as it can render."""
-
-    def __init__(self):
-        super().__init__(PREVIEW_DAY)
-
-    def sleep(self, duration_s: float, until=None) -> None:  # noqa: ARG002 - nothing interrupts an export
-        self.advance(max(0.0, duration_s))
-
-
 class _BinningRing(VirtualRing):
     """Sums the frames it is shown into bins of `bin_s` seconds on the loop's clock."""
 
-    def __init__(self, pixels: int, channels: int, order: str, clock: _InstantClock, bin_s: float, bins: int):
+    def __init__(self, pixels: int, channels: int, order: str, clock: InstantClock, bin_s: float, bins: int):
         super().__init__(pixels, channels, order)
         self.clock = clock
         self.bin_s = bin_s
@@ -65,10 +55,11 @@ def averaged_codes(renderer: Renderer, config: Config, bins: int) -> np.ndarray:
     LED_FRAMES_PER_PICTURE frames a span). A span no frame fell in holds the one before."""
     bin_s = renderer.duration_s / bins
     fps = min(max(LED_FRAMES_PER_PICTURE / bin_s, 1.0), config.fps, MAX_FPS)
-    clock = _InstantClock()
+    clock = InstantClock(PREVIEW_DAY)
     ring = _BinningRing(config.ring.pixels, len(config.ring.order), config.ring.order, clock, bin_s, bins)
     pipeline = Pipeline(config.output, ring.pixel_count, ring.channels)
-    FrameLoop(ring, pipeline, clock, fps).play(renderer.frames(), threading.Event())
+    # A frame at every deadline, each written: the ring averages frames by count, not by how long each is held.
+    FrameLoop(ring, pipeline, clock, fps, adaptive=False).play(renderer.frames(), threading.Event())
     means = np.zeros_like(ring.sums)
     for index in range(bins):
         if ring.counts[index]:

@@ -126,7 +126,7 @@ class EventStream:
         name, thread.name = thread.name, STREAM_THREAD
         source = _Faster(self.renderer.frames(), self.speed_x)
         loop = FrameLoop(_EventRing(write, source, self.renderer.pixels), _ScreenEncoding(), self.previews.clock,
-                         self.previews.fps)
+                         self.previews.fps, adaptive=False)  # a screen: no dither to pace, every frame an event
         try:
             loop.play(source, self._stop, from_s=self.from_s / self.speed_x)
             if not self._stop.is_set():

@@ -79,6 +79,12 @@ def test_the_figures_asked_for_are_there_with_their_units(quick_result):
         assert isinstance(loop[key], float), key
     assert isinstance(loop["dropped_frames"], int) and loop["frames_shown"] > 0
     assert loop["idle_mode"] == "idle" and loop["idle_frames_shown"] == 0
+    sunrise = loop["sunrise"]  # CPU per second of light, over the sunrise at 60x (quick: its two ends)
+    assert sunrise["speed_x"] == 60.0 and sunrise["light_s"] == 360.0
+    assert 0 < sunrise["cpu_percent_of_a_core"] == pytest.approx(sunrise["cpu_ms_per_second_of_light"] / 10, abs=1e-3)
+    assert 0 < sunrise["frames_written_per_real_s"] <= sunrise["frames_shown_per_real_s"] <= 201
+    paced = loop["paced_flicker"]["levels"]
+    assert len(paced) == 8 and all(level["ieee1789_no_effect_worst_ratio"] >= 0 for level in paced.values())
     ramp = quick_result["ramp"]
     assert ramp["first_light_s"] is not None and ramp["simulated_s"] > 0
     assert isinstance(ramp["steps_over_1_lstar"], int) and ramp["largest_step_lstar"] >= 0
@@ -127,3 +133,20 @@ def test_light_slower_than_the_lowest_frequency_judged_does_not_read_as_flicker_
     hz, modulation = flicker_components(drift)
     # Nothing of it from LOWEST_HZ to 100 Hz (held frames put 0.0015 % of it at 200 Hz, truly).
     assert modulation[(hz >= LOWEST_HZ) & (hz < 100.0)].max() < 1e-4
+
+
+def test_the_light_shown_holds_each_frame_written_until_the_next():
+    from bench.shown import ConstantFrame, ShownLight
+    from device.frame_loop import REFRESH_S
+    from device.pipeline import OutputSettings, Pipeline
+
+    shown = ShownLight(Pipeline(OutputSettings(), 24), FPS)
+    whole = np.full((24, 3), 128.0 / 255.0)  # a whole code everywhere: every frame the same
+    held = shown.play(ConstantFrame(whole, 3.0), 0.0, 3.0)
+    assert held.shape == (3 * FPS + 1, 24, 3) and (held == 128).all()
+    assert len(shown.output.times) == int(3.0 / REFRESH_S)  # the first, then a refresh each second
+    # A fraction of a code: the loop shows it at its low rate, and what the LEDs hold averages to it.
+    fraction = np.full((24, 3), 100.4 / 255.0)
+    held = shown.play(ConstantFrame(fraction, 3.0), 0.0, 3.0)
+    assert len(shown.output.times) < held.shape[0] / 8
+    assert held.mean() == pytest.approx(100.4, abs=0.02)

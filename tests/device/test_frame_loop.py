@@ -7,11 +7,13 @@ import time
 import numpy as np
 import pytest
 
-from device.clock import ManualClock, RealClock
+from device.clock import InstantClock, ManualClock, RealClock
 from device.frame_loop import FrameLoop
 from device.output import CaptureOutput
 from device.pipeline import OutputSettings, Pipeline
 from device.player import Player, Program
+
+START = dt.datetime(2030, 1, 1, tzinfo=dt.timezone.utc)
 
 
 class Ramp:
@@ -32,23 +34,14 @@ class Ramp:
         return frame
 
 
-class FakeClock(ManualClock):
-    """Time that passes only when the loop sleeps (or a source renders)."""
-
-    def __init__(self):
-        super().__init__(dt.datetime(2030, 1, 1, tzinfo=dt.timezone.utc))
-
-    def sleep(self, duration_s: float, until=None) -> None:
-        self.advance(max(duration_s, 0.0))
-
-
 def loop_with(clock, fps=100.0):
+    """A loop that makes a frame for every deadline (its timing, apart from pacing by the light)."""
     output = CaptureOutput(4)
-    return FrameLoop(output, Pipeline(OutputSettings(), 4), clock, fps), output
+    return FrameLoop(output, Pipeline(OutputSettings(), 4), clock, fps, adaptive=False), output
 
 
 def test_each_frame_shows_the_sequence_at_its_deadline():
-    clock = FakeClock()
+    clock = InstantClock(START)
     loop, output = loop_with(clock)
     source = Ramp(1.0)
     stats = loop.play(source, threading.Event())
@@ -58,7 +51,7 @@ def test_each_frame_shows_the_sequence_at_its_deadline():
 
 
 def test_late_frames_are_dropped_and_the_sequence_does_not_shift():
-    clock = FakeClock()
+    clock = InstantClock(START)
     loop, output = loop_with(clock)
     # every frame takes 25 ms to render at 100 fps: most deadlines are missed
     source = Ramp(2.0, compute_s=0.025, clock=clock)
@@ -71,7 +64,7 @@ def test_late_frames_are_dropped_and_the_sequence_does_not_shift():
 
 
 def test_from_and_until_pick_the_part_to_play():
-    clock = FakeClock()
+    clock = InstantClock(START)
     loop, _ = loop_with(clock)
     source = Ramp(10.0)
     stats = loop.play(source, threading.Event(), from_s=4.0, until_s=4.5)
@@ -79,7 +72,7 @@ def test_from_and_until_pick_the_part_to_play():
 
 
 def test_an_interrupt_stops_at_once():
-    clock = FakeClock()
+    clock = InstantClock(START)
     loop, _ = loop_with(clock)
     interrupt = threading.Event()
     interrupt.set()
@@ -95,7 +88,7 @@ def test_the_real_clock_keeps_deadlines():
     output = CaptureOutput(4)
     loop = FrameLoop(output, Pipeline(OutputSettings(), 4), RealClock(), 200.0)
     start = time.monotonic()
-    stats = loop.play(Ramp(0.5), threading.Event(), record_lateness=True)
+    stats = loop.play(Ramp(0.5), threading.Event(), record_frames=True)
     assert time.monotonic() - start == pytest.approx(0.5, abs=0.1)
     assert stats.shown + stats.dropped == 101
     assert np.median(stats.lateness_s) < 0.002

@@ -136,6 +136,20 @@ def test_deterministic(case, pixels, rgb, t):
 
 @settings(max_examples=60, **SETTINGS)
 @given(case=cases(NAMES), pixels=pixel_counts, rgb=lights(), t=times)
+def test_a_frame_drawn_is_the_callers_to_keep(case, pixels, rgb, t):
+    """The frame loop keeps frames past the next draw (keyframes): an effect never draws in one again."""
+    name, params, seed = case
+    effect = EFFECTS[name](params, seed=seed)
+    scratch = effect.new_scratch(ring_positions(pixels))
+    first = effect.draw(frame(t, pixels, rgb), scratch)
+    kept = first.copy()
+    for dt in (0.005, 0.04, 17.0):
+        effect.draw(frame(t + dt, pixels, rgb), scratch)
+    assert np.array_equal(first, kept)
+
+
+@settings(max_examples=60, **SETTINGS)
+@given(case=cases(NAMES), pixels=pixel_counts, rgb=lights(), t=times)
 def test_drawing_never_writes_to_the_effect(case, pixels, rgb, t):
     """All an effect keeps is shared by every caller: drawing, with scratch or without, leaves it as it was."""
     name, params, seed = case

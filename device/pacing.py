@@ -1,0 +1,174 @@
+"""How often the light needs a frame, and how each frame is made: the frame loop's pacing.
+
+The loop's rate (config `fps`, 200) is what temporal dithering needs at the bottom of the range,
+where one code is a visible step and the dither's flicker must sit high. Everywhere else it is far
+more than the light needs, and a frame's wake-up costs as much CPU as making it (80-110 us on the
+2-core machine the bench runs on, before any work). So each frame made here also says how many of the loop's periods (its stride: 1, 2, 4, 8 or 16) may pass
+before the next one, from two things measured on the light itself:
+
+- its level: the ring's light (Rec. 709 luminance, summed over the LEDs, in codes). The dither
+  holds the ring's light within about a code of what is asked, so its flicker's modulation
+  shrinks as 1 / level; shown at 1/s of the rate its tones move down by s, where IEEE 1789's
+  limits are lower in proportion. So the level needed grows in proportion to the stride:
+  LEVEL_PER_STRIDE_CODES per unit, measured (below). A dark frame has no dither and no such limit.
+- its motion: the most any channel changes per period. No channel may change by more than
+  MAX_STEP_CODES between two frames shown at a stride above 1, so fades and motion stay smooth;
+  a frame that moves faster drops the stride at once.
+
+Between keyframes rendered every KEYFRAME_S of sequence time (on a grid from the sequence's
+start, so a frame depends only on its time), frames shown more often than that are interpolated
+in linear light (the pipeline's float codes, before the dither): rendering costs several times the blend, and the effects' motion is slow enough
+for a straight line over 40 ms (worst about half a code in the built-in sequences). Where the two
+keyframes differ by more than INTERPOLATE_MAX_CODES (a flash, a cut), every frame between them is
+rendered exactly.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from device.pipeline import Pipeline
+from sequences.colour import LUMA_WEIGHTS
+
+MAX_STRIDE = 16  # at 200 fps, a frame at least every 80 ms: a new program or a source's change shows within that
+# Measured with the ditherer of issue 11 (steady 2700 K, 6500 K, gold, pond and indigo, L* 2-40, each
+# frame held s periods, 8 s, IEEE 1789 as the bench reads it): every component stays under half
+# the no-observable-effect limit from a ring light of 20 codes at stride 2, 41 at 4, 86 at 8 and
+# 270 at 16, so 17 a unit of stride would do for flicker. At 40 the bench's other figures of the
+# light are those of the full rate too (first light, the ramp's largest 100 ms step, the colour
+# averaged over 2 s; at 17 the last two grow by a quarter). The bench's flicker groups hold it to
+# IEEE 1789 as the LEDs show it (bench.light.flicker to L* 10, bench.loop.paced_flicker above).
+LEVEL_PER_STRIDE_CODES = 40.0
+MAX_STEP_CODES = 2.0  # most change of any channel between two frames shown at a stride above 1
+KEYFRAME_S = 0.04  # sequence time between keyframes: 25 renders a second, however fast frames go out
+INTERPOLATE_MAX_CODES = 4.0  # keyframes further apart than this are not interpolated between
+_largest = np.maximum.reduce  # the ufunc's own reduce: np.max is a Python wrapper round it
+_DIM = 1e-9  # a level that is lit, and below every stride's
+
+
+def stride_for(level_codes: float, change_codes_per_period: float, max_stride: int = MAX_STRIDE) -> int:
+    """Periods until the next frame, for a frame of this level (ring light, codes) changing this
+    much (codes of its fastest channel per period): the largest power of two up to `max_stride`
+    that both rules allow (see the module docstring)."""
+    stride = max_stride
+    lit = level_codes > 0.0
+    while stride > 1 and ((lit and level_codes < LEVEL_PER_STRIDE_CODES * stride)
+                          or change_codes_per_period * stride > MAX_STEP_CODES):
+        stride //= 2
+    return stride
+
+
+class FrameMaker:
+    """Makes the loop's frames of one source: uint8 codes for a time, and the stride to the next.
+
+    `adaptive` False: every frame is rendered exactly and the stride is always 1 (exports, the phone
+    page's previews, tests of the loop's own timing); then the pipeline need only have process(). One per play: it keeps the keyframes and the last frame it rendered.
+    Frames between keyframes are interpolated in the pipeline's float codes (linear light, power-
+    limited: a blend of two frames within the budget is within it) and only then dithered.
+    """
+
+    def __init__(self, source, pipeline: Pipeline, period_s: float, adaptive: bool = True):
+        self.source = source
+        self.pipeline = pipeline
+        self.period_s = period_s
+        self.adaptive = adaptive
+        self.stride = 1
+        if adaptive:
+            self._pace(pipeline, period_s)
+
+    def _pace(self, pipeline: Pipeline, period_s: float) -> None:
+        self._light_in_codes(pipeline.gains)
+        self._difference_buffer = np.empty((pipeline.pixels, 3))
+        # Interpolation only where it saves renders: two or more frames between keyframes.
+        self._keyframes = KEYFRAME_S >= 2.0 * period_s
+        self._pair_n: int | None = None  # keyframes n and n + 1, at n * KEYFRAME_S
+        self._b: np.ndarray | None = None  # keyframe n + 1, linear
+        self._a_codes = self._b_codes = self._codes_difference = None
+        self._between = np.empty((pipeline.pixels, pipeline.channels))
+        self._pair_level = self._pair_change = 0.0
+        self._pair_exact = False
+        self._last: np.ndarray | None = None  # the last frame rendered exactly, and its time
+        self._last_t_s = 0.0
+
+    def _light_in_codes(self, gains: np.ndarray) -> None:
+        # Light in codes: the pipeline's gains (white balance, brightness, 255) before its power limit.
+        self._gains = gains
+        self._code_scale = float(np.max(gains))
+        self._luma_codes = np.tile(LUMA_WEIGHTS * gains, self.pipeline.pixels)  # per pixel and channel, for np.vdot
+
+    def make(self, t_s: float, exact: bool = False) -> np.ndarray:
+        """The codes of the frame at sequence time t_s; sets `stride`. `exact`: render it even if
+        it could be interpolated (the last frame of a play)."""
+        if not self.adaptive:
+            return self.pipeline.process(self.source.frame(t_s))
+        if self.pipeline.gains is not self._gains:  # retuned while playing (the brightness changed)
+            self._light_in_codes(self.pipeline.gains)
+            self._pair_n = None  # the keyframes' codes were the old brightness's
+        # The first frame is rendered alone (it is due at once: the keyframes can follow).
+        if self._keyframes and not exact and self._last is not None and self.stride * self.period_s < KEYFRAME_S:
+            codes = self._interpolated(t_s)
+            if codes is not None:
+                self.stride = stride_for(self._pair_level, self._pair_change * self.period_s)
+                return self.pipeline.ditherer.quantise(codes)
+        linear = self._rendered(t_s)
+        level = self._level(linear)
+        previous, self._last, gap_s = self._last, linear, t_s - self._last_t_s
+        self._last_t_s = t_s
+        if 0.0 < level < 2.0 * LEVEL_PER_STRIDE_CODES:
+            self.stride = 1  # dim: the full rate whatever the motion, which need not be measured
+        elif previous is not None and gap_s > 0.0:
+            self.stride = stride_for(level, self._largest_change(linear, previous) / gap_s * self.period_s)
+        elif self._pair_n is not None and gap_s == 0.0:  # on the keyframe just rendered: its pair's motion
+            self.stride = stride_for(level, self._pair_change * self.period_s)
+        else:
+            self.stride = 1  # the motion is not known yet
+        return self.pipeline.process(linear)
+
+    def _level(self, linear: np.ndarray) -> float:
+        """The ring's light in codes (luminance summed over the LEDs)."""
+        return float(np.vdot(self._luma_codes, linear))
+
+    def _largest_change(self, frame: np.ndarray, other: np.ndarray) -> float:
+        """The most any channel differs between two linear frames, in codes."""
+        difference = np.subtract(frame, other, out=self._difference_buffer)
+        return float(_largest(np.absolute(difference, out=difference), axis=None)) * self._code_scale
+
+    def _rendered(self, t_s: float) -> np.ndarray:
+        # Kept past the next render, without a copy: a source never draws in a frame again (FrameSource).
+        return np.asarray(self.source.frame(t_s), dtype=float)
+
+    def _interpolated(self, t_s: float) -> np.ndarray | None:
+        """The float codes at t_s between its two keyframes, or None where they are too far apart."""
+        n = math.floor(t_s / KEYFRAME_S)
+        if n != self._pair_n:
+            self._load_pair(n)
+        if self._pair_exact:
+            return None
+        between = np.multiply(self._codes_difference, t_s / KEYFRAME_S - n, out=self._between)
+        between += self._a_codes
+        return between
+
+    def _load_pair(self, n: int) -> None:
+        if self._pair_n is not None and n == self._pair_n + 1:
+            a, a_codes = self._b, self._b_codes  # on by one keyframe: the old second one is the new first
+        else:
+            a = self._keyframe(n)
+            a_codes = self.pipeline.codes(a)
+        b = self._keyframe(n + 1)
+        b_codes = self.pipeline.codes(b)
+        self._pair_n, self._b, self._a_codes, self._b_codes = n, b, a_codes, b_codes
+        self._codes_difference = np.subtract(b_codes, a_codes)
+        change_codes = self._largest_change(b, a)
+        self._pair_exact = change_codes > INTERPOLATE_MAX_CODES
+        self._pair_change = change_codes / KEYFRAME_S  # codes a second
+        levels = (self._level(a), self._level(b))
+        # The dimmer end rules; one end dark and the other lit is lit, and dim.
+        self._pair_level = min(levels) if min(levels) > 0.0 else (_DIM if max(levels) > 0.0 else 0.0)
+
+    def _keyframe(self, n: int) -> np.ndarray:
+        t_s = n * KEYFRAME_S
+        frame = self._rendered(t_s)
+        self._last, self._last_t_s = frame, t_s
+        return frame
