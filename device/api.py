@@ -68,6 +68,7 @@ from device.health import Health
 from device.settings import Settings, SettingsError
 from device.web.gallery import Gallery
 from device.web.preview import Refused
+from sequences.catalog import entry as catalog_entry
 from sequences.loader import SequenceLoadError
 from sequences.tomlfile import printable
 from sequences.units import parse_seconds, show
@@ -244,6 +245,11 @@ class Api:
         name = body.get("sequence")
         if not isinstance(name, str) or not name:
             raise ApiError(400, 'play needs {"sequence": "NAME"}')
+        # A phone names a sequence from the list; a file path (the CLI's `play FILE`) is for the
+        # light itself, not for whoever paired a phone on the LAN.
+        if door == "web" and catalog_entry(name, self.book.sequence_dirs) is None:
+            raise ApiError(400, f"sequence: no sequence named {show(name)} (the phone page plays sequences "
+                                "by their names in the list)")
         duration = body.get("duration")
         try:
             duration_s = None if duration in (None, "") else parse_seconds(duration, allow_zero=False)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from device.controller import Mode
 from device.health import KEEP_PROBLEMS, firmware_version
 from device.web.gallery import TIMELINE_COLUMNS
 from device.web.preview import MAX_STREAMS, STREAM_THREAD
@@ -152,6 +153,19 @@ def test_a_sequence_of_yours_that_does_not_load_is_listed_with_why_and_cannot_pl
         answer = light.request("GET", f"/api/sequences/mine/{what}", token=token)
         assert answer.status == 400 and answer.body["error"].startswith(f"sequence 'mine' does not load: {folder}")
         assert "\n" not in answer.body["error"]
+
+
+def test_a_phone_plays_sequences_by_name_never_a_file_path_which_stays_the_lights_own(light, token, tmp_path):
+    own = tmp_path / "elsewhere.toml"
+    shutil.copy(Path(__file__).resolve().parents[3] / "sequences" / "builtin" / "breathe.toml", own)
+    refused = light.request("POST", "/api/play", {"sequence": str(own)}, token=token)
+    assert refused.status == 400 and refused.body["error"].startswith("sequence: no sequence named")
+    assert light.service.controls.now().mode is not Mode.MANUAL
+    assert light.request("POST", "/api/play", {"sequence": "breathe"}, token=token).status == 200
+    assert light.service.controls.now().mode is Mode.MANUAL
+    light.request("POST", "/api/stop", {}, token=token)
+    on_the_light = light.request("POST", "/api/play", {"sequence": str(own)}, host="127.0.0.1")  # the CLI's door
+    assert on_the_light.status == 200, on_the_light.body
 
 
 def test_a_preview_is_behind_the_pairing_gate(light, token):
