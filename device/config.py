@@ -59,16 +59,15 @@ from __future__ import annotations
 
 import functools
 import importlib.resources
-import ipaddress
 import os
 import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-from device import paths
+from device import config_checks as check, paths
 from device.output import PIXEL_ORDERS
 from device.pipeline import OutputSettings
 from device.ring_drivers import RING_DRIVERS
@@ -76,7 +75,6 @@ from device.spi_output import SPI_PINS
 from sequences.colour import kelvin_to_linear_rgb
 from sequences.sourcemap import SourceMap
 from sequences.tomlfile import FileProblems, TableReader, choice, integer, number, parse_toml, read_text_file
-from sequences.units import show
 
 MAX_CONFIG_BYTES = 64_000
 _SECTIONS = ("ring", "output", "sequences", "clock", "location", "service", "button", "mqtt", "web")
@@ -201,28 +199,9 @@ def system_timezone() -> str:
     except OSError:
         pass
     for name in candidates:
-        if name and _zone(name):
+        if name and check.zone(name):
             return name
     return "UTC"
-
-
-def _zone(name: str) -> ZoneInfo | None:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder ("Europe"), a name too long
-        return None
-
-
-def _timezone(value: Any) -> str:
-    if not isinstance(value, str) or _zone(value) is None:
-        raise ValueError(f"{show(value)} is not a time zone name such as \"Europe/Berlin\"")
-    return value
-
-
-def _boolean(value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise ValueError(f"expected true or false, got {show(value)}")
-    return value
 
 
 def load_config(home: Path, file: Path | None = None) -> Config:
@@ -262,19 +241,6 @@ def load_service_config(home: Path, file: Path | None = None) -> tuple[Config, l
     return config, []
 
 
-def _white_balance(value: Any) -> tuple[float, float, float]:
-    if not isinstance(value, list) or len(value) != 3:
-        raise ValueError("expected three gains [r, g, b], each 0-1")
-    gain = number(0.0, 1.0)
-    return tuple(gain(v) for v in value)
-
-
-def _pin(value: Any) -> str:
-    if not isinstance(value, str) or not value.replace("_", "").isalnum() or len(value) > 20:
-        raise ValueError(f"expected a board pin name such as \"D18\", got {show(value)}")
-    return value
-
-
 def _output_settings(led_type: str, white_balance, brightness: float, budget_mA: float) -> OutputSettings:
     spec = led_types()[led_type]
     white_rgb = None
@@ -302,7 +268,7 @@ class _ConfigReader(TableReader):
         read = functools.partial(self.field, where="")
         pixels = read(ring, ("ring",), key="pixels", read=integer(1, 1024), default=24, prefix="ring.")
         driver = read(ring, ("ring",), key="driver", read=choice(RING_DRIVERS), default="auto", prefix="ring.")
-        pin = read(ring, ("ring",), key="pin", read=_pin, prefix="ring.")
+        pin = read(ring, ("ring",), key="pin", read=check.pin, prefix="ring.")
         if driver == "spi" and pin is not None and pin.upper() not in SPI_PINS:
             self.problem(("ring", "pin"), "", "ring.pin", f"{pin} cannot carry SPI: the spi driver sends on D10 "
                          f"(GPIO10, MOSI); leave pin out or set driver = \"pwm\"")
@@ -313,17 +279,17 @@ class _ConfigReader(TableReader):
         if len(order) != len(led_types()[led_type]["order"]):
             self.problem(("ring", "order"), "", "ring.order",
                          f"{order} does not suit {led_type} LEDs, which take {led_types()[led_type]['order']}")
-        white_balance = read(ring, ("ring",), key="white_balance", read=_white_balance, prefix="ring.")
+        white_balance = read(ring, ("ring",), key="white_balance", read=check.white_balance, prefix="ring.")
         fps = read(out, ("output",), key="fps", read=number(1.0, 400.0, "frames/s"), default=200.0,
                    prefix="output.")
         budget_mA = read(out, ("output",), key="budget_mA", read=number(50.0, 20000.0, "mA"), default=1000.0,
                          prefix="output.")
         brightness = read(out, ("output",), key="brightness", read=number(0.0, 1.0), default=1.0,
                           prefix="output.")
-        folder = read(seqs, ("sequences",), key="folder", read=_folder, prefix="sequences.")
+        folder = read(seqs, ("sequences",), key="folder", read=check.folder, prefix="sequences.")
         clock = self.section(data, "clock", _CLOCK_KEYS)
-        timezone = read(clock, ("clock",), key="timezone", read=_timezone, default=None, prefix="clock.")
-        require_sync = read(clock, ("clock",), key="require_sync", read=_boolean, default=True, prefix="clock.")
+        timezone = read(clock, ("clock",), key="timezone", read=check.timezone, default=None, prefix="clock.")
+        require_sync = read(clock, ("clock",), key="require_sync", read=check.boolean, default=True, prefix="clock.")
         place = self.section(data, "location", _LOCATION_KEYS)
         latitude = read(place, ("location",), key="latitude", read=number(-90.0, 90.0, "degrees"), prefix="location.")
         longitude = read(place, ("location",), key="longitude", read=number(-180.0, 180.0, "degrees"),
@@ -353,7 +319,7 @@ class _ConfigReader(TableReader):
         defaults = ButtonSettings()
         hold_s = read(key="hold_s", read=number(0.5, 10.0, "s"), default=defaults.hold_s)
         settings = ButtonSettings(
-            enabled=read(key="enabled", read=_boolean, default=True),
+            enabled=read(key="enabled", read=check.boolean, default=True),
             pin=read(key="pin", read=integer(0, 27), default=defaults.pin),
             snooze_minutes=read(key="snooze_minutes", read=number(1.0, 60.0, "minutes"), default=9.0),
             hold_s=hold_s,
@@ -368,15 +334,15 @@ class _ConfigReader(TableReader):
     def web(self, data: dict) -> WebSettings:
         table = self.section(data, "web", _WEB_KEYS)
         read = functools.partial(self.field, table, ("web",), where="", prefix="web.")
-        return WebSettings(listen=read(key="listen", read=_listen), hosts=read(key="hosts", read=_hosts, default=()))
+        return WebSettings(listen=read(key="listen", read=check.listen), hosts=read(key="hosts", read=check.hosts, default=()))
 
 
     def mqtt(self, data: dict) -> MqttSettings:
         table = self.section(data, "mqtt", _MQTT_KEYS)
         read = functools.partial(self.field, table, ("mqtt",), where="", prefix="mqtt.")
-        tls = read(key="tls", read=_tls, default=False)
-        password = read(key="password", read=_secret, default=None)
-        password_file = read(key="password_file", read=_folder, default=None)
+        tls = read(key="tls", read=check.tls, default=False)
+        password = read(key="password", read=check.secret, default=None)
+        password_file = read(key="password_file", read=check.folder, default=None)
         if password is not None and password_file is not None:
             self.problem(("mqtt", "password_file"), "", "mqtt.password_file", "give password or password_file, not both")
         elif password_file is not None:
@@ -387,65 +353,14 @@ class _ConfigReader(TableReader):
                              f"cannot read {password_file}: {error.strerror}")
         reconnect_min_s = read(key="reconnect_min_s", read=number(0.05, 60.0, "s"), default=1.0)
         return MqttSettings(
-            host=read(key="host", read=_host, default=None),
+            host=read(key="host", read=check.host, default=None),
             port=read(key="port", read=integer(1, 65535), default=8883 if tls else 1883),
-            username=read(key="username", read=_secret, default=None), password=password, tls=tls,
-            discovery_prefix=read(key="discovery_prefix", read=_topic_level, default="homeassistant"),
-            node_id=read(key="node_id", read=_topic_level, default=None) or default_node_id(),
+            username=read(key="username", read=check.secret, default=None), password=password, tls=tls,
+            discovery_prefix=read(key="discovery_prefix", read=check.topic_level, default="homeassistant"),
+            node_id=read(key="node_id", read=check.topic_level, default=None) or default_node_id(),
             time_entity=read(key="time_entity", read=choice(TIME_ENTITIES), default="text"),
             reconnect_min_s=reconnect_min_s,
             reconnect_max_s=max(reconnect_min_s, read(key="reconnect_max_s", read=number(0.05, 3600.0, "s"),
                                                       default=120.0)))
 
 
-def _host(value: Any) -> str:
-    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9.:_-]{1,253}", value):
-        raise ValueError(f"expected a host name or address such as \"broker.lan\", got {value!r}")
-    return value
-
-
-def _secret(value: Any) -> str:
-    if not isinstance(value, str) or not value:
-        raise ValueError("expected text")  # the value itself is never repeated: it may be a password
-    return value
-
-
-def _tls(value: Any) -> bool | Path:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip():
-        if not Path(value).expanduser().is_file():
-            raise ValueError(f"there is no CA file at {value}")
-        return Path(value).expanduser()
-    raise ValueError(f"expected true, false or a CA file's path, got {value!r}")
-
-
-def _topic_level(value: Any) -> str:
-    if not isinstance(value, str) or not re.fullmatch(r"[a-zA-Z0-9_-]{1,64}", value):
-        raise ValueError(f"expected 1-64 of a-z A-Z 0-9 _ -, got {value!r}")
-    return value
-
-
-def _listen(value: Any) -> tuple[str, int]:
-    """'0.0.0.0:8080' or '[::]:8080' -> (address, port)."""
-    address, _, port = str(value).rpartition(":") if isinstance(value, str) else ("", "", "")
-    address = address.strip("[]")
-    try:
-        ipaddress.ip_address(address)
-    except ValueError:
-        raise ValueError(f"expected ADDRESS:PORT such as \"0.0.0.0:8080\", got {value!r}") from None
-    if not port.isdigit() or not (int(port) == 0 or 1024 <= int(port) <= 65535):
-        raise ValueError(f"the port in {value!r} must be 1024-65535")
-    return address, int(port)
-
-
-def _hosts(value: Any) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(h, str) and h and " " not in h for h in value):
-        raise ValueError("expected a list of host names such as [\"bedside.lan\"]")
-    return tuple(h.lower() for h in value)
-
-
-def _folder(value: Any) -> Path:
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError("expected a folder path as a string")
-    return paths.expanded(value)
