@@ -150,7 +150,8 @@ class FrameLoop:
             k += maker.stride
             if last:
                 return True, k
-            if not self.adaptive or k - first_k >= LOOKAHEAD_PERIODS or self.clock.monotonic() >= queue[0][0] - MAKE_MARGIN_S:
+            if (not self.adaptive or k - first_k >= LOOKAHEAD_PERIODS
+                    or self.clock.monotonic() >= queue[0][0] - MAKE_MARGIN_S):  # the first made is nearly due
                 return False, k
 
     def _show(self, codes: np.ndarray, stats: PlayStats) -> None:

@@ -3,8 +3,9 @@
 The loop's rate (config `fps`, 200) is what temporal dithering needs at the bottom of the range,
 where one code is a visible step and the dither's flicker must sit high. Everywhere else it is far
 more than the light needs, and a frame's wake-up costs as much CPU as making it (80-110 us on the
-2-core machine the bench runs on, before any work). So each frame made here also says how many of the loop's periods (its stride: 1, 2, 4, 8 or 16) may pass
-before the next one, from two things measured on the light itself:
+2-core machine the bench runs on, before any work). So each frame made here also says how many of
+the loop's periods (its stride: 1, 2, 4, 8 or 16) may pass before the next one, from two things
+measured on the light itself:
 
 - its level: the ring's light (Rec. 709 luminance, summed over the LEDs, in codes). The dither
   holds the ring's light within about a code of what is asked, so its flicker's modulation
@@ -17,8 +18,9 @@ before the next one, from two things measured on the light itself:
 
 Between keyframes rendered every KEYFRAME_S of sequence time (on a grid from the sequence's
 start, so a frame depends only on its time), frames shown more often than that are interpolated
-in linear light (the pipeline's float codes, before the dither): rendering costs several times the blend, and the effects' motion is slow enough
-for a straight line over 40 ms (worst about half a code in the built-in sequences). Where the two
+in linear light (the pipeline's float codes, before the dither): rendering costs several times
+the blend, and the effects' motion is slow enough for a straight line over 40 ms (worst about
+half a code in the built-in sequences). Where the two
 keyframes differ by more than INTERPOLATE_MAX_CODES (a flash, a cut), every frame between them is
 rendered exactly.
 """
@@ -64,7 +66,8 @@ class FrameMaker:
     """Makes the loop's frames of one source: uint8 codes for a time, and the stride to the next.
 
     `adaptive` False: every frame is rendered exactly and the stride is always 1 (exports, the phone
-    page's previews, tests of the loop's own timing); then the pipeline need only have process(). One per play: it keeps the keyframes and the last frame it rendered.
+    page's previews, tests of the loop's own timing); then the pipeline need only have process().
+    One per play: it keeps the keyframes and the last frame it rendered.
     Frames between keyframes are interpolated in the pipeline's float codes (linear light, power-
     limited: a blend of two frames within the budget is within it) and only then dithered.
     """
@@ -76,9 +79,10 @@ class FrameMaker:
         self.adaptive = adaptive
         self.stride = 1
         if adaptive:
-            self._pace(pipeline, period_s)
+            self._pace()
 
-    def _pace(self, pipeline: Pipeline, period_s: float) -> None:
+    def _pace(self) -> None:
+        pipeline, period_s = self.pipeline, self.period_s
         self._light_in_codes(pipeline.gains)
         self._difference_buffer = np.empty((pipeline.pixels, 3))
         # Interpolation only where it saves renders: two or more frames between keyframes.
