@@ -16,7 +16,6 @@ from typing import Sequence
 
 import numpy as np
 
-from sequences.arrays import constant
 from sequences.colour import LUMA_WEIGHTS
 
 MAX_CODE = 255.0
@@ -29,8 +28,6 @@ _COLOUR_WINDUP_CODES = 2.0  # the most the colour part of the accounts' running 
 SWING_CODES = 6.0  # no channel's ring total strays further than this from the frame's (rounded out)
 _OFFSETS = range(-1, 3)  # each total is picked from floor(target) - 1 ... floor(target) + 2
 
-_ZERO = constant(0.0)
-_FULL = constant(MAX_CODE - 1e-6)
 _DARK = 1e-9  # a ring asking for less luminance than this (in codes) is dark
 _CAN_TAKE = 1.0 - 1e-6  # the least priority of an LED that can take a spare code (see quantise)
 
@@ -98,27 +95,42 @@ class Ditherer:
         if luma is None and channels != 3:
             raise ValueError("a ditherer for other channels than R, G, B needs each channel's luminance")
         self._luma = [float(weight) for weight in (LUMA_WEIGHTS if luma is None else luma)]
+        self._pixels = pixels
+        self._channels = channels
         self.error = np.zeros((pixels, channels))
         # A tie-break far below any real difference in what LEDs are owed: among equals, the
         # spare codes go round the ring in an even order rather than to a run of neighbours.
         tie_break = (_spread_order(pixels) + 1.0) * (1e-9 / max(pixels, 1))
         self._tie_break = np.repeat(tie_break[:, None], channels, axis=1)
         # Work buffers, reused every frame (this runs 200 times a second: numpy's per-call cost,
-        # not the arithmetic, is what it spends its time on). The sorted priorities sit above a
-        # row of infinity, so "the spare-th largest" is one index even when there is no spare.
-        self._wanted = np.empty((pixels, channels))
-        self._whole = np.empty((pixels, channels))
+        # not the arithmetic, is what it spends its time on, so constants are whole arrays, which
+        # spare numpy its broadcasting). What each LED wants, its whole part and the codes asked
+        # of it lie in one array, so that one reduction sums all three over the ring. The sorted
+        # priorities sit above a row of infinity, so "the spare-th largest" is one index even
+        # when there is no spare.
+        self._sums = np.empty((3, pixels, channels))
+        self._wanted, self._whole, self._asked = self._sums
+        self._zero = np.zeros((pixels, channels))
+        # What an LED is owed beyond full it could never be shown: it forgets it. Full is held a
+        # hair below 255, so that a full LED's whole part is 254 and its last code a spare one.
+        self._full = np.full((pixels, channels), MAX_CODE - 1e-6)
         self._priority = np.empty((pixels, channels))
         self._sorted = np.full((pixels + 1, channels), np.inf)
+        self._ranked = self._sorted[:pixels]
         self._lit = np.empty((pixels, channels))
-        self._asked = np.empty((pixels, channels))
-        # The ring totals' candidates, as offsets from the floor of each channel's target, and
-        # the part of each one's cost that does not depend on the target (see _ring_totals).
-        self._offsets = np.array(list(itertools.product(_OFFSETS, repeat=channels)), dtype=float)
-        self._offset_rows = self._offsets.tolist()
-        self._offset_cost = ((self._offsets @ np.array(self._luma)) ** 2
-                             + _COLOUR_COST * np.einsum("ij,ij->i", self._offsets, self._offsets))
-        self._has_offset = [{offset: self._offsets[:, channel] == offset for offset in _OFFSETS}
+        self._cuts = np.empty((pixels, channels))
+        self._one = np.ones((pixels, channels))
+        # Where "the spare-th largest priority" of each channel lies in the sorted buffer, flat.
+        self._cut_index = [[(pixels - spare) * channels + channel for spare in range(pixels + 1)]
+                           for channel in range(channels)]
+        # The ring totals' candidates, as offsets from the floor of each channel's target, with
+        # the part of each one's cost that does not depend on the target as a last column, so
+        # that one product prices them all (see _ring_totals).
+        offsets = np.array(list(itertools.product(_OFFSETS, repeat=channels)), dtype=float)
+        offset_cost = ((offsets @ np.array(self._luma)) ** 2 + _COLOUR_COST * np.einsum("ij,ij->i", offsets, offsets))
+        self._offsets_and_cost = np.hstack([offsets, offset_cost[:, None]])
+        self._offset_rows = offsets.tolist()
+        self._has_offset = [{offset: offsets[:, channel] == offset for offset in _OFFSETS}
                             for channel in range(channels)]
         self._colour_sum = [0.0] * channels  # the colour part of the accounts' running sum
         self._luma_error = 0.0  # last frame's luminance rounding error, in codes
@@ -130,51 +142,58 @@ class Ditherer:
 
     def quantise(self, codes: np.ndarray) -> np.ndarray:
         """Float codes (pixels, channels) in 0-255 -> uint8 codes of the same shape."""
-        pixels = codes.shape[0]
-        lit = np.greater(codes, _ZERO, out=self._lit)  # 1.0 where lit: floats mix in quicker than bools
-        # What an LED is owed beyond full it could never be shown: it forgets it. Full is held a
-        # hair below 255, so that a full LED's whole part is 254 and its last code a spare one.
-        wanted = np.minimum(np.add(codes, self.error, out=self._wanted), _FULL, out=self._wanted)
+        wanted, whole, priority = self._wanted, self._whole, self._priority
+        # 1.0 where lit, as floats: numpy mixes floats with floats quicker than with bools.
+        lit = np.heaviside(codes, self._zero, out=self._lit)
+        np.add(codes, self.error, out=wanted)
+        np.minimum(wanted, self._full, out=wanted)
         np.multiply(wanted, lit, out=wanted)  # a zero stays zero, and forgets its account
-        whole = np.floor(wanted, out=self._whole)
-        np.maximum(whole, _ZERO, out=whole)  # an LED that has had light ahead of time shows none
+        np.floor(wanted, out=whole)
+        np.maximum(whole, self._zero, out=whole)  # an LED that has had light ahead of time shows none
         # The spare codes go to the lit LEDs owed the largest fractions: those at or above the
         # spare-th largest priority (fraction + 1, less the tie-break, which makes every priority
         # different). A dark LED ranks near 0 and one that has had light ahead of time (in debt)
         # below 1: neither takes one.
-        priority = np.subtract(wanted, whole, out=self._priority)
+        np.subtract(wanted, whole, out=priority)
         np.subtract(priority, self._tie_break, out=priority)
         np.add(priority, lit, out=priority)
-        ranked = self._sorted
-        ranked[:pixels] = priority
-        ranked[:pixels].sort(axis=0)
-        asked = np.add.reduce(np.multiply(codes, lit, out=self._asked), axis=0).tolist()
-        owed = np.add.reduce(wanted, axis=0).tolist()
-        whole_sums = np.add.reduce(whole, axis=0).tolist()
+        ranked = self._ranked
+        ranked[...] = priority
+        ranked.sort(axis=0)
+        np.multiply(codes, lit, out=self._asked)
+        owed, whole_sums, asked = np.add.reduce(self._sums, axis=1).tolist()
         # First as if every LED of a lit channel could take a spare code, as they nearly always
         # can; if not, again with the LEDs that can.
+        pixels = self._pixels
         totals, target = self._ring_totals(asked, owed, whole_sums, [pixels if a > 0.0 else 0 for a in asked])
         cut = self._cut(totals, whole_sums)
         if cut is None:
-            takers = np.add.reduce(np.greater(ranked[:pixels], _CAN_TAKE), axis=0).tolist()
+            takers = np.add.reduce(np.greater(ranked, _CAN_TAKE), axis=0).tolist()
             totals, target = self._ring_totals(asked, owed, whole_sums, takers)
             cut = self._cut(totals, whole_sums)
         self._shape(asked, owed, totals, target)
         if cut is not None:
-            out = np.add(whole, np.greater_equal(priority, cut), out=whole)
+            # A spare code (1.0) where the priority is at or above its channel's cut: priority - cut >= 0.
+            cuts = self._cuts
+            cuts[...] = cut
+            spare = np.heaviside(np.subtract(priority, cuts, out=cuts), self._one, out=cuts)
+            out = np.add(whole, spare, out=whole)
         else:  # accounts pulled apart, by LEDs going dark or in debt: see _settle
-            out = self._settle(wanted, np.greater(lit, _ZERO), np.array(totals))
+            out = self._settle(wanted, lit > 0.0, np.array(totals))
         np.subtract(wanted, out, out=self.error)
         return out.astype(np.uint8)
 
     def _cut(self, totals: list[float], whole_sums: list[float]) -> np.ndarray | None:
         """Per channel, the least priority given a spare code (infinity for none), or None if
         some spare code would have to go to an LED that cannot take one."""
-        pixels, channels = self.error.shape
-        spare = [int(total - whole_sum) for total, whole_sum in zip(totals, whole_sums)]
-        if min(spare) < 0 or max(spare) > pixels:
-            return None
-        cut = self._sorted.take([(pixels - extra) * channels + channel for channel, extra in enumerate(spare)])
+        pixels = self._pixels
+        at = []
+        for total, whole_sum, index in zip(totals, whole_sums, self._cut_index):
+            spare = int(total - whole_sum)
+            if spare < 0 or spare > pixels:
+                return None
+            at.append(index[spare])
+        cut = self._sorted.take(at)
         return cut if min(cut.tolist()) > _CAN_TAKE else None
 
     def _ring_totals(self, asked: list[float], owed: list[float], whole_sums: list[float],
@@ -229,8 +248,9 @@ class Ditherer:
             below.append(b - t)
             below_luma += weight * (b - t)
         # The cost of base + each offset, less what is the same for every offset.
-        cost = np.dot(self._offsets, [2.0 * (below_luma * weight + _COLOUR_COST * d) for weight, d in zip(luma, below)])
-        cost += self._offset_cost
+        gradient = [2.0 * (below_luma * weight + _COLOUR_COST * d) for weight, d in zip(luma, below)]
+        gradient.append(1.0)
+        cost = self._offsets_and_cost @ gradient
         for rows in excluded:
             cost[rows] = np.inf
         pick = self._offset_rows[int(cost.argmin())]
