@@ -116,9 +116,7 @@ class FrameLoop:
                     k = next_k
                 made_last, k = self._make_ahead(maker, queue, start, k, from_s, end_s, period_s)
             deadline, t_s, codes = queue[0]
-            if clock.monotonic() < deadline and self._wait_until(deadline, interrupt):
-                break
-            if interrupt.is_set():
+            if self._wait_until(deadline, interrupt):
                 break
             queue.popleft()
             while queue and clock.monotonic() >= queue[0][0]:  # woken so late that the next is due too
@@ -165,8 +163,8 @@ class FrameLoop:
             stats.written += 1
 
     def _wait_until(self, deadline: float, interrupt: threading.Event) -> bool:
-        """Sleep until `deadline` on the loop's clock; True if interrupted first. Whoever sets
-        `interrupt` wakes the clock, so the wait ends at once."""
+        """Sleep until `deadline` on the loop's clock (not at all if it has passed); True if
+        interrupted first. Whoever sets `interrupt` wakes the clock, so the wait ends at once."""
         while not interrupt.is_set():
             left_s = deadline - self.clock.monotonic()
             if left_s <= 0:

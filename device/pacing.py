@@ -12,9 +12,13 @@ measured on the light itself:
   shrinks as 1 / level; shown at 1/s of the rate its tones move down by s, where IEEE 1789's
   limits are lower in proportion. So the level needed grows in proportion to the stride:
   LEVEL_PER_STRIDE_CODES per unit, measured (below). A dark frame has no dither and no such limit.
-- its motion: the most any channel changes per period. No channel may change by more than
-  MAX_STEP_CODES between two frames shown at a stride above 1, so fades and motion stay smooth;
-  a frame that moves faster drops the stride at once.
+- its motion: the most any channel changes per period, judged by the eye. No channel may step
+  by more than MAX_STEP_CODES, or by more than MAX_STEP_LSTAR in its own lightness (L* of its code
+  on the scale of full duty), between two frames shown at a stride above 1, so fades and motion
+  stay smooth; a frame that moves faster drops the stride at once. Two codes are a step of 1 L*
+  at 40 codes and of 2.5 L* at 10, which the flat rule always let through in dim light; in L*
+  the same step is allowed where a channel is bright (up to 6.6 codes at 255, where 2 codes are
+  0.3 L*).
 
 Between keyframes rendered every KEYFRAME_S of sequence time (on a grid from the sequence's
 start, so a frame depends only on its time), frames shown more often than that are interpolated
@@ -38,12 +42,16 @@ MAX_STRIDE = 16  # at 200 fps, a frame at least every 80 ms: a new program or a 
 # Measured with the ditherer of issue 11 (steady 2700 K, 6500 K, gold, pond and indigo, L* 2-40, each
 # frame held s periods, 8 s, IEEE 1789 as the bench reads it): every component stays under half
 # the no-observable-effect limit from a ring light of 20 codes at stride 2, 41 at 4, 86 at 8 and
-# 270 at 16, so 17 a unit of stride would do for flicker. At 40 the bench's other figures of the
-# light are those of the full rate too (first light, the ramp's largest 100 ms step, the colour
-# averaged over 2 s; at 17 the last two grow by a quarter). The bench's flicker groups hold it to
-# IEEE 1789 as the LEDs show it (bench.light.flicker to L* 10, bench.loop.paced_flicker above).
-LEVEL_PER_STRIDE_CODES = 40.0
-MAX_STEP_CODES = 2.0  # most change of any channel between two frames shown at a stride above 1
+# 270 at 16, so 17 a unit of stride does for flicker. Against 40 a unit (the bench, ditherer of
+# dd38622): the ramp's largest 100 ms step 0.0173 L* (0.0137), the colour averaged over 2 s 0.00020
+# (0.00017), and the flicker group's worst no-observable-effect ratio 0.60 (0.33: its 248-code level
+# is now shown at stride 8, not 4), all inside their limits; the sunrise at 60x shows 9 % fewer
+# frames. The bench's flicker groups hold it to IEEE 1789 as the LEDs show it
+# (bench.light.flicker to L* 10, bench.loop.paced_flicker above).
+LEVEL_PER_STRIDE_CODES = 17.0
+MAX_STEP_CODES = 2.0  # a channel's step between two frames shown at a stride above 1 may be this many codes,
+MAX_STEP_LSTAR = 1.0  # or this much of its own lightness, whichever is more (see the module docstring)
+_LSTAR_PER_CUBE_ROOT = 116.0  # L* = 116 * cbrt(Y) - 16: a difference of cube roots times 116
 KEYFRAME_S = 0.04  # sequence time between keyframes: 25 renders a second, however fast frames go out
 INTERPOLATE_MAX_CODES = 4.0  # keyframes further apart than this are not interpolated between
 _largest = np.maximum.reduce  # the ufunc's own reduce: np.max is a Python wrapper round it
@@ -85,6 +93,7 @@ class FrameMaker:
         pipeline, period_s = self.pipeline, self.period_s
         self._light_in_codes(pipeline.gains)
         self._difference_buffer = np.empty((pipeline.pixels, 3))
+        self._lightness_buffer = np.empty((pipeline.pixels, 3))
         # Interpolation only where it saves renders: two or more frames between keyframes.
         self._keyframes = KEYFRAME_S >= 2.0 * period_s
         self._pair_n: int | None = None  # keyframes n and n + 1, at n * KEYFRAME_S
@@ -100,6 +109,9 @@ class FrameMaker:
         # Light in codes: the pipeline's gains (white balance, brightness, 255) before its power limit.
         self._gains = gains
         self._code_scale = float(np.max(gains))
+        # A step in cube roots of linear light, as codes of the flat rule: MAX_STEP_LSTAR counts as MAX_STEP_CODES.
+        self._lightness_as_codes = (_LSTAR_PER_CUBE_ROOT * (self._code_scale / 255.0) ** (1.0 / 3.0)
+                                    * MAX_STEP_CODES / MAX_STEP_LSTAR)
         self._luma_codes = np.tile(LUMA_WEIGHTS * gains, self.pipeline.pixels)  # per pixel and channel, for np.vdot
 
     def make(self, t_s: float, exact: bool = False) -> np.ndarray:
@@ -123,7 +135,7 @@ class FrameMaker:
         if 0.0 < level < 2.0 * LEVEL_PER_STRIDE_CODES:
             self.stride = 1  # dim: the full rate whatever the motion, which need not be measured
         elif previous is not None and gap_s > 0.0:
-            self.stride = stride_for(level, self._largest_change(linear, previous) / gap_s * self.period_s)
+            self.stride = stride_for(level, self._motion(linear, previous) / gap_s * self.period_s)
         elif self._pair_n is not None and gap_s == 0.0:  # on the keyframe just rendered: its pair's motion
             self.stride = stride_for(level, self._pair_change * self.period_s)
         else:
@@ -138,6 +150,18 @@ class FrameMaker:
         """The most any channel differs between two linear frames, in codes."""
         difference = np.subtract(frame, other, out=self._difference_buffer)
         return float(_largest(np.absolute(difference, out=difference), axis=None)) * self._code_scale
+
+    def _motion(self, frame: np.ndarray, other: np.ndarray) -> float:
+        """The largest step of any channel between two linear frames as the motion rule judges it, in
+        codes: its step in codes, or its step in L* scaled so that MAX_STEP_LSTAR is MAX_STEP_CODES,
+        whichever is less (within both limits, or either)."""
+        codes = np.subtract(frame, other, out=self._difference_buffer)
+        np.absolute(codes, out=codes)
+        codes *= self._code_scale
+        lightness = np.subtract(np.cbrt(frame), np.cbrt(other), out=self._lightness_buffer)
+        np.absolute(lightness, out=lightness)
+        lightness *= self._lightness_as_codes
+        return float(_largest(np.minimum(codes, lightness, out=codes), axis=None))
 
     def _rendered(self, t_s: float) -> np.ndarray:
         # Kept past the next render, without a copy: a source never draws in a frame again (FrameSource).
@@ -164,9 +188,8 @@ class FrameMaker:
         b_codes = self.pipeline.codes(b)
         self._pair_n, self._b, self._a_codes, self._b_codes = n, b, a_codes, b_codes
         self._codes_difference = np.subtract(b_codes, a_codes)
-        change_codes = self._largest_change(b, a)
-        self._pair_exact = change_codes > INTERPOLATE_MAX_CODES
-        self._pair_change = change_codes / KEYFRAME_S  # codes a second
+        self._pair_exact = self._largest_change(b, a) > INTERPOLATE_MAX_CODES
+        self._pair_change = self._motion(b, a) / KEYFRAME_S  # codes (the motion rule's) a second
         levels = (self._level(a), self._level(b))
         # The dimmer end rules; one end dark and the other lit is lit, and dim.
         self._pair_level = min(levels) if min(levels) > 0.0 else (_DIM if max(levels) > 0.0 else 0.0)

@@ -11,7 +11,8 @@ import pytest
 from device.clock import InstantClock, ManualClock
 from device.frame_loop import REFRESH_S, FrameLoop
 from device.output import CaptureOutput
-from device.pacing import KEYFRAME_S, LEVEL_PER_STRIDE_CODES, MAX_STEP_CODES, MAX_STRIDE, stride_for
+from device.pacing import (KEYFRAME_S, LEVEL_PER_STRIDE_CODES, MAX_STEP_CODES, MAX_STEP_LSTAR, MAX_STRIDE,
+                           stride_for)
 from device.pipeline import OutputSettings, Pipeline
 from device.player import MAX_SILENCE_S, Player, Program
 from device.programs import FadeOut
@@ -112,6 +113,25 @@ def test_a_sudden_change_in_bright_light_raises_the_rate_at_once():
     assert times[flash] - 1.0 < MAX_STRIDE * PERIOD_S
     assert gaps_in_periods(times[flash:flash + 2])[0] == 1  # the frame after the change comes one period later
     assert (gaps_in_periods(times[-6:-1]) == MAX_STRIDE).all()  # steady again: the low rate again
+
+
+def lstar_of_codes(codes: np.ndarray) -> np.ndarray:
+    """A channel's lightness (L*, 100 at full duty) at these codes (above the toe, 2.3 codes)."""
+    return 116.0 * np.cbrt(np.asarray(codes) / 255.0) - 16.0
+
+
+@pytest.mark.parametrize("from_codes, stride", [(25.0, 8), (210.0, MAX_STRIDE)])
+def test_a_step_is_judged_by_the_eye_so_a_bright_channel_may_step_further(from_codes, stride):
+    # The same motion, 40 codes a second on every channel (0.2 a period), in light bright enough for
+    # every stride: 3.2 codes a frame at MAX_STRIDE are 1.6 L* at 25-45 codes, but 0.5 L* at 210-230.
+    speed_codes_per_s = 40.0
+    source = Light(lambda t: (from_codes + speed_codes_per_s * t) / 255.0, duration_s=0.5)
+    stats, _ = play(source)
+    assert (gaps_in_periods(stats.shown_t_s)[3:-1] == stride).all()
+    # Smooth either way: no step between frames shown at a stride above 1 is over both limits.
+    codes = from_codes + speed_codes_per_s * np.array(stats.shown_t_s[2:])
+    steps_codes, steps_lstar = np.diff(codes), np.diff(lstar_of_codes(codes))
+    assert ((steps_codes <= MAX_STEP_CODES) | (steps_lstar <= MAX_STEP_LSTAR)).all()
 
 
 def test_frames_between_keyframes_are_interpolated_in_linear_light():
