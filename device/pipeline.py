@@ -110,6 +110,9 @@ class Ditherer:
         # when there is no spare.
         self._sums = np.empty((3, pixels, channels))
         self._wanted, self._whole, self._asked = self._sums
+        # Summing by a product with a 0/1 matrix that picks each channel: a third of the reduction's time.
+        self._rows = self._sums.reshape(3, pixels * channels)
+        self._channel_of = np.tile(np.eye(channels), (pixels, 1))
         self._zero = np.zeros((pixels, channels))
         # What an LED is owed beyond full it could never be shown: it forgets it. Full is held a
         # hair below 255, so that a full LED's whole part is 254 and its last code a spare one.
@@ -129,6 +132,7 @@ class Ditherer:
         offsets = np.array(list(itertools.product(_OFFSETS, repeat=channels)), dtype=float)
         offset_cost = ((offsets @ np.array(self._luma)) ** 2 + _COLOUR_COST * np.einsum("ij,ij->i", offsets, offsets))
         self._offsets_and_cost = np.hstack([offsets, offset_cost[:, None]])
+        self._gradient = np.ones(channels + 1)  # the last 1 takes in the offset's own cost
         self._offset_rows = offsets.tolist()
         self._has_offset = [{offset: offsets[:, channel] == offset for offset in _OFFSETS}
                             for channel in range(channels)]
@@ -161,7 +165,7 @@ class Ditherer:
         ranked[...] = priority
         ranked.sort(axis=0)
         np.multiply(codes, lit, out=self._asked)
-        owed, whole_sums, asked = np.add.reduce(self._sums, axis=1).tolist()
+        owed, whole_sums, asked = self._rows.dot(self._channel_of).tolist()
         # First as if every LED of a lit channel could take a spare code, as they nearly always
         # can; if not, again with the LEDs that can.
         pixels = self._pixels
@@ -248,9 +252,9 @@ class Ditherer:
             below.append(b - t)
             below_luma += weight * (b - t)
         # The cost of base + each offset, less what is the same for every offset.
-        gradient = [2.0 * (below_luma * weight + _COLOUR_COST * d) for weight, d in zip(luma, below)]
-        gradient.append(1.0)
-        cost = self._offsets_and_cost @ gradient
+        gradient = self._gradient
+        gradient[:-1] = [2.0 * (below_luma * weight + _COLOUR_COST * d) for weight, d in zip(luma, below)]
+        cost = self._offsets_and_cost.dot(gradient)  # ndarray.dot of an array: a third of @ with a list
         for rows in excluded:
             cost[rows] = np.inf
         pick = self._offset_rows[int(cost.argmin())]
