@@ -10,8 +10,10 @@ timed on the service's Clock. Codes and tokens are never logged.
 Pairing by the button (for whoever would rather not type the code): while a code is open (issued
 and neither used nor expired), a phone may ask to be confirmed at the light instead
 (`request_button`). That opens one request, with an unguessable id (128 random bits) that only
-the asking phone learns; a newer request replaces it (the older phone's next poll is refused,
-so two phones asking at once cannot both think they were let in). The request lives as long as
+the asking phone learns. A second request while one waits cancels both and uses the code up
+(both are refused, with a one-line reason): a hold cannot tell the user's phone from another
+device on the LAN that asked in the same minutes, so neither is let in, and a device on the LAN
+can at most spoil a pairing, never take the user's place in it. The request lives as long as
 its code, and CONFIRM_WAIT_S at most; a new code, or the code typed in, ends it. Each request
 counts as a wrong code does (after FREE_ATTEMPTS, the same growing lockout), so asking again and
 again cannot flash the ring all night; the ring plays the `ack-pair` cue (`on_request`, when it
@@ -19,7 +21,7 @@ is idle or showing the night light) so the person at the light knows it waits. A
 button while a request waits approves it (`approve_waiting`, called through the Controls; the
 hold then does nothing else) and uses the code up; the phone, polling with its id, then gets
 its token (`poll_button`) within APPROVED_KEEP_S. A poll with an id that is not the waiting
-request's (unknown, replaced, expired) counts as a wrong code. Without an open code the request
+request's (unknown, cancelled, expired) counts as a wrong code. Without an open code the request
 is refused: the code is what proves someone at the light (or logged in to it) wants a phone paired.
 """
 
@@ -48,7 +50,9 @@ CONFIRM_WAIT_S = 120.0  # a request for the button waits this long at most (neve
 APPROVED_KEEP_S = 30.0  # an approved request waits this long for the phone's next poll
 REQUEST_ID_BYTES = 16
 NO_CODE_OPEN = "no pairing is open: run `emberwake web pair` on the light first, then ask again"
-REQUEST_GONE = "request: no longer waiting (expired, replaced by another phone's, or unknown); ask again"
+REQUEST_GONE = "request: no longer waiting (expired, cancelled, or unknown); ask again"
+CONTESTED = ("request: another device asked to be paired by the button too, so pairing was cancelled "
+             "for both; run `emberwake web pair` for a new code")
 
 
 class PairingRefused(Exception):
@@ -95,7 +99,7 @@ class Pairing:
         self.on_request = on_request or (lambda: None)  # a phone asks for the button: cue the ring
         self._lock = threading.Lock()
         self._code: Code | None = None  # one code at a time: a new one replaces the last
-        self._request: ButtonRequest | None = None  # one request at a time: a new one replaces the last
+        self._request: ButtonRequest | None = None  # one request at a time: a second one cancels it (request_button)
         self._wrong = 0
         self._locked_until_s = 0.0
 
@@ -126,18 +130,25 @@ class Pairing:
         return self._issue(device)
 
     def request_button(self) -> tuple[str, float]:
-        """Open a request to be confirmed by a hold of the button (replacing any other): its id
-        and how long it waits (s). PairingRefused: no code open (409), or locked out (429).
-        Counts as a wrong code until a hold approves it."""
+        """Open a request to be confirmed by a hold of the button: its id and how long it waits
+        (s). PairingRefused: no code open (409), another request waiting (409: both are cancelled,
+        and the code with them), or locked out (429). Counts as a wrong code until a hold approves it."""
         now_s = self.clock.monotonic()
         with self._lock:
             self._refuse_while_locked(now_s)
             code = self._open_code(now_s)
             attempts = self._count_wrong(now_s)
-            if code is not None:
+            contested = code is not None and self._waiting(now_s) is not None
+            if contested:
+                self._request = self._code = None
+            elif code is not None:
                 self._request = ButtonRequest(secrets.token_urlsafe(REQUEST_ID_BYTES), code,
                                               min(code.expires_s, now_s + CONFIRM_WAIT_S))
                 request = self._request
+        if contested:
+            self.log.warning("web: two devices asked to be paired by the button at once: pairing cancelled "
+                             "for both (%d in a row)", attempts)
+            raise PairingRefused(409, CONTESTED)
         if code is None:
             self.log.warning("web: a phone asked to pair by the button with no code open (%d in a row)", attempts)
             raise PairingRefused(409, NO_CODE_OPEN)

@@ -125,13 +125,20 @@ async function pair(event) {
 
 // Pairing by the button: ask the light to wait for a hold, then poll with the request's id
 // until the hold lets this phone in (the token arrives as the cookie) or the request ends.
+// The button stays disabled while a request waits: a second request would cancel both.
 async function pairByButton() {
   stopPairPoll();
+  const button = $("#pair-button");
+  button.disabled = true;
   say($("#pair-error"), "");
   await attempt($("#pair-button-error"), async () => {
-    const asked = await api("POST", "/api/pair", { confirm: "button" });
-    $("#pair-waiting").hidden = false;
-    pairPoll = setTimeout(() => pollPairing(asked.request), PAIR_POLL_MS);
+    try {
+      const asked = await api("POST", "/api/pair", { confirm: "button" });
+      $("#pair-waiting").hidden = false;
+      pairPoll = setTimeout(() => pollPairing(asked.request), PAIR_POLL_MS);
+    } finally {
+      if (pairPoll === null) button.disabled = false;
+    }
   });
 }
 
@@ -150,6 +157,7 @@ function stopPairPoll() {
   if (pairPoll !== null) clearTimeout(pairPoll);
   pairPoll = null;
   $("#pair-waiting").hidden = true;
+  $("#pair-button").disabled = false;
 }
 
 function wire() {

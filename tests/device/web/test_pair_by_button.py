@@ -1,8 +1,8 @@
 """Pairing a phone by a hold of the light's button (device/web/pairing.py), through the running
 service: gpiozero's real Button on a MockFactory pin, the gate over HTTP, the test clock. Only with
-a code open; the hold then only lets the phone in; one request at a time, with an id no other
-client can use; it expires with its code or after two minutes; each request counts towards the
-lockout. And the page: "Hold the light's button instead", then Home, without a reload."""
+a code open; the hold then only lets the phone in; one request at a time (a second cancels both),
+with an id no other client can use; it expires with its code or after two minutes; each request
+counts towards the lockout. And the page: "Hold the light's button instead", then Home, without a reload."""
 
 from __future__ import annotations
 
@@ -103,23 +103,38 @@ def test_a_request_expires_after_two_minutes_or_with_its_code_whichever_comes_fi
 def test_a_request_id_is_the_asking_phones_alone(light_with_button):
     light = light_with_button
     light.code()
-    first = ask(light)
-    second = ask(light)  # another phone asks: its request replaces the first
-    assert first != second and min(len(first), len(second)) >= 22  # 128 random bits each
-    assert poll(light, first).status == 403  # the first phone learns it no longer waits
+    request = ask(light)
+    assert len(request) >= 22  # 128 random bits
     light.hold()
-    for guess in (first, second[:-1], second + "A", "", None, 123):  # another client without the id gets nothing
+    for guess in (request[:-1], request + "A", "", None, 123):  # another client without the id gets nothing
         refused = poll(light, guess)  # and each guess counts: from the fifth try on, pairing is locked
         assert refused.status in (403, 429) and "token" not in refused.body, guess
-    answer = poll(light, second)  # the phone with the id is not locked out by the guesses
+    answer = poll(light, request)  # the phone with the id is not locked out by the guesses
     assert answer.status == 200 and light.request("GET", "/api/status", token=answer.body["token"]).status == 200
+
+
+def test_a_second_request_while_one_waits_cancels_both_so_a_hold_lets_nobody_in(light_with_button):
+    """A device on the LAN that asks after the user's phone, and before the user's hold, must not
+    be the one let in: a hold cannot tell them apart, so pairing ends for both, and the code with it."""
+    light = light_with_button
+    code = light.code()
+    yours = ask(light)
+    theirs = light.request("POST", "/api/pair", ASK)
+    assert theirs.status == 409 and "cancelled" in one_line(theirs) and "token" not in theirs.body
+    light.hold()  # nobody waits now: the hold lets nobody in
+    gone = poll(light, yours)
+    assert gone.status == 403 and "token" not in gone.body and "ask again" in one_line(gone)
+    assert light.request("POST", "/api/pair", {"code": code}).status == 403  # the code was used up too
+    assert light.request("POST", "/api/pair", ASK).status == 409
+    assert light.request("GET", "/api/devices", host="127.0.0.1").body == []  # nobody was let in
 
 
 def test_requests_count_towards_the_lockout(light_with_button):
     light = light_with_button
-    light.code()
     for _ in range(FREE_ATTEMPTS):
+        light.code()  # each with a code of its own (a second request would cancel the first)
         assert light.request("POST", "/api/pair", ASK).status == 202
+    light.code()
     locked = light.request("POST", "/api/pair", ASK)
     assert locked.status == 429 and "locked" in one_line(locked) and int(locked.headers["retry-after"]) > 0
     assert light.request("POST", "/api/pair", {"code": light.code()}).status == 429
@@ -144,6 +159,7 @@ def test_the_phone_pairs_by_the_button_and_lands_on_home(light_with_button, phon
     light.code()
     phone.click("#pair-button")
     expect(phone.locator("#pair-waiting")).to_have_text("Hold the button on the light…")
+    expect(phone.locator("#pair-button")).to_be_disabled()  # a second tap would cancel the request
     expect(phone.locator("#pair-button-error")).to_have_text("")
     shot(phone, "pair-by-button", tmp_path, for_readme=False)
     phone.evaluate("document.body.dataset.loaded = 'once'")  # gone if the page reloads
