@@ -90,7 +90,8 @@ def _ours(pixels: int, window_s: float, pulse: _Pulse) -> dict:
     by_phase: dict[str, list[int]] = {}
     parts = {"render or interpolate, limit, pace": [], "dither": [], "pack": []}
     made = 0
-    for window in windows(renderer):
+    found = windows(renderer)
+    for window in found:
         # One play per window, as the loop starts one: its own frames, pipeline and maker.
         pipeline = Pipeline(OutputSettings(), pixels)
         dither = _TimedDither(pipeline)
@@ -117,7 +118,7 @@ def _ours(pixels: int, window_s: float, pulse: _Pulse) -> dict:
     every = np.concatenate([np.asarray(v, dtype=float) for v in by_phase.values()]) / 1000.0
     result = {
         "frames_timed": int(every.size),
-        "frames_per_second_of_light": made / (window_s * len(windows(renderer))),
+        "frames_per_second_of_light": made / (window_s * len(found)),
         "p50_us": percentile(every, 50), "p99_us": percentile(every, 99), "max_us": float(every.max()),
         "by_phase_p50_us": {name: percentile(np.asarray(v) / 1000.0, 50) for name, v in by_phase.items()},
         "by_phase_p99_us": {name: percentile(np.asarray(v) / 1000.0, 99) for name, v in by_phase.items()},

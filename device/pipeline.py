@@ -96,7 +96,6 @@ class Ditherer:
             raise ValueError("a ditherer for other channels than R, G, B needs each channel's luminance")
         self._luma = [float(weight) for weight in (LUMA_WEIGHTS if luma is None else luma)]
         self._pixels = pixels
-        self._channels = channels
         self.error = np.zeros((pixels, channels))
         # A tie-break far below any real difference in what LEDs are owed: among equals, the
         # spare codes go round the ring in an even order rather than to a run of neighbours.
@@ -105,12 +104,12 @@ class Ditherer:
         # Work buffers, reused every frame (this runs 200 times a second: numpy's per-call cost,
         # not the arithmetic, is what it spends its time on, so constants are whole arrays, which
         # spare numpy its broadcasting). What each LED wants, its whole part and the codes asked
-        # of it lie in one array, so that one reduction sums all three over the ring. The sorted
+        # of it lie in one array, so that one product sums all three over the ring. The sorted
         # priorities sit above a row of infinity, so "the spare-th largest" is one index even
         # when there is no spare.
         self._sums = np.empty((3, pixels, channels))
         self._wanted, self._whole, self._asked = self._sums
-        # Summing by a product with a 0/1 matrix that picks each channel: a third of the reduction's time.
+        # The product is with a 0/1 matrix that picks each channel: a third of np.add.reduce's time.
         self._rows = self._sums.reshape(3, pixels * channels)
         self._channel_of = np.tile(np.eye(channels), (pixels, 1))
         self._zero = np.zeros((pixels, channels))
