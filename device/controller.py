@@ -96,6 +96,7 @@ class Controller:
         self.current = IDLE
         self._fade_from_s = float("inf")  # where the alarm playing starts its closing fade
         self._warned_untrusted = False
+        self._night_light_own_kelvin: int | None = None  # its sequence's own colour: see night_light_kelvin
 
     # What should be showing
 
@@ -186,11 +187,17 @@ class Controller:
 
     def night_light_kelvin(self) -> int:
         """The night light's colour temperature in K: the one chosen, or until one is, the nearest
-        to its sequence's own colour (held to NIGHT_LIGHT_KELVIN)."""
+        to its sequence's own colour (held to NIGHT_LIGHT_KELVIN). That is worked out when the
+        night light goes on (it reads and renders the sequence's file), not at every status."""
         chosen = self.store.meta("light_kelvin")
         if chosen:
             return round(float(chosen))
-        lit = Renderer(self.sequence(NIGHT_LIGHT, "ambient"), None, self.pixels).frames().frame(0.0).sum(axis=0)
+        if self._night_light_own_kelvin is None:
+            self._night_light_own_kelvin = self._own_kelvin(self.sequence(NIGHT_LIGHT, "ambient"))
+        return self._night_light_own_kelvin
+
+    def _own_kelvin(self, night_light) -> int:
+        lit = Renderer(night_light, None, self.pixels).frames().frame(0.0).sum(axis=0)
         kelvin = correlated_colour_temperature(lit)
         low, high = NIGHT_LIGHT_KELVIN
         return low if kelvin != kelvin else round(min(max(kelvin, low), high))  # nan: a dark night light
@@ -198,7 +205,9 @@ class Controller:
     def _show_idle(self) -> None:
         if self.night_light_on():
             self.current = Showing(Mode.LIGHT)
-            source = Renderer(self.sequence(NIGHT_LIGHT, "ambient"), None, self.pixels).frames()
+            night_light = self.sequence(NIGHT_LIGHT, "ambient")  # the file as it is now
+            self._night_light_own_kelvin = self._own_kelvin(night_light)
+            source = Renderer(night_light, None, self.pixels).frames()
             kelvin = self.store.meta("light_kelvin")
             if kelvin:
                 source = AtColourTemperature(source, float(kelvin))

@@ -1,6 +1,7 @@
 """The controller through days on a fake clock: fire once, resume, jumps, stale clock, controls."""
 
 import datetime as dt
+import logging
 
 import pytest
 
@@ -192,6 +193,25 @@ def test_the_night_light_takes_a_colour_temperature_keeps_its_brightness_and_rem
         with pytest.raises(ValueError, match="colour temperature"):
             controller.light(True, kelvin=refused)
     assert controller.night_light_kelvin() == 2700
+
+
+def test_the_night_lights_own_colour_is_read_when_it_goes_on_not_at_every_status(tmp_path, caplog):
+    """status() is asked every few seconds (the phone page, MQTT): a broken nightlight.toml is
+    said once each time the light goes on, not at every status, or it would crowd out the log."""
+    yours = tmp_path / "sequences"
+    yours.mkdir()
+    (yours / "nightlight.toml").write_text("this is not TOML [")
+    controller, clock, player, store = make(tmp_path)
+    controller.sequence_dirs = (yours,)
+    with caplog.at_level(logging.ERROR, logger="emberwake"):
+        for _ in range(5):
+            assert controller.status()["night_light_kelvin"] == 1054  # the built-in night light's, instead
+        assert len(caplog.records) == 1
+        controller.light(True)
+        for _ in range(5):
+            controller.status()
+        assert len(caplog.records) == 2
+    assert all("nightlight cannot be used" in record.getMessage() for record in caplog.records)
 
 
 def test_place_defaults_require_a_synchronised_clock():
