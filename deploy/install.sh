@@ -103,13 +103,11 @@ if [[ -n $web_port && $(hostname) == raspberrypi ]] && command -v hostnamectl >/
   sed -i -E 's/(\s)raspberrypi(\s|$)/\1emberwake\2/' /etc/hosts
   echo "   host name: raspberrypi -> emberwake (so the page is at emberwake.local)"
 fi
-if [[ -n $web_port && -d /etc/avahi/services ]]; then
+if [[ -n $web_port ]]; then  # avahi-daemon was installed above
   echo "   [web] listen: the phone page at http://$(hostname).local:$web_port/, announced by avahi (pair a phone: emberwake web pair)"
   sed "s#<port>8080</port>#<port>$web_port</port>#" "$SOURCE/deploy/emberwake-web.avahi.service" \
     > /etc/avahi/services/emberwake.service
   chmod 644 /etc/avahi/services/emberwake.service
-elif [[ -n $web_port ]]; then
-  echo "   [web] listen: the phone page on port $web_port (install avahi-daemon to announce it as $(hostname).local)"
 else
   echo "   the phone page is on 127.0.0.1 only; for phones on the LAN set [web] listen = \"0.0.0.0:8080\" in $STATE/config.toml"
   rm -f /etc/avahi/services/emberwake.service

@@ -66,8 +66,6 @@ class MqttBridge:
         self.log = log or logging.getLogger("emberwake")
         self.entities = entities = Entities(settings.node_id, settings.discovery_prefix, controls, book, clock, name,
                                             config_url, settings.time_entity)
-        self.base, self.status_topic = entities.base, entities.status_topic
-        self.discovery_topic, self.ha_status_topic = entities.discovery_topic, entities.ha_status_topic
         self._inbox: collections.deque[tuple[str, bytes]] = collections.deque()
         self._work = False  # read by the clock's wake test (under the clock's lock): a plain flag
         self._stopping = False
@@ -87,7 +85,7 @@ class MqttBridge:
     def _client(self) -> paho.Client:
         settings = self.settings
         client = paho.Client(CallbackAPIVersion.VERSION2, client_id=f"emberwake-{settings.node_id}")
-        client.will_set(self.status_topic, "offline", qos=1, retain=True)
+        client.will_set(self.entities.status_topic, "offline", qos=1, retain=True)
         if settings.username is not None:
             client.username_pw_set(settings.username, settings.password)
         if settings.tls:
@@ -116,7 +114,7 @@ class MqttBridge:
         self.clock.wake()
         self._thread.join(STOP_TIMEOUT_S)
         if self._connected:
-            sent = self.client.publish(self.status_topic, "offline", qos=1, retain=True)
+            sent = self.client.publish(self.entities.status_topic, "offline", qos=1, retain=True)
             try:
                 sent.wait_for_publish(STOP_TIMEOUT_S / 2)
             except (RuntimeError, ValueError):
@@ -145,7 +143,8 @@ class MqttBridge:
         self._connected, self._said_down = True, False
         self.log.info("MQTT: connected to %s:%d", self.settings.host, self.settings.port)
         # Our own discovery topic too: what the broker holds there is what HA was last told.
-        client.subscribe([(f"{self.base}/cmd/#", 1), (self.ha_status_topic, 1), (self.discovery_topic, 1)])
+        entities = self.entities
+        client.subscribe([(f"{entities.base}/cmd/#", 1), (entities.ha_status_topic, 1), (entities.discovery_topic, 1)])
         self._rediscover = True
         self.poke(alarms_changed=True)
 
@@ -164,7 +163,7 @@ class MqttBridge:
                              self.settings.host, self.settings.port)
 
     def _on_message(self, client, userdata, message) -> None:
-        if message.retain and message.topic not in (self.ha_status_topic, self.discovery_topic):
+        if message.retain and message.topic not in (self.entities.ha_status_topic, self.entities.discovery_topic):
             return  # a command left retained on the broker would act again at every start: not a command
         self._inbox.append((message.topic, message.payload))
         self.poke()
@@ -198,16 +197,16 @@ class MqttBridge:
         or the AlarmBook, HA's status, or the discovery on the broker. False: the payload was
         malformed or refused, said in one line in the log, and nothing was changed."""
         text = payload.decode("utf-8", "replace").strip()
-        if topic == self.ha_status_topic:
+        if topic == self.entities.ha_status_topic:
             if text == "online":
                 self.log.info("MQTT: Home Assistant is back: discovery again")
                 self._rediscover = self._discovery_due = True
             return True
         try:
-            if topic == self.discovery_topic:
+            if topic == self.entities.discovery_topic:
                 self._heard_discovery(text)
                 return True
-            handler = self._handler(topic[len(self.base) + len("/cmd/"):].split("/"))
+            handler = self._handler(topic[len(self.entities.base) + len("/cmd/"):].split("/"))
             if handler is None:
                 raise ValueError("no such command")
             handler(text)
@@ -291,10 +290,10 @@ class MqttBridge:
             gone = {key: platform for key, platform in self._announced.items() if key not in components}
             if gone:  # HA removes a component published once with only its platform; then it is left out
                 removing = {**discovery, "cmps": {**components, **{key: {"p": p} for key, p in gone.items()}}}
-                self._send(self.discovery_topic, json.dumps(removing, sort_keys=True))
-            self._send(self.discovery_topic, json.dumps(discovery, sort_keys=True))
+                self._send(self.entities.discovery_topic, json.dumps(removing, sort_keys=True))
+            self._send(self.entities.discovery_topic, json.dumps(discovery, sort_keys=True))
             self._announced = {key: config["p"] for key, config in components.items()}
-        self._send(self.status_topic, "online")
+        self._send(self.entities.status_topic, "online")
         state, light = self.entities.states()
         self._send(self.entities.state_topic, json.dumps(state, sort_keys=True))
         self._send(self.entities.light_state_topic, json.dumps(light, sort_keys=True))
