@@ -68,7 +68,7 @@ def cpu_features() -> str:
 def recorded_here(stored) -> bool:
     """True on the kind of machine, CPU and numpy the frames were recorded with: then they must match exactly."""
     return (str(stored["machine"]) == platform.machine() and str(stored["numpy"]) == np.__version__
-            and str(stored.get("cpu_features", "")) == cpu_features())
+            and str(stored["cpu_features"]) == cpu_features())
 
 
 @pytest.fixture(scope="module")
@@ -79,6 +79,8 @@ def stored():
 
 def test_every_built_in_has_recorded_frames(stored):
     assert sorted(str(n) for n in stored["names"]) == builtin_names()
+    # Without what it was recorded on, recorded_here() is never true and no frame is held exactly.
+    assert {"machine", "numpy", "cpu_features"} <= set(stored)
 
 
 @pytest.mark.parametrize("own_memory", [True, False], ids=["frames", "fresh"])
