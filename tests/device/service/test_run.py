@@ -199,7 +199,7 @@ def test_leds_whose_writes_hang_starve_the_watchdog_until_frames_go_out_again(ho
                     sock.recv(1024)  # the pings from before it was seen
             sock.settimeout(1.0)  # ten watchdog intervals
             with pytest.raises(TimeoutError):
-                print(sock.recv(1024))  # starved
+                sock.recv(1024)  # starved
             hang.unlink()
             sock.settimeout(15)
             assert sock.recv(1024) == b"WATCHDOG=1"

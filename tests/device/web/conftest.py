@@ -31,6 +31,7 @@ BERLIN_PLACE = (52.52, 13.40)  # latitude, longitude
 LAN_HOST = "emberwake.local"
 CHROMIUM = "/usr/bin/chromium"
 PHONE = {"width": 360, "height": 740}
+PHONE_AGENT = "Mozilla/5.0 (Linux; Android 14; Pixel 7) AppleWebKit/537.36 Chrome/124.0 Mobile Safari/537.36"
 WAIT_MS = 10_000  # the page refreshes every 3 s by itself; an answer takes milliseconds
 DOCS = Path(__file__).resolve().parents[3] / "docs"
 

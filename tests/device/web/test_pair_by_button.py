@@ -92,6 +92,7 @@ def test_a_request_expires_after_two_minutes_or_with_its_code_whichever_comes_fi
     expired = poll(light, request)
     assert expired.status == 403 and "ask again" in one_line(expired)
     light.hold()  # too late: the hold lets nobody in (and is the button's own)
+    assert light.request("GET", "/api/devices", host="127.0.0.1").body == []
     light.clock.advance(issued_s + CODE_VALID_S - 30 - light.clock.monotonic())  # the code has 30 s left
     late = light.request("POST", "/api/pair", ASK)
     assert late.status == 202 and late.body["wait_s"] == 30

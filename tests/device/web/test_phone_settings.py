@@ -6,8 +6,7 @@ field and config.toml is untouched; a paired device is revoked and its token sto
 from __future__ import annotations
 
 from device.config import load_config
-from tests.device.web.conftest import paired_page, shot
-from tests.device.web.test_web_settings import PHONE_AGENT
+from tests.device.web.conftest import PHONE_AGENT, paired_page, shot
 
 
 def test_change_the_max_brightness_and_an_led_count_and_a_bad_value_changes_nothing(light, phone, tmp_path):

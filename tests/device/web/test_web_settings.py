@@ -10,9 +10,7 @@ import sqlite3
 
 from device.store import _SCHEMA_V1, MIGRATIONS, Store
 from tests.dates import local
-from tests.device.web.conftest import BERLIN
-
-PHONE_AGENT = "Mozilla/5.0 (Linux; Android 14; Pixel 7) AppleWebKit/537.36 Chrome/124.0 Mobile Safari/537.36"
+from tests.device.web.conftest import BERLIN, PHONE_AGENT
 
 
 def test_the_settings_are_the_running_config_and_a_change_applies_at_once_or_on_restart(light):
