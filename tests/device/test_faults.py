@@ -16,6 +16,7 @@ from device.frame_loop import FrameLoop
 from device.output import CaptureOutput
 from device.pipeline import OutputSettings, Pipeline
 from device.player import OUTPUT_RETRY_S, Player, Program
+from tests.logs import keeping_messages
 
 START = dt.datetime(2030, 1, 7, 6, 0, tzinfo=dt.timezone.utc)
 
@@ -176,16 +177,16 @@ def test_a_store_damaged_in_any_page_is_kept_aside_what_can_be_read_back_is_and_
             at = page * 4096 + (100 if page == 0 else 0)  # page 1 starts with the file's 100-byte header
             data[at:at + 600] = bytes(600) if damage == "zeroed" else rng.randbytes(600)
             (home / "alarms.db").write_bytes(data)
-            said: list[str] = []
             log = logging.getLogger(f"emberwake.damaged.{page}.{damage}")
-            log.addHandler(_Said(said))
-            service = build_service(load_config(home), NullOutput(12), clock=clock, serve_api=False, log=log).start()
-            try:
-                now_alarms, now_occurrences = store_rows(home)
-                service.book.add("wake", "09:30")  # and it takes alarms
-            finally:
-                service.shutdown()
-            errors = [line for line in said if "alarm store" in line]
+            with keeping_messages(log, logging.INFO) as kept:
+                service = build_service(load_config(home), NullOutput(12), clock=clock, serve_api=False,
+                                        log=log).start()
+                try:
+                    now_alarms, now_occurrences = store_rows(home)
+                    service.book.add("wake", "09:30")  # and it takes alarms
+                finally:
+                    service.shutdown()
+            errors = [line for line in kept.messages if "alarm store" in line]
             assert now_alarms in ([], alarms), (page, damage)  # all of them, as they were, or none
             if errors:
                 assert len(errors) == 1 and "\n" not in errors[0], errors
@@ -200,15 +201,6 @@ def test_a_store_damaged_in_any_page_is_kept_aside_what_can_be_read_back_is_and_
                 assert (now_alarms, now_occurrences) == (alarms, occurrences), (page, damage)
                 outcomes.add("unharmed")
     assert {"lost", "read back"} <= outcomes, outcomes
-
-
-class _Said(logging.Handler):
-    def __init__(self, said: list[str]):
-        super().__init__(logging.INFO)
-        self.said = said
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.said.append(record.getMessage())
 
 
 def test_a_broken_config_at_start_keeps_the_last_good_one(tmp_path):

@@ -27,20 +27,12 @@ from device.service import Service, build_service
 from tests.device.service.conftest import make_home, store_rows
 from tests.fuzz.mutations import bounded, examples, json_scalars, json_values, tricky_text
 from tests.fuzz.store_state import restore_rows
+from tests.logs import KeptMessages
 
 NODE = "fuzz"
 BASE = f"emberwake/{NODE}/cmd"
 COMMANDS = ("snooze", "dismiss", "stop", "skip_next", "light", "next_sequence", "next_rise")
 ALARM_IDS = ("1", "2", "3", "99", "0", "01", "\u00b2", "1" * 5000, "-1", "")
-
-
-class Lines(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__()
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(record.getMessage())
 
 
 class Fuzzed:
@@ -56,7 +48,7 @@ class Fuzzed:
         book.add("wake", "09:00", "2026-12-24", enabled=False)
         self.log = logging.getLogger("emberwake.fuzz.mqtt")
         self.log.propagate = False
-        self.said = Lines()
+        self.said = KeptMessages()
         self.log.addHandler(self.said)
         self.bridge = MqttBridge(MqttSettings(host="127.0.0.1", node_id=NODE), self.service.controls, book, clock,
                                  log=self.log)
@@ -114,11 +106,11 @@ payloads = st.one_of(
 
 
 def check(fuzzed: Fuzzed, topic: str, payload: bytes) -> None:
-    home, said = fuzzed.service.config.home, fuzzed.said.lines
-    before, light_before, lines_before = store_rows(home), light_settings(home), len(said)
+    home = fuzzed.service.config.home
+    before, light_before, lines_before = store_rows(home), light_settings(home), len(fuzzed.said.messages)
     with bounded(5.0, (topic, payload[:200])):
         done = fuzzed.bridge.handle(topic, payload)
-    new = said[lines_before:]
+    new = fuzzed.said.messages[lines_before:]
     if not done:
         assert len(new) == 1, (new, topic, payload[:200])
         assert new[0].isprintable() and len(new[0]) < 600 and "ignored" in new[0], (new, topic, payload[:200])

@@ -25,6 +25,7 @@ from device.service import build_service
 from tests.ci import skip_or_fail
 from tests.dates import local
 from tests.device.service.conftest import free_port, make_home
+from tests.logs import KeptMessages
 
 WAIT_S = 10.0
 ROOT = Path(__file__).resolve().parents[3]
@@ -181,11 +182,10 @@ class Light:
         self.home = mqtt_home(path, broker, node, more)
         self.clock = ManualClock(local("2026-11-23T04:00", BERLIN, years))
         self.years = years
-        self.records: list[str] = []
         self.log = logging.getLogger(f"emberwake.test.{node}")
         self.log.setLevel(logging.INFO)
-        self.handler = _Remember(self.records)
-        self.log.addHandler(self.handler)
+        self.kept = KeptMessages()
+        self.log.addHandler(self.kept)
         self.service = build_service(load_config(self.home), NullOutput(12), clock=self.clock, serve_api=serve_api,
                                      port=0, gpio=False, log=self.log).start()
 
@@ -194,26 +194,18 @@ class Light:
         self.clock.advance_to(local(text, BERLIN, self.years))
         assert self.service.timers.wait_caught_up()
 
+    @property
+    def records(self) -> list[str]:
+        """What the light has logged so far (messages), oldest first."""
+        return self.kept.messages
+
     def said(self, text: str, timeout_s: float = WAIT_S) -> bool:
-        deadline = time.monotonic() + timeout_s
-        while not any(text in line for line in self.records):
-            if time.monotonic() > deadline:
-                return False
-            time.sleep(0.01)
-        return True
+        """Whether the light has logged a message containing `text`, waiting up to `timeout_s` s."""
+        return self.kept.wait_for(text, timeout_s)
 
     def close(self) -> None:
         self.service.shutdown()
-        self.log.removeHandler(self.handler)
-
-
-class _Remember(logging.Handler):
-    def __init__(self, records: list[str]):
-        super().__init__()
-        self.records = records
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record.getMessage())
+        self.log.removeHandler(self.kept)
 
 
 @pytest.fixture

@@ -34,6 +34,7 @@ from device.alarms import Alarm, parse_days
 from device.book import AlarmBook, store_path
 from device.controller import Place
 from device.store import Store, open_store
+from tests.logs import keeping_messages
 
 NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.timezone.utc)
 
@@ -93,31 +94,22 @@ def check(home: Path, lines: list[tuple[str, str]]) -> int:
     """The store in `home` (as a kill or a pulled plug left it, after the writer had logged
     `lines`) opens whole with open_store, nothing set aside, and holds the last committed state or
     the pending one after it. Returns how many changes had been acknowledged."""
-    said: list[str] = []
-    log = logging.getLogger(f"emberwake.check.{home}")
-    log.addHandler(_Said(said))
+    log = logging.getLogger("emberwake.check")  # one logger for every check (they run one at a time)
     log.propagate = False
-    store = open_store(store_path(home), ManualClock(NOW), log)
-    try:
-        with contextlib.closing(sqlite3.connect(store_path(home))) as db:
-            assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)], home
-        assert said == [] and not any(".corrupt-" in path.name for path in home.iterdir()), said
-        found = fingerprint(content(a) for a in store.alarms())
-    finally:
-        store.close()
+    with keeping_messages(log) as kept:
+        store = open_store(store_path(home), ManualClock(NOW), log)
+        try:
+            with contextlib.closing(sqlite3.connect(store_path(home))) as db:
+                assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)], home
+            said = kept.messages
+            assert said == [] and not any(".corrupt-" in path.name for path in home.iterdir()), said
+            found = fingerprint(content(a) for a in store.alarms())
+        finally:
+            store.close()
     last = max(i for i, (what, _) in enumerate(lines) if what == "committed")
     pending = [fp for what, fp in lines[last + 1:] if what == "pending"]
     assert found in [lines[last][1], *pending[:1]], f"{home}: {found} is neither {lines[last][1]} nor {pending}"
     return sum(what == "committed" for what, _ in lines)
-
-
-class _Said(logging.Handler):
-    def __init__(self, said: list[str]):
-        super().__init__()
-        self.said = said
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.said.append(record.getMessage())
 
 
 def zygote() -> None:
