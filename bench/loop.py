@@ -6,7 +6,7 @@ minutes: TOUR_SLICES equal slices spread evenly over it (one every 86 s of light
 and all), one after another, so its CPU is that of a second of the sunrise's light at real speed,
 sampled; then one fixed frame. The loop is the production one; the only additions are that it
 keeps every frame's lateness (as the loop offers for benchmarks) and that the output notes when
-it was first and last shown a frame.
+it was first shown a frame (the player's on_end says when the last one was).
 
 CPU per second of light: the whole 30-minute sunrise (storm-to-firelight), every phase and
 cross-fade, played by the same player and loop on a clock running SUNRISE_SPEED_X times real time,
@@ -58,19 +58,17 @@ class _Tour:
 
 
 class _TimedNullOutput(NullOutput):
-    """A NullOutput that notes the monotonic time of the first and the last frame written to it."""
+    """A NullOutput that counts the frames written to it and notes the monotonic time (s) of the
+    first one written since `first_s` was last set to None."""
 
     def __init__(self, pixel_count: int):
         super().__init__(pixel_count)
         self.first_s: float | None = None
-        self.last_s = 0.0
         self.frames = 0
 
     def show(self, codes: np.ndarray) -> None:
-        now = time.monotonic()
         if self.first_s is None:
-            self.first_s = now
-        self.last_s = now
+            self.first_s = time.monotonic()
         self.frames += 1
 
 
