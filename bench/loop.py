@@ -95,9 +95,12 @@ class _FastClock(RealClock):
         super().sleep(duration_s / self.speed_x, until)
 
 
-def _play(player: Player, output: _TimedNullOutput, source) -> dict:
-    """Play `source` to its end on the running player; its stats, CPU and wall times."""
-    output.first_s, output.frames = None, 0
+def _play(player: Player, source, timeout_s: float, from_s: float = 0.0, until_s: float | None = None,
+          fps: float | None = None) -> dict:
+    """Play `source` from from_s to until_s (s of its time; None: its end) at fps (None: the loop's
+    own) on the running player, and wait, at most timeout_s of real time, for it to end and the
+    player to go idle: its stats, CPU and wall times (s), the monotonic time it was started and
+    that of its last frame."""
     ended = threading.Event()
     last_frame = []
 
@@ -106,14 +109,13 @@ def _play(player: Player, output: _TimedNullOutput, source) -> dict:
         ended.set()
 
     cpu_start, wall_start = time.process_time(), time.monotonic()
-    player.play(Program(source, label="bench", on_end=on_end))
-    if not ended.wait(source.duration_s + 30.0):
+    player.play(Program(source, from_s, until_s, label="bench", on_end=on_end, fps=fps))
+    if not ended.wait(timeout_s):
         raise RuntimeError("the player did not finish the benchmark's program")
     cpu, wall = time.process_time() - cpu_start, time.monotonic() - wall_start
     stats = player.last_stats  # set before on_end is called
     _wait_idle(player)
-    return {"stats": stats, "cpu_s": cpu, "wall_s": wall, "start_s": wall_start,
-            "first_s": output.first_s, "last_s": last_frame[0]}
+    return {"stats": stats, "cpu_s": cpu, "wall_s": wall, "start_s": wall_start, "last_s": last_frame[0]}
 
 
 def sleep_only_lateness_ms(seconds: float) -> np.ndarray:
@@ -161,25 +163,18 @@ def sunrise(quick: bool) -> dict:
     renderer = Renderer(load_builtin(SUNRISE), SUNRISE_S, PIXELS)
     parts = [(0.0, 180.0), (SUNRISE_S - 180.0, SUNRISE_S)] if quick else [(0.0, SUNRISE_S)]
     clock = _FastClock(SUNRISE_SPEED_X)
-    output = _TimedNullOutput(PIXELS)
-    player = Player(FrameLoop(output, Pipeline(OutputSettings(), PIXELS), clock, FPS)).start()
+    player = Player(FrameLoop(NullOutput(PIXELS), Pipeline(OutputSettings(), PIXELS), clock, FPS)).start()
     cpu_s = wall_s = light_s = 0.0
     shown = written = 0
     try:
         for from_s, until_s in parts:
-            ended = threading.Event()
-            source = renderer.frames()
-            cpu_start, wall_start = time.process_time(), time.monotonic()
-            player.play(Program(source, from_s, until_s, label="sunrise", on_end=ended.set,
-                                fps=FPS / SUNRISE_SPEED_X))
-            if not ended.wait((until_s - from_s) / SUNRISE_SPEED_X + 30.0):
-                raise RuntimeError("the player did not finish the sunrise")
-            cpu_s += time.process_time() - cpu_start
-            wall_s += time.monotonic() - wall_start
+            played = _play(player, renderer.frames(), (until_s - from_s) / SUNRISE_SPEED_X + 30.0,
+                           from_s=from_s, until_s=until_s, fps=FPS / SUNRISE_SPEED_X)
+            cpu_s += played["cpu_s"]
+            wall_s += played["wall_s"]
             light_s += until_s - from_s
-            _wait_idle(player)
-            shown += player.last_stats.shown
-            written += player.last_stats.written
+            shown += played["stats"].shown
+            written += played["stats"].written
     finally:
         player.shutdown()
     return {
@@ -209,8 +204,10 @@ def measure(quick: bool) -> dict:
         while output.frames == 0 and time.monotonic() < deadline:  # the player's first act: blank the ring
             time.sleep(0.01)
         sleep_only_ms = sleep_only_lateness_ms(2.0 if quick else 5.0)
-        played = _play(player, output, tour)
-        baseline = _play(player, output, constant)
+        output.first_s = None  # the tour's first frame
+        played = _play(player, tour, tour.duration_s + 30.0)
+        tour_first_s = output.first_s
+        baseline = _play(player, constant, constant.duration_s + 30.0)
         time.sleep(0.2)
         idle_frames = output.frames
         idle_cpu_start, idle_wall_start = time.process_time(), time.monotonic()
@@ -223,7 +220,7 @@ def measure(quick: bool) -> dict:
 
     stats = played["stats"]
     lateness_ms = np.asarray(stats.lateness_s) * 1000.0
-    shown_span_s = played["last_s"] - played["first_s"]
+    shown_span_s = played["last_s"] - tour_first_s
     # Drift: the sequence clock running away from the wall clock, which would show as lateness
     # growing over the run (a frame's sequence time comes from its deadline). One frame's jitter
     # is not drift (the lateness figures hold it), so the drift is the median lateness of the
@@ -249,7 +246,7 @@ def measure(quick: bool) -> dict:
         "last_frame_t_s": r(stats.last_t_s, 4),
         "wall_first_to_last_frame_s": r(shown_span_s, 4),
         "drift_ms": r(drift_ms, 4),
-        "start_latency_ms": r((played["first_s"] - played["start_s"]) * 1000.0, 3),
+        "start_latency_ms": r((tour_first_s - played["start_s"]) * 1000.0, 3),
         "playing_cpu_percent": r(100.0 * played["cpu_s"] / played["wall_s"], 3),
         "playing_cpu_us_per_frame": r(1e6 * played["cpu_s"] / max(stats.shown, 1), 1),
         # The same player, loop and pipeline showing one fixed dim frame, at the full rate: what
