@@ -178,16 +178,25 @@ def flicker_levels() -> list[tuple[str, np.ndarray]]:
     return levels + [(f"L* {lstar:g}", light_rgb(chroma, lstar)) for lstar in (1.0, 5.0, 10.0)]
 
 
+def _shown_constant(rgb: np.ndarray, frames: int, settle_s: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """(wanted float codes (pixels, 3), the codes the LEDs hold in each of `frames` periods (frames,
+    pixels, 3)) for linear `rgb` on every LED, shown at the loop's pace (bench/shown.py) after
+    settle_s seconds of it (to settle the dither and the pace)."""
+    pipeline = Pipeline(OutputSettings(), PIXELS)
+    frame = np.broadcast_to(rgb, (PIXELS, 3)).copy()
+    shown = ShownLight(pipeline, FPS)
+    source = ConstantFrame(frame, settle_s + frames / FPS)
+    if settle_s > 0.0:
+        shown.play(source, 0.0, settle_s - 1.0 / FPS)
+    return pipeline.codes(frame), shown.play(source, settle_s, settle_s + (frames - 1) / FPS)
+
+
 def ring_light_at(rgb: np.ndarray, frames: int) -> tuple[np.ndarray, np.ndarray]:
     """(wanted float codes, the ring's summed light in each of `frames` periods) for a constant
     level as the LEDs show it (the loop's pace: bench/shown.py), after a second to settle the
     dither and the pace."""
-    pipeline = Pipeline(OutputSettings(), PIXELS)
-    frame = np.broadcast_to(rgb, (PIXELS, 3)).copy()
-    shown = ShownLight(pipeline, FPS)
-    source = ConstantFrame(frame, 1.0 + frames / FPS)
-    shown.play(source, 0.0, 1.0 - 1.0 / FPS)
-    return pipeline.codes(frame), ring_light(shown.play(source, 1.0, 1.0 + (frames - 1) / FPS))
+    wanted, held = _shown_constant(rgb, frames, settle_s=1.0)
+    return wanted, ring_light(held)
 
 
 def flicker(quick: bool) -> dict:
@@ -246,10 +255,7 @@ def colour(quick: bool) -> dict:
     for name in COLOURS:
         chroma = np.asarray(resolve_colour(name).rgb, dtype=float)
         for level in COLOUR_LEVELS:
-            pipeline = Pipeline(OutputSettings(), PIXELS)
-            frame = np.broadcast_to(light_rgb(chroma, level), (PIXELS, 3)).copy()
-            wanted = pipeline.codes(frame)
-            shown = ShownLight(pipeline, FPS).play(ConstantFrame(frame, frames / FPS), 0.0, (frames - 1) / FPS)
+            wanted, shown = _shown_constant(light_rgb(chroma, level), frames)
             intended = wanted / MAX_CODE
             averaged = shown.mean(axis=0) / MAX_CODE
             per_pixel = np.linalg.norm(linear_rgb_to_oklab(intended) - linear_rgb_to_oklab(averaged), axis=-1)
