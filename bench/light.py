@@ -7,6 +7,8 @@ ramp: the low end of a 30-minute wake ramp linear in L*, as the LEDs show it (th
       light between consecutive 100 ms windows;
 flicker: the ring's summed light at constant low levels, per 5 ms, over 10 ms, and the spectrum
          of the light the LEDs hold (each component against the IEEE 1789-2015 limits);
+paced_flicker: flicker's IEEE 1789 figures at brighter levels (L* 15-100), where the loop paces
+               the light at its lowest rates; reported in the loop group, beside the sunrise;
 colour: how far (OKLab) the time-averaged light the LEDs show (the loop's pacing, as the ramp)
         lands from the light that was asked for.
 """
@@ -171,11 +173,22 @@ def ieee_1789(light: np.ndarray) -> dict:
     return result
 
 
+def _lstar_levels(lstars: tuple[float, ...]) -> list[tuple[str, np.ndarray]]:
+    chroma = _warm()
+    return [(f"L* {lstar:g}", light_rgb(chroma, lstar)) for lstar in lstars]
+
+
 def flicker_levels() -> list[tuple[str, np.ndarray]]:
     """The flicker group's constant levels of a warm (2700 K) light, as (label, linear RGB)."""
     chroma = _warm()
     levels = [(f"{codes:g} codes", chroma * (codes / MAX_CODE)) for codes in (0.5, 1.0, 2.0, 5.0, 20.0)]
-    return levels + [(f"L* {lstar:g}", light_rgb(chroma, lstar)) for lstar in (1.0, 5.0, 10.0)]
+    return levels + _lstar_levels((1.0, 5.0, 10.0))
+
+
+def paced_flicker_levels() -> list[tuple[str, np.ndarray]]:
+    """Brighter levels of the same light, L* 15-100, where the loop paces the light at its lowest
+    rates (device/pacing.py), as (label, linear RGB)."""
+    return _lstar_levels((15.0, 20.0, 30.0, 40.0, 50.0, 60.0, 80.0, 100.0))
 
 
 def _shown_constant(rgb: np.ndarray, frames: int, settle_s: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
@@ -240,6 +253,18 @@ def flicker(quick: bool) -> dict:
         "lowest_component_over_1_percent_hz": min(
             (v["lowest_component_over_1_percent_hz"] for v in applies
              if v["lowest_component_over_1_percent_hz"] is not None), default=None),
+    }
+
+
+def paced_flicker(quick: bool) -> dict:
+    """The flicker group's IEEE 1789 figures at paced_flicker_levels: each component of the light
+    the LEDs show against both curves, per level and the worst over them."""
+    seconds = flicker_seconds(quick)
+    levels = {label: ieee_1789(ring_light_at(rgb, int(seconds * FPS))[1]) for label, rgb in paced_flicker_levels()}
+    return {
+        "colour": "2700 K on all 24 LEDs", "seconds_analysed": seconds, "levels": levels,
+        "ieee1789_low_risk_worst_ratio": max(v["ieee1789_low_risk_worst_ratio"] for v in levels.values()),
+        "ieee1789_no_effect_worst_ratio": max(v["ieee1789_no_effect_worst_ratio"] for v in levels.values()),
     }
 
 

@@ -24,7 +24,6 @@ import time
 
 import numpy as np
 
-from bench.light import _warm, flicker_seconds, ieee_1789, ring_light_at
 from bench.shown import ConstantFrame
 from bench.stats import percentile, r
 from device.clock import RealClock
@@ -33,7 +32,7 @@ from device.output import NullOutput
 from device.pipeline import OutputSettings, Pipeline
 from device.player import Player, Program
 from sequences.catalog import load_builtin
-from sequences.engine import Renderer, light_rgb
+from sequences.engine import Renderer
 
 FPS = 200.0
 PIXELS = 24
@@ -138,25 +137,6 @@ def _wait_idle(player: Player, timeout_s: float = 10.0) -> None:
         time.sleep(0.01)
 
 
-PACED_FLICKER_LSTAR = (15.0, 20.0, 30.0, 40.0, 50.0, 60.0, 80.0, 100.0)
-
-
-def paced_flicker(quick: bool) -> dict:
-    """The flicker of a steady warm light (2700 K on every LED) as the LEDs show it, at levels
-    brighter than the flicker group's, where the loop runs at its lowest rates: each component
-    against IEEE 1789's curves."""
-    seconds = flicker_seconds(quick)
-    levels = {}
-    for lstar in PACED_FLICKER_LSTAR:
-        _, light = ring_light_at(light_rgb(_warm(), lstar), int(seconds * FPS))
-        levels[f"L* {lstar:g}"] = ieee_1789(light)
-    return {
-        "colour": "2700 K on all 24 LEDs", "seconds_analysed": seconds, "levels": levels,
-        "ieee1789_low_risk_worst_ratio": max(v["ieee1789_low_risk_worst_ratio"] for v in levels.values()),
-        "ieee1789_no_effect_worst_ratio": max(v["ieee1789_no_effect_worst_ratio"] for v in levels.values()),
-    }
-
-
 def sunrise(quick: bool) -> dict:
     """CPU per second of light over the whole sunrise at SUNRISE_SPEED_X (the module's docstring), as
     cpu_percent_of_a_core: CPU seconds per real second, each real second a second of light's work;
@@ -259,5 +239,4 @@ def measure(quick: bool) -> dict:
         "idle_mode": idle_mode,
         "idle_frames_shown": idle_frames,
         "sunrise": sunrise(quick),
-        "paced_flicker": paced_flicker(quick),
     }
