@@ -7,6 +7,8 @@ ramp: the low end of a 30-minute wake ramp linear in L*, as the LEDs show it (th
       light between consecutive 100 ms windows;
 flicker: the ring's summed light at constant low levels, per 5 ms, over 10 ms, and the spectrum
          of the light the LEDs hold (each component against the IEEE 1789-2015 limits);
+paced_flicker: flicker's IEEE 1789 figures at brighter levels (L* 15-100), where the loop paces
+               the light at its lowest rates; reported in the loop group, beside the sunrise;
 colour: how far (OKLab) the time-averaged light the LEDs show (the loop's pacing, as the ramp)
         lands from the light that was asked for.
 """
@@ -171,23 +173,43 @@ def ieee_1789(light: np.ndarray) -> dict:
     return result
 
 
+def _lstar_levels(lstars: tuple[float, ...]) -> list[tuple[str, np.ndarray]]:
+    chroma = _warm()
+    return [(f"L* {lstar:g}", light_rgb(chroma, lstar)) for lstar in lstars]
+
+
 def flicker_levels() -> list[tuple[str, np.ndarray]]:
     """The flicker group's constant levels of a warm (2700 K) light, as (label, linear RGB)."""
     chroma = _warm()
     levels = [(f"{codes:g} codes", chroma * (codes / MAX_CODE)) for codes in (0.5, 1.0, 2.0, 5.0, 20.0)]
-    return levels + [(f"L* {lstar:g}", light_rgb(chroma, lstar)) for lstar in (1.0, 5.0, 10.0)]
+    return levels + _lstar_levels((1.0, 5.0, 10.0))
+
+
+def paced_flicker_levels() -> list[tuple[str, np.ndarray]]:
+    """Brighter levels of the same light, L* 15-100, where the loop paces the light at its lowest
+    rates (device/pacing.py), as (label, linear RGB)."""
+    return _lstar_levels((15.0, 20.0, 30.0, 40.0, 50.0, 60.0, 80.0, 100.0))
+
+
+def _shown_constant(rgb: np.ndarray, frames: int, settle_s: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """(wanted float codes (pixels, 3), the codes the LEDs hold in each of `frames` periods (frames,
+    pixels, 3)) for linear `rgb` on every LED, shown at the loop's pace (bench/shown.py) after
+    settle_s seconds of it (to settle the dither and the pace)."""
+    pipeline = Pipeline(OutputSettings(), PIXELS)
+    frame = np.broadcast_to(rgb, (PIXELS, 3)).copy()
+    shown = ShownLight(pipeline, FPS)
+    source = ConstantFrame(frame, settle_s + frames / FPS)
+    if settle_s > 0.0:
+        shown.play(source, 0.0, settle_s - 1.0 / FPS)
+    return pipeline.codes(frame), shown.play(source, settle_s, settle_s + (frames - 1) / FPS)
 
 
 def ring_light_at(rgb: np.ndarray, frames: int) -> tuple[np.ndarray, np.ndarray]:
     """(wanted float codes, the ring's summed light in each of `frames` periods) for a constant
     level as the LEDs show it (the loop's pace: bench/shown.py), after a second to settle the
     dither and the pace."""
-    pipeline = Pipeline(OutputSettings(), PIXELS)
-    frame = np.broadcast_to(rgb, (PIXELS, 3)).copy()
-    shown = ShownLight(pipeline, FPS)
-    source = ConstantFrame(frame, 1.0 + frames / FPS)
-    shown.play(source, 0.0, 1.0 - 1.0 / FPS)
-    return pipeline.codes(frame), ring_light(shown.play(source, 1.0, 1.0 + (frames - 1) / FPS))
+    wanted, held = _shown_constant(rgb, frames, settle_s=1.0)
+    return wanted, ring_light(held)
 
 
 def flicker(quick: bool) -> dict:
@@ -234,6 +256,18 @@ def flicker(quick: bool) -> dict:
     }
 
 
+def paced_flicker(quick: bool) -> dict:
+    """The flicker group's IEEE 1789 figures at paced_flicker_levels: each component of the light
+    the LEDs show against both curves, per level and the worst over them."""
+    seconds = flicker_seconds(quick)
+    levels = {label: ieee_1789(ring_light_at(rgb, int(seconds * FPS))[1]) for label, rgb in paced_flicker_levels()}
+    return {
+        "colour": "2700 K on all 24 LEDs", "seconds_analysed": seconds, "levels": levels,
+        "ieee1789_low_risk_worst_ratio": max(v["ieee1789_low_risk_worst_ratio"] for v in levels.values()),
+        "ieee1789_no_effect_worst_ratio": max(v["ieee1789_no_effect_worst_ratio"] for v in levels.values()),
+    }
+
+
 COLOURS = (1800, 2700, 4000, 6500, "gold", "honey", "rose", "indigo", "sapphire", "pond", "midnight", "moonlight")
 COLOUR_LEVELS = (2.0, 5.0, 10.0, 20.0, 50.0)
 
@@ -246,10 +280,7 @@ def colour(quick: bool) -> dict:
     for name in COLOURS:
         chroma = np.asarray(resolve_colour(name).rgb, dtype=float)
         for level in COLOUR_LEVELS:
-            pipeline = Pipeline(OutputSettings(), PIXELS)
-            frame = np.broadcast_to(light_rgb(chroma, level), (PIXELS, 3)).copy()
-            wanted = pipeline.codes(frame)
-            shown = ShownLight(pipeline, FPS).play(ConstantFrame(frame, frames / FPS), 0.0, (frames - 1) / FPS)
+            wanted, shown = _shown_constant(light_rgb(chroma, level), frames)
             intended = wanted / MAX_CODE
             averaged = shown.mean(axis=0) / MAX_CODE
             per_pixel = np.linalg.norm(linear_rgb_to_oklab(intended) - linear_rgb_to_oklab(averaged), axis=-1)

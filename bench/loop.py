@@ -6,7 +6,7 @@ minutes: TOUR_SLICES equal slices spread evenly over it (one every 86 s of light
 and all), one after another, so its CPU is that of a second of the sunrise's light at real speed,
 sampled; then one fixed frame. The loop is the production one; the only additions are that it
 keeps every frame's lateness (as the loop offers for benchmarks) and that the output notes when
-it was first and last shown a frame.
+it was first shown a frame (the player's on_end says when the last one was).
 
 CPU per second of light: the whole 30-minute sunrise (storm-to-firelight), every phase and
 cross-fade, played by the same player and loop on a clock running SUNRISE_SPEED_X times real time,
@@ -24,7 +24,6 @@ import time
 
 import numpy as np
 
-from bench.light import _warm, flicker_seconds, ieee_1789, ring_light_at
 from bench.shown import ConstantFrame
 from bench.stats import percentile, r
 from device.clock import RealClock
@@ -33,7 +32,7 @@ from device.output import NullOutput
 from device.pipeline import OutputSettings, Pipeline
 from device.player import Player, Program
 from sequences.catalog import load_builtin
-from sequences.engine import Renderer, light_rgb
+from sequences.engine import Renderer
 
 FPS = 200.0
 PIXELS = 24
@@ -58,19 +57,17 @@ class _Tour:
 
 
 class _TimedNullOutput(NullOutput):
-    """A NullOutput that notes the monotonic time of the first and the last frame written to it."""
+    """A NullOutput that counts the frames written to it and notes the monotonic time (s) of the
+    first one written since `first_s` was last set to None."""
 
     def __init__(self, pixel_count: int):
         super().__init__(pixel_count)
         self.first_s: float | None = None
-        self.last_s = 0.0
         self.frames = 0
 
     def show(self, codes: np.ndarray) -> None:
-        now = time.monotonic()
         if self.first_s is None:
-            self.first_s = now
-        self.last_s = now
+            self.first_s = time.monotonic()
         self.frames += 1
 
 
@@ -97,9 +94,12 @@ class _FastClock(RealClock):
         super().sleep(duration_s / self.speed_x, until)
 
 
-def _play(player: Player, output: _TimedNullOutput, source) -> dict:
-    """Play `source` to its end on the running player; its stats, CPU and wall times."""
-    output.first_s, output.frames = None, 0
+def _play(player: Player, source, timeout_s: float, from_s: float = 0.0, until_s: float | None = None,
+          fps: float | None = None) -> dict:
+    """Play `source` from from_s to until_s (s of its time; None: its end) at fps (None: the loop's
+    own) on the running player, and wait, at most timeout_s of real time, for it to end and the
+    player to go idle: its stats, CPU and wall times (s), the monotonic time it was started and
+    that of its last frame."""
     ended = threading.Event()
     last_frame = []
 
@@ -108,14 +108,13 @@ def _play(player: Player, output: _TimedNullOutput, source) -> dict:
         ended.set()
 
     cpu_start, wall_start = time.process_time(), time.monotonic()
-    player.play(Program(source, label="bench", on_end=on_end))
-    if not ended.wait(source.duration_s + 30.0):
+    player.play(Program(source, from_s, until_s, label="bench", on_end=on_end, fps=fps))
+    if not ended.wait(timeout_s):
         raise RuntimeError("the player did not finish the benchmark's program")
     cpu, wall = time.process_time() - cpu_start, time.monotonic() - wall_start
     stats = player.last_stats  # set before on_end is called
     _wait_idle(player)
-    return {"stats": stats, "cpu_s": cpu, "wall_s": wall, "start_s": wall_start,
-            "first_s": output.first_s, "last_s": last_frame[0]}
+    return {"stats": stats, "cpu_s": cpu, "wall_s": wall, "start_s": wall_start, "last_s": last_frame[0]}
 
 
 def sleep_only_lateness_ms(seconds: float) -> np.ndarray:
@@ -138,56 +137,30 @@ def _wait_idle(player: Player, timeout_s: float = 10.0) -> None:
         time.sleep(0.01)
 
 
-PACED_FLICKER_LSTAR = (15.0, 20.0, 30.0, 40.0, 50.0, 60.0, 80.0, 100.0)
-
-
-def paced_flicker(quick: bool) -> dict:
-    """The flicker of a steady warm light (2700 K on every LED) as the LEDs show it, at levels
-    brighter than the flicker group's, where the loop runs at its lowest rates: each component
-    against IEEE 1789's curves."""
-    seconds = flicker_seconds(quick)
-    levels = {}
-    for lstar in PACED_FLICKER_LSTAR:
-        _, light = ring_light_at(light_rgb(_warm(), lstar), int(seconds * FPS))
-        levels[f"L* {lstar:g}"] = ieee_1789(light)
-    return {
-        "colour": "2700 K on all 24 LEDs", "seconds_analysed": seconds, "levels": levels,
-        "ieee1789_low_risk_worst_ratio": max(v["ieee1789_low_risk_worst_ratio"] for v in levels.values()),
-        "ieee1789_no_effect_worst_ratio": max(v["ieee1789_no_effect_worst_ratio"] for v in levels.values()),
-    }
-
-
 def sunrise(quick: bool) -> dict:
-    """CPU per second of light over the whole sunrise at SUNRISE_SPEED_X (the module's docstring);
+    """CPU per second of light over the whole sunrise at SUNRISE_SPEED_X (the module's docstring), as
+    cpu_percent_of_a_core: CPU seconds per real second, each real second a second of light's work;
     quick: its first and last 3 minutes only."""
     renderer = Renderer(load_builtin(SUNRISE), SUNRISE_S, PIXELS)
     parts = [(0.0, 180.0), (SUNRISE_S - 180.0, SUNRISE_S)] if quick else [(0.0, SUNRISE_S)]
     clock = _FastClock(SUNRISE_SPEED_X)
-    output = _TimedNullOutput(PIXELS)
-    player = Player(FrameLoop(output, Pipeline(OutputSettings(), PIXELS), clock, FPS)).start()
+    player = Player(FrameLoop(NullOutput(PIXELS), Pipeline(OutputSettings(), PIXELS), clock, FPS)).start()
     cpu_s = wall_s = light_s = 0.0
     shown = written = 0
     try:
         for from_s, until_s in parts:
-            ended = threading.Event()
-            source = renderer.frames()
-            cpu_start, wall_start = time.process_time(), time.monotonic()
-            player.play(Program(source, from_s, until_s, label="sunrise", on_end=ended.set,
-                                fps=FPS / SUNRISE_SPEED_X))
-            if not ended.wait((until_s - from_s) / SUNRISE_SPEED_X + 30.0):
-                raise RuntimeError("the player did not finish the sunrise")
-            cpu_s += time.process_time() - cpu_start
-            wall_s += time.monotonic() - wall_start
+            played = _play(player, renderer.frames(), (until_s - from_s) / SUNRISE_SPEED_X + 30.0,
+                           from_s=from_s, until_s=until_s, fps=FPS / SUNRISE_SPEED_X)
+            cpu_s += played["cpu_s"]
+            wall_s += played["wall_s"]
             light_s += until_s - from_s
-            _wait_idle(player)
-            shown += player.last_stats.shown
-            written += player.last_stats.written
+            shown += played["stats"].shown
+            written += played["stats"].written
     finally:
         player.shutdown()
     return {
         "sequence": f"{SUNRISE} at {SUNRISE_S:g} s" + (", its first and last 3 minutes" if quick else ", all of it"),
         "speed_x": SUNRISE_SPEED_X, "light_s": r(light_s, 1), "played_s": r(wall_s, 2),
-        "cpu_ms_per_second_of_light": r(1000.0 * cpu_s / wall_s, 3),
         "cpu_percent_of_a_core": r(100.0 * cpu_s / wall_s, 3),
         "frames_shown_per_real_s": r(shown / wall_s, 1),
         "frames_written_per_real_s": r(written / wall_s, 1),
@@ -211,8 +184,10 @@ def measure(quick: bool) -> dict:
         while output.frames == 0 and time.monotonic() < deadline:  # the player's first act: blank the ring
             time.sleep(0.01)
         sleep_only_ms = sleep_only_lateness_ms(2.0 if quick else 5.0)
-        played = _play(player, output, tour)
-        baseline = _play(player, output, constant)
+        output.first_s = None  # the tour's first frame
+        played = _play(player, tour, tour.duration_s + 30.0)
+        tour_first_s = output.first_s
+        baseline = _play(player, constant, constant.duration_s + 30.0)
         time.sleep(0.2)
         idle_frames = output.frames
         idle_cpu_start, idle_wall_start = time.process_time(), time.monotonic()
@@ -225,7 +200,7 @@ def measure(quick: bool) -> dict:
 
     stats = played["stats"]
     lateness_ms = np.asarray(stats.lateness_s) * 1000.0
-    shown_span_s = played["last_s"] - played["first_s"]
+    shown_span_s = played["last_s"] - tour_first_s
     # Drift: the sequence clock running away from the wall clock, which would show as lateness
     # growing over the run (a frame's sequence time comes from its deadline). One frame's jitter
     # is not drift (the lateness figures hold it), so the drift is the median lateness of the
@@ -251,7 +226,7 @@ def measure(quick: bool) -> dict:
         "last_frame_t_s": r(stats.last_t_s, 4),
         "wall_first_to_last_frame_s": r(shown_span_s, 4),
         "drift_ms": r(drift_ms, 4),
-        "start_latency_ms": r((played["first_s"] - played["start_s"]) * 1000.0, 3),
+        "start_latency_ms": r((tour_first_s - played["start_s"]) * 1000.0, 3),
         "playing_cpu_percent": r(100.0 * played["cpu_s"] / played["wall_s"], 3),
         "playing_cpu_us_per_frame": r(1e6 * played["cpu_s"] / max(stats.shown, 1), 1),
         # The same player, loop and pipeline showing one fixed dim frame, at the full rate: what
@@ -264,5 +239,4 @@ def measure(quick: bool) -> dict:
         "idle_mode": idle_mode,
         "idle_frames_shown": idle_frames,
         "sunrise": sunrise(quick),
-        "paced_flicker": paced_flicker(quick),
     }

@@ -47,7 +47,7 @@ MAX_STRIDE = 16  # at 200 fps, a frame at least every 80 ms: a new program or a 
 # (0.00017), and the flicker group's worst no-observable-effect ratio 0.60 (0.33: its 248-code level
 # is now shown at stride 8, not 4), all inside their limits; the sunrise at 60x shows 9 % fewer
 # frames. The bench's flicker groups hold it to IEEE 1789 as the LEDs show it
-# (bench.light.flicker to L* 10, bench.loop.paced_flicker above).
+# (bench.light.flicker to L* 10, bench.light.paced_flicker above).
 LEVEL_PER_STRIDE_CODES = 17.0
 MAX_STEP_CODES = 2.0  # a channel's step between two frames shown at a stride above 1 may be this many codes,
 MAX_STEP_LSTAR = 1.0  # or this much of its own lightness, whichever is more (see the module docstring)

@@ -81,7 +81,7 @@ def test_the_figures_asked_for_are_there_with_their_units(quick_result):
     assert loop["idle_mode"] == "idle" and loop["idle_frames_shown"] == 0
     sunrise = loop["sunrise"]  # CPU per second of light, over the sunrise at 60x (quick: its two ends)
     assert sunrise["speed_x"] == 60.0 and sunrise["light_s"] == 360.0
-    assert 0 < sunrise["cpu_percent_of_a_core"] == pytest.approx(sunrise["cpu_ms_per_second_of_light"] / 10, abs=1e-3)
+    assert 0 < sunrise["cpu_percent_of_a_core"] <= 100 * quick_result["machine"]["cores"]
     assert 0 < sunrise["frames_written_per_real_s"] <= sunrise["frames_shown_per_real_s"] <= 201
     paced = loop["paced_flicker"]["levels"]
     assert len(paced) == 8 and all(level["ieee1789_no_effect_worst_ratio"] >= 0 for level in paced.values())
