@@ -154,8 +154,8 @@ class Service:
             self.mqtt.poke(alarms_changed=True)
 
     def apply_settings(self, config: Config) -> None:
-        """Use what applies at once of a changed config.toml (device/settings.py: the brightness,
-        the current budget, the snooze and the button's timings); the rest waits for a restart."""
+        """Use what applies at once of a changed config.toml (device.settings.APPLY_NOW: keys of
+        [output] and [button]); the rest waits for a restart."""
         self.config = config
         self.player.loop.pipeline.retune(config.output)
         self.controls.snooze_minutes = config.button.snooze_minutes

@@ -31,22 +31,34 @@ from sequences.tomlfile import printable, read_text_file
 from sequences.units import show
 
 _NUMBER, _TEXT = "a number", "text"
-# key -> (what its value must be in JSON, may it be null (removed from the file))
-EDITABLE: dict[str, tuple[str, bool]] = {
-    "clock.timezone": (_TEXT, False),
-    "location.latitude": (_NUMBER, True),
-    "location.longitude": (_NUMBER, True),
-    "ring.pixels": (_NUMBER, False),
-    "ring.led_type": (_TEXT, False),
-    "output.brightness": (_NUMBER, False),
-    "output.budget_mA": (_NUMBER, False),
-    "button.snooze_minutes": (_NUMBER, False),
-    "button.hold_s": (_NUMBER, False),
-    "button.long_hold_s": (_NUMBER, False),
-    "button.double_press_s": (_NUMBER, False),
+
+
+@dataclasses.dataclass(frozen=True)
+class Editable:
+    """One editable key: what its value must be in JSON, may it be null (removed from the file),
+    does the running light take it at once, and where its value is in a Config (None: the
+    field named by the key, config.<section>.<name>; every key that applies now lives there)."""
+
+    kind: str
+    nullable: bool = False
+    applies_now: bool = False
+    read: Callable[[Config], Any] | None = None
+
+
+EDITABLE: dict[str, Editable] = {
+    "clock.timezone": Editable(_TEXT, read=lambda config: config.timezone),
+    "location.latitude": Editable(_NUMBER, nullable=True, read=lambda config: (config.location or (None, None))[0]),
+    "location.longitude": Editable(_NUMBER, nullable=True, read=lambda config: (config.location or (None, None))[1]),
+    "ring.pixels": Editable(_NUMBER),
+    "ring.led_type": Editable(_TEXT),
+    "output.brightness": Editable(_NUMBER, applies_now=True),
+    "output.budget_mA": Editable(_NUMBER, applies_now=True),
+    "button.snooze_minutes": Editable(_NUMBER, applies_now=True),
+    "button.hold_s": Editable(_NUMBER, applies_now=True),
+    "button.long_hold_s": Editable(_NUMBER, applies_now=True),
+    "button.double_press_s": Editable(_NUMBER, applies_now=True),
 }
-APPLY_NOW = frozenset({"output.brightness", "output.budget_mA", "button.snooze_minutes", "button.hold_s",
-                       "button.long_hold_s", "button.double_press_s"})
+APPLY_NOW = frozenset(key for key, editable in EDITABLE.items() if editable.applies_now)
 
 
 class SettingsError(ValueError):
@@ -55,21 +67,23 @@ class SettingsError(ValueError):
 
 def values(config: Config) -> dict[str, Any]:
     """The editable keys' values in `config`."""
-    latitude, longitude = config.location or (None, None)
-    return {"clock.timezone": config.timezone, "location.latitude": latitude, "location.longitude": longitude,
-            "ring.pixels": config.ring.pixels, "ring.led_type": config.ring.led_type,
-            "output.brightness": config.output.brightness, "output.budget_mA": config.output.budget_mA,
-            "button.snooze_minutes": config.button.snooze_minutes, "button.hold_s": config.button.hold_s,
-            "button.long_hold_s": config.button.long_hold_s, "button.double_press_s": config.button.double_press_s}
+    return {key: editable.read(config) if editable.read else _field(config, key)
+            for key, editable in EDITABLE.items()}
+
+
+def _field(config: Config, key: str) -> Any:
+    section, name = key.split(".", 1)
+    return getattr(getattr(config, section), name)
 
 
 def live_part(running: Config, saved: Config) -> Config:
-    """`running` with the keys that apply at once taken from `saved`."""
-    output = dataclasses.replace(running.output, brightness=saved.output.brightness, budget_mA=saved.output.budget_mA)
-    button = dataclasses.replace(running.button, snooze_minutes=saved.button.snooze_minutes,
-                                 hold_s=saved.button.hold_s, long_hold_s=saved.button.long_hold_s,
-                                 double_press_s=saved.button.double_press_s)
-    return dataclasses.replace(running, output=output, button=button)
+    """`running` with the keys that apply at once (APPLY_NOW) taken from `saved`."""
+    by_section: dict[str, dict[str, Any]] = {}
+    for key in APPLY_NOW:
+        section, name = key.split(".", 1)
+        by_section.setdefault(section, {})[name] = _field(saved, key)
+    return dataclasses.replace(running, **{section: dataclasses.replace(getattr(running, section), **fields)
+                                           for section, fields in by_section.items()})
 
 
 class Settings:
@@ -151,8 +165,8 @@ def _checked(changes: Any) -> dict[str, Any]:
     for key, value in changes.items():
         if key not in EDITABLE:
             raise SettingsError(f"unknown field {show(key)}")
-        kind, nullable = EDITABLE[key]
-        if value is None and nullable:
+        kind = EDITABLE[key].kind
+        if value is None and EDITABLE[key].nullable:
             continue
         if kind == _NUMBER and (isinstance(value, bool) or not isinstance(value, (int, float))
                                 or abs(value) > 1e9 or not math.isfinite(value)):  # 10**400 has no float
