@@ -16,6 +16,7 @@ restarts: the timers, the alarm book and the LED driver are built for them at st
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import math
 import re
@@ -104,15 +105,12 @@ class Settings:
                 saved, problem = self._saved(), None
             except ConfigError as error:
                 saved, problem = self.running, printable(str(error.problems[0]))
-            now, later = values(self.running), values(saved)
-            return {"values": later, "restart": [key for key in EDITABLE if later[key] != now[key]],
-                    "problem": problem, "led_types": sorted(led_types()), "timezones": sorted(available_timezones()),
-                    "apply_now": sorted(APPLY_NOW)}
+            return self._answer(saved, problem)
 
     def change(self, changes: Any) -> dict[str, Any]:
         """Write `changes` ({key: value}, null to remove a key) into config.toml and apply what
         applies at once; SettingsError (one line) or OSError (the file cannot be written) change nothing.
-        Returns read() and a "message" saying what applies now and what on restart."""
+        Returns what read() would and a "message" saying what applies now and what on restart."""
         wanted = _checked(changes)
         with self._lock:
             try:
@@ -133,12 +131,20 @@ class Settings:
             paths.write_atomically(self.path, edited)
             self.running = live_part(self.running, saved)
             self.apply(self.running)
-        answer = self.read()
+            answer = self._answer(saved, None)
         now = [key for key in wanted if key in APPLY_NOW]
         later = answer["restart"]
         answer["message"] = "saved" + (f"; applies now: {', '.join(now)}" if now else "") + (
             f"; applies when the light restarts: {', '.join(later)}" if later else "")
         return answer
+
+    def _answer(self, saved: Config, problem: str | None) -> dict[str, Any]:
+        """read()'s answer for the config `saved` in config.toml."""
+        now, later = values(self.running), values(saved)
+        led_type_names, zone_names = _choices()
+        return {"values": later, "restart": [key for key in EDITABLE if later[key] != now[key]],
+                "problem": problem, "led_types": list(led_type_names), "timezones": list(zone_names),
+                "apply_now": sorted(APPLY_NOW)}
 
     def _saved(self) -> Config:
         return load_config(self.running.home, self.path) if self.path.exists() else self.running
@@ -157,6 +163,13 @@ class Settings:
         except ConfigError as old_error:
             return printable(f"{old_error.problems[0]} (fix config.toml by hand first; nothing was changed)")
         return printable(f"{error.problems[0]} (after this change; nothing was changed)")
+
+
+@functools.cache
+def _choices() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The LED types and this machine's zone names, sorted; read once (tens of ms for the zones),
+    as neither changes while the light runs."""
+    return tuple(sorted(led_types())), tuple(sorted(available_timezones()))
 
 
 def _checked(changes: Any) -> dict[str, Any]:
