@@ -97,7 +97,7 @@ class _Handler(BaseHTTPRequestHandler):
             door = "cli" if self.headers.get(DOOR_HEADER) == "cli" else "api"
             if self.gate is not None:
                 request = WebRequest(method, path, self.headers, self.client_address[0],
-                                     self.connection.getsockname()[0])
+                                     self.connection.getsockname()[0], door)
                 passed = self.gate.before(request, read_body)
                 if not isinstance(passed, str):
                     self._send(passed.status, passed.body, passed.content_type, passed.headers)
