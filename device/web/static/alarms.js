@@ -1,7 +1,6 @@
 // The Alarms screen: wake alarms and bedtimes (on/off, add, edit, delete with undo) and vacation.
 // Uses app.js's api(), say(), sayBeside(), clearErrors(), report(), element(), fillList() and registerScreen();
-// the API checks every field
-// (device/book.py) and its one-line error is shown beside the field it names.
+// the API checks every field (device/book.py) and its one-line error is shown beside the field it names.
 "use strict";
 
 const RISE_MIN = 5, RISE_MAX = { wake: 90, bedtime: 180 };
