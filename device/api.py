@@ -62,12 +62,12 @@ from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit
 
 from device.alarms import AlarmError
+from device.api_error import ApiError
 from device.book import MAX_COUNT, AlarmBook, NotFound
 from device.controller import NIGHT_LIGHT_KELVIN
 from device.health import Health
 from device.settings import Settings, SettingsError
 from device.web.gallery import Gallery
-from device.web.preview import Refused
 from sequences.catalog import entry as catalog_entry
 from sequences.loader import SequenceLoadError
 from sequences.tomlfile import printable
@@ -83,14 +83,6 @@ _ALARM_FIELDS = ("kind", "time", "days", "on", "sequence", "rise", "hold", "labe
 _NOT_RUNNING = "the service is not running (start it: sudo systemctl start emberwake, or emberwake run)"
 _CONTROL_FIELDS = {"status": (), "snooze": ("minutes",), "dismiss": (), "stop": (), "light": ("on", "level", "kelvin"),
                    "play": ("sequence", "duration"), "skip-next": ()}
-
-
-class ApiError(Exception):
-    """An answer that is not a success: `status` and a one-line message."""
-
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
 
 
 class Controls(Protocol):
@@ -136,7 +128,7 @@ class Api:
             return failure(404, error)
         except (AlarmError, SettingsError) as error:
             return failure(400, error)
-        except (ApiError, Refused) as error:
+        except ApiError as error:
             return failure(error.status, error)
         except sqlite3.OperationalError as error:  # the disk is full, or read-only: the change rolled back
             answer = failure(503, ApiError(503, f"the alarm store cannot be written ({error}); nothing was changed"))

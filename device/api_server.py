@@ -15,7 +15,7 @@ from urllib.parse import parse_qs
 
 from device.api import DOOR_HEADER, HOST, MAX_BODY_BYTES, Api, ApiError, failure
 from device.web.gate import SECURITY_HEADERS, Request as WebRequest
-from device.web.preview import EventStream, Refused
+from device.web.preview import EventStream
 from sequences.units import show
 
 
@@ -97,7 +97,7 @@ class _Handler(BaseHTTPRequestHandler):
             door = "cli" if self.headers.get(DOOR_HEADER) == "cli" else "api"
             if self.gate is not None:
                 request = WebRequest(method, path, self.headers, self.client_address[0],
-                                     self.connection.getsockname()[0])
+                                     self.connection.getsockname()[0], door)
                 passed = self.gate.before(request, read_body)
                 if not isinstance(passed, str):
                     self._send(passed.status, passed.body, passed.content_type, passed.headers)
@@ -106,10 +106,10 @@ class _Handler(BaseHTTPRequestHandler):
             body = read_body()
             status, answer = self.api.handle(method, path, query, body, door)
             if isinstance(answer, EventStream):
-                answer.open(self.client_address[0])  # Refused: too many play
+                answer.open(self.client_address[0])  # ApiError: too many play
                 self._stream(answer)
                 return
-        except (ApiError, Refused) as error:
+        except ApiError as error:
             status, answer = failure(error.status, error)
         except Exception as error:  # noqa: BLE001 - a bug must not take the service down; it is logged
             self.log.exception("API %s %s failed", method, path)

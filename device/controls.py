@@ -15,7 +15,7 @@ from device.controller import Controller, Mode
 from device.occurrences import Occurrence
 from device.programs import OneLed, clock_position
 from device.web.pairing import Pairing
-from sequences.engine import Renderer
+from sequences.engine import Frames, Renderer
 
 DEFAULT_SNOOZE_MINUTES = 9.0
 WIND_DOWN = "breathe"  # what a double press plays when idle
@@ -130,19 +130,20 @@ class Controls:
             return False
         at = coming.at.astimezone(self.controller.place.zone)
         pixels = self.controller.pixels
-        cue = Renderer(self.controller.sequence(NEXT_WAKE_CUE, "cue"), None, pixels)
-        return self.controller.show_briefly(OneLed(cue.frames(), clock_position(at.hour, at.minute, pixels)),
-                                            NEXT_WAKE_CUE)
+        return self.controller.show_briefly(OneLed(self._cue(NEXT_WAKE_CUE),
+                                                   clock_position(at.hour, at.minute, pixels)), NEXT_WAKE_CUE)
 
     def acknowledge_skip(self) -> bool:
         """A short sweep (the ack-skip cue): the skip, or its undoing, was heard."""
-        cue = Renderer(self.controller.sequence(SKIP_CUE, "cue"), None, self.controller.pixels)
-        return self.controller.show_briefly(cue.frames(), SKIP_CUE)
+        return self.controller.show_briefly(self._cue(SKIP_CUE), SKIP_CUE)
 
     def cue_pairing(self) -> bool:
         """Two slow dim pulses (the ack-pair cue): a phone waits for a hold of the button."""
-        cue = Renderer(self.controller.sequence(PAIR_CUE, "cue"), None, self.controller.pixels)
-        return self.controller.show_briefly(cue.frames(), PAIR_CUE)
+        return self.controller.show_briefly(self._cue(PAIR_CUE), PAIR_CUE)
+
+    def _cue(self, name: str) -> Frames:
+        """The frames of the cue sequence `name`, on the ring's pixels."""
+        return Renderer(self.controller.sequence(name, "cue"), None, self.controller.pixels).frames()
 
     def _local(self, occurrence: Occurrence) -> str:
         return f"{occurrence.at.astimezone(self.controller.place.zone):%a %H:%M}"

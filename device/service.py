@@ -59,7 +59,7 @@ from device.api_server import ApiServer
 from device.book import AlarmBook, store_path
 from device.clock import Clock, RealClock
 from device.button import Button, ButtonTimings, attach_gpio_button
-from device.config import Config
+from device.config import ButtonSettings, Config
 from device.controller import Controller, Place
 from device.controls import Controls
 from device.frame_loop import FrameLoop
@@ -154,14 +154,13 @@ class Service:
             self.mqtt.poke(alarms_changed=True)
 
     def apply_settings(self, config: Config) -> None:
-        """Use what applies at once of a changed config.toml (device/settings.py: the brightness,
-        the current budget, the snooze and the button's timings); the rest waits for a restart."""
+        """Use what applies at once of a changed config.toml (device.settings.APPLY_NOW: keys of
+        [output] and [button]); the rest waits for a restart."""
         self.config = config
         self.player.loop.pipeline.retune(config.output)
         self.controls.snooze_minutes = config.button.snooze_minutes
         if self.button is not None:
-            settings = config.button
-            self.button.retime(ButtonTimings(settings.hold_s, settings.long_hold_s, settings.double_press_s))
+            self.button.retime(button_timings(config.button))
 
     def clock_jumped(self, jump_s: float = 0.0) -> None:  # noqa: ARG002 - the timers' on_jump
         self.controller.tick(resync=True)
@@ -186,11 +185,6 @@ class Service:
         today = self.controller.clock.now().astimezone(self.controller.place.zone).date()
         self.store.forget_occurrences_before(today - dt.timedelta(days=KEEP_OCCURRENCES_DAYS))
 
-    def healthy(self) -> bool:
-        """Is the light's thread alive, and do frames go out while it plays? (The watchdog is fed
-        only while they do.)"""
-        return self.player.healthy()
-
     def trouble(self) -> str | None:
         """Why the light is not healthy, in one line; None while it is."""
         return self.player.trouble()
@@ -214,6 +208,11 @@ class Service:
         self.store.close()
         self.log.info("emberwake stopped")
         self.health.stop()
+
+
+def button_timings(settings: ButtonSettings) -> ButtonTimings:
+    """The button's times (seconds) as config.toml's [button] gives them."""
+    return ButtonTimings(settings.hold_s, settings.long_hold_s, settings.double_press_s)
 
 
 def build_service(config: Config, output: PixelOutput | None = None, *, clock: Clock | None = None,
@@ -250,9 +249,7 @@ def build_service(config: Config, output: PixelOutput | None = None, *, clock: C
         health = Health(clock, place.zone, log)
         service = Service(config, store, player, controller, book, timers, controls, health, owns_player, log=log)
         if config.button.enabled:
-            settings = config.button
-            service.button = Button(controls, clock, ButtonTimings(settings.hold_s, settings.long_hold_s,
-                                                                   settings.double_press_s), log)
+            service.button = Button(controls, clock, button_timings(config.button), log)
             service.use_gpio = gpio
         book.on_change = service.changed
         timers.on_replan, timers.on_jump, timers.on_synced = service.replan, service.clock_jumped, service.clock_jumped

@@ -16,6 +16,7 @@ restarts: the timers, the alarm book and the LED driver are built for them at st
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import math
 import re
@@ -31,22 +32,34 @@ from sequences.tomlfile import printable, read_text_file
 from sequences.units import show
 
 _NUMBER, _TEXT = "a number", "text"
-# key -> (what its value must be in JSON, may it be null (removed from the file))
-EDITABLE: dict[str, tuple[str, bool]] = {
-    "clock.timezone": (_TEXT, False),
-    "location.latitude": (_NUMBER, True),
-    "location.longitude": (_NUMBER, True),
-    "ring.pixels": (_NUMBER, False),
-    "ring.led_type": (_TEXT, False),
-    "output.brightness": (_NUMBER, False),
-    "output.budget_mA": (_NUMBER, False),
-    "button.snooze_minutes": (_NUMBER, False),
-    "button.hold_s": (_NUMBER, False),
-    "button.long_hold_s": (_NUMBER, False),
-    "button.double_press_s": (_NUMBER, False),
+
+
+@dataclasses.dataclass(frozen=True)
+class Editable:
+    """One editable key: what its value must be in JSON, may it be null (removed from the file),
+    does the running light take it at once, and where its value is in a Config (None: the
+    field named by the key, config.<section>.<name>; every key that applies now lives there)."""
+
+    kind: str
+    nullable: bool = False
+    applies_now: bool = False
+    read: Callable[[Config], Any] | None = None
+
+
+EDITABLE: dict[str, Editable] = {
+    "clock.timezone": Editable(_TEXT, read=lambda config: config.timezone),
+    "location.latitude": Editable(_NUMBER, nullable=True, read=lambda config: (config.location or (None, None))[0]),
+    "location.longitude": Editable(_NUMBER, nullable=True, read=lambda config: (config.location or (None, None))[1]),
+    "ring.pixels": Editable(_NUMBER),
+    "ring.led_type": Editable(_TEXT),
+    "output.brightness": Editable(_NUMBER, applies_now=True),
+    "output.budget_mA": Editable(_NUMBER, applies_now=True),
+    "button.snooze_minutes": Editable(_NUMBER, applies_now=True),
+    "button.hold_s": Editable(_NUMBER, applies_now=True),
+    "button.long_hold_s": Editable(_NUMBER, applies_now=True),
+    "button.double_press_s": Editable(_NUMBER, applies_now=True),
 }
-APPLY_NOW = frozenset({"output.brightness", "output.budget_mA", "button.snooze_minutes", "button.hold_s",
-                       "button.long_hold_s", "button.double_press_s"})
+APPLY_NOW = frozenset(key for key, editable in EDITABLE.items() if editable.applies_now)
 
 
 class SettingsError(ValueError):
@@ -55,21 +68,23 @@ class SettingsError(ValueError):
 
 def values(config: Config) -> dict[str, Any]:
     """The editable keys' values in `config`."""
-    latitude, longitude = config.location or (None, None)
-    return {"clock.timezone": config.timezone, "location.latitude": latitude, "location.longitude": longitude,
-            "ring.pixels": config.ring.pixels, "ring.led_type": config.ring.led_type,
-            "output.brightness": config.output.brightness, "output.budget_mA": config.output.budget_mA,
-            "button.snooze_minutes": config.button.snooze_minutes, "button.hold_s": config.button.hold_s,
-            "button.long_hold_s": config.button.long_hold_s, "button.double_press_s": config.button.double_press_s}
+    return {key: editable.read(config) if editable.read else _field(config, key)
+            for key, editable in EDITABLE.items()}
+
+
+def _field(config: Config, key: str) -> Any:
+    section, name = key.split(".", 1)
+    return getattr(getattr(config, section), name)
 
 
 def live_part(running: Config, saved: Config) -> Config:
-    """`running` with the keys that apply at once taken from `saved`."""
-    output = dataclasses.replace(running.output, brightness=saved.output.brightness, budget_mA=saved.output.budget_mA)
-    button = dataclasses.replace(running.button, snooze_minutes=saved.button.snooze_minutes,
-                                 hold_s=saved.button.hold_s, long_hold_s=saved.button.long_hold_s,
-                                 double_press_s=saved.button.double_press_s)
-    return dataclasses.replace(running, output=output, button=button)
+    """`running` with the keys that apply at once (APPLY_NOW) taken from `saved`."""
+    by_section: dict[str, dict[str, Any]] = {}
+    for key in APPLY_NOW:
+        section, name = key.split(".", 1)
+        by_section.setdefault(section, {})[name] = _field(saved, key)
+    return dataclasses.replace(running, **{section: dataclasses.replace(getattr(running, section), **fields)
+                                           for section, fields in by_section.items()})
 
 
 class Settings:
@@ -90,15 +105,12 @@ class Settings:
                 saved, problem = self._saved(), None
             except ConfigError as error:
                 saved, problem = self.running, printable(str(error.problems[0]))
-            now, later = values(self.running), values(saved)
-            return {"values": later, "restart": [key for key in EDITABLE if later[key] != now[key]],
-                    "problem": problem, "led_types": sorted(led_types()), "timezones": sorted(available_timezones()),
-                    "apply_now": sorted(APPLY_NOW)}
+            return self._answer(saved, problem)
 
     def change(self, changes: Any) -> dict[str, Any]:
         """Write `changes` ({key: value}, null to remove a key) into config.toml and apply what
         applies at once; SettingsError (one line) or OSError (the file cannot be written) change nothing.
-        Returns read() and a "message" saying what applies now and what on restart."""
+        Returns what read() would and a "message" saying what applies now and what on restart."""
         wanted = _checked(changes)
         with self._lock:
             try:
@@ -119,12 +131,20 @@ class Settings:
             paths.write_atomically(self.path, edited)
             self.running = live_part(self.running, saved)
             self.apply(self.running)
-        answer = self.read()
+            answer = self._answer(saved, None)
         now = [key for key in wanted if key in APPLY_NOW]
         later = answer["restart"]
         answer["message"] = "saved" + (f"; applies now: {', '.join(now)}" if now else "") + (
             f"; applies when the light restarts: {', '.join(later)}" if later else "")
         return answer
+
+    def _answer(self, saved: Config, problem: str | None) -> dict[str, Any]:
+        """read()'s answer for the config `saved` in config.toml."""
+        now, later = values(self.running), values(saved)
+        led_type_names, zone_names = _choices()
+        return {"values": later, "restart": [key for key in EDITABLE if later[key] != now[key]],
+                "problem": problem, "led_types": list(led_type_names), "timezones": list(zone_names),
+                "apply_now": sorted(APPLY_NOW)}
 
     def _saved(self) -> Config:
         return load_config(self.running.home, self.path) if self.path.exists() else self.running
@@ -145,14 +165,21 @@ class Settings:
         return printable(f"{error.problems[0]} (after this change; nothing was changed)")
 
 
+@functools.cache
+def _choices() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The LED types and this machine's zone names, sorted; read once (tens of ms for the zones),
+    as neither changes while the light runs."""
+    return tuple(sorted(led_types())), tuple(sorted(available_timezones()))
+
+
 def _checked(changes: Any) -> dict[str, Any]:
     if not isinstance(changes, dict) or not changes:
         raise SettingsError("send the settings to change, such as {\"output.brightness\": 0.6}")
     for key, value in changes.items():
         if key not in EDITABLE:
             raise SettingsError(f"unknown field {show(key)}")
-        kind, nullable = EDITABLE[key]
-        if value is None and nullable:
+        kind = EDITABLE[key].kind
+        if value is None and EDITABLE[key].nullable:
             continue
         if kind == _NUMBER and (isinstance(value, bool) or not isinstance(value, (int, float))
                                 or abs(value) > 1e9 or not math.isfinite(value)):  # 10**400 has no float

@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any, Iterable
 from urllib.parse import unquote
 
-from device.web.preview import Previews, Refused
+from device.api_error import ApiError
+from device.web.preview import Previews
 from sequences.catalog import Entry, entries, entry
 from sequences.engine import Renderer
 from sequences.timeline import timeline_strip
@@ -43,18 +44,18 @@ class Gallery:
         self.previews = previews
 
     def handle(self, method: str, rest: list[str], query: dict[str, str]) -> tuple[int, Any]:
-        """GET /api/sequences/`rest`... -> (status, answer); Refused for a refusal."""
+        """GET /api/sequences/`rest`... -> (status, answer); ApiError for a refusal."""
         if method != "GET":
-            raise Refused(404, "sequences are read with GET /api/sequences")
+            raise ApiError(404, "sequences are read with GET /api/sequences")
         if not rest:
             return 200, [_listed(e) for e in entries(self.sequence_dirs)]
         if len(rest) != 2 or rest[1] not in ("timeline", "preview"):
-            raise Refused(404, f"no such request GET /api/sequences/{printable('/'.join(rest))[:200]}")
+            raise ApiError(404, f"no such request GET /api/sequences/{printable('/'.join(rest))[:200]}")
         found = self._entry(unquote(rest[0]))  # the page encodes the name (a file of yours may be "my dawn")
         if rest[1] == "timeline":
             return 200, self.timeline(found)
         if self.previews is None:
-            raise Refused(503, "previews need the service running (emberwake run)")
+            raise ApiError(503, "previews need the service running (emberwake run)")
         renderer = Renderer(found.sequence, None, self.pixels)
         speed_x = _number(query, "speed", DEFAULT_SPEED_X, MIN_SPEED_X, MAX_SPEED_X, "x")
         from_s = _number(query, "from", 0.0, 0.0, renderer.duration_s, " s")
@@ -63,9 +64,9 @@ class Gallery:
     def _entry(self, name: str) -> Entry:
         found = entry(name, self.sequence_dirs)
         if found is None:
-            raise Refused(404, f"no sequence {show(name)}")
+            raise ApiError(404, f"no sequence {show(name)}")
         if found.sequence is None:
-            raise Refused(400, f"sequence {show(name)} does not load: {_first_problem(found)}")
+            raise ApiError(400, f"sequence {show(name)} does not load: {_first_problem(found)}")
         return found
 
     def timeline(self, found: Entry) -> dict:
@@ -103,5 +104,5 @@ def _number(query: dict[str, str], name: str, default: float, low: float, high: 
     except ValueError:
         value = math.nan
     if not low <= value <= high:  # nan and inf fail too
-        raise Refused(400, f"{name} must be a number {low:g}-{high:g}{unit}, got {show(text[:40])}")
+        raise ApiError(400, f"{name} must be a number {low:g}-{high:g}{unit}, got {show(text[:40])}")
     return value

@@ -51,10 +51,11 @@ class Request:
     """What the gate reads of a request."""
 
     method: str
-    path: str
+    path: str  # without its query
     headers: Any  # email.message.Message-like: .get(name)
     peer: str  # the client's address
     local: str  # the address of this machine the client reached
+    door: str = "api"  # the door a request claims ("cli": device.api.DOOR_HEADER), used if it is trusted
 
 
 @dataclass
@@ -147,7 +148,7 @@ class Gate:
             return Reply.json(200, {"code": code.digits, "valid_s": valid_s})
         token = _token(request.headers)
         if trusted:
-            door = "cli" if request.headers.get("X-Emberwake-Door") == "cli" else "api"
+            door = request.door
         elif self.pairing.knows(token):
             door = "web"
         else:
@@ -170,12 +171,12 @@ class Gate:
         return Reply.json(200, {"id": int(ident), "revoked": True})
 
     def _file(self, request: Request) -> Reply:
-        found = self.files.get(request.path.split("?", 1)[0])
+        found = self.files.get(request.path)
         if found is None or request.method != "GET":
             return Reply.json(404, {"error": f"no such page {request.path!r}"})
         body, content_type = found
         if "gzip" in request.headers.get("Accept-Encoding", ""):
-            return Reply(200, self.gzipped[request.path.split("?", 1)[0]], content_type,
+            return Reply(200, self.gzipped[request.path], content_type,
                          [("Content-Encoding", "gzip"), ("Vary", "Accept-Encoding")])
         return Reply(200, body, content_type, [("Vary", "Accept-Encoding")])
 

@@ -194,7 +194,7 @@ class Pairing:
             return False
         presented = token_hash(token).encode()
         found = False
-        for stored in self.store.web_token_hashes():
+        for _, stored, _, _ in self.store.web_tokens():
             found |= hmac.compare_digest(presented, stored.encode())
         return found
 

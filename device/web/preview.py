@@ -26,6 +26,7 @@ from typing import Callable
 
 import numpy as np
 
+from device.api_error import ApiError
 from device.clock import Clock
 from device.frame_loop import FrameLoop
 from sequences.colour import srgb_codes
@@ -35,15 +36,6 @@ PREVIEW_FPS = 30.0
 MAX_STREAMS = 4
 STREAM_THREAD = "emberwake-preview"
 END_EVENT = b"event: end\ndata: {}\n\n"
-
-
-class Refused(Exception):
-    """A request for a sequence's timeline or preview that gets nothing: `status` (400, 404,
-    503) and a one-line message."""
-
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
 
 
 class Previews:
@@ -81,10 +73,10 @@ class Previews:
     def _open(self, client: str, stop: threading.Event) -> None:
         with self._lock:
             if self._closed:
-                raise Refused(503, "the light is stopping")
+                raise ApiError(503, "the light is stopping")
             before = self._streams.pop(client, None)
             if before is None and len(self._streams) >= self.max_streams:
-                raise Refused(503, f"{self.max_streams} previews are playing already; close one and try again")
+                raise ApiError(503, f"{self.max_streams} previews are playing already; close one and try again")
             self._streams[client] = stop
         if before is not None:  # this client's earlier preview ends: one stream a client
             before.set()
@@ -97,7 +89,7 @@ class Previews:
 
 
 class EventStream:
-    """One preview, as the API hands it to the HTTP handler: open() for a client (Refused when
+    """One preview, as the API hands it to the HTTP handler: open() for a client (ApiError when
     too many play), then play() writing events, then close() (always, once opened)."""
 
     content_type = "text/event-stream"

@@ -1,6 +1,6 @@
 // The Alarms screen: wake alarms and bedtimes (on/off, add, edit, delete with undo) and vacation.
-// Uses app.js's api(), say(), sayBeside(), clearErrors() and registerScreen(); the API checks every field
-// (device/book.py) and its one-line error is shown beside the field it names.
+// Uses app.js's api(), say(), sayBeside(), clearErrors(), report(), element(), fillList() and registerScreen();
+// the API checks every field (device/book.py) and its one-line error is shown beside the field it names.
 "use strict";
 
 const RISE_MIN = 5, RISE_MAX = { wake: 90, bedtime: 180 };
@@ -15,12 +15,7 @@ async function refreshAlarms() {
   for (const kind of ["wake", "bedtime"]) {
     const list = $(kind === "wake" ? "#alarm-list" : "#bedtime-list");
     const mine = alarms.filter((alarm) => alarm.kind === kind);
-    list.replaceChildren(...mine.map(alarmRow));
-    if (!mine.length) {
-      const empty = document.createElement("li");
-      empty.textContent = kind === "wake" ? "No wake alarms yet." : "No bedtimes.";
-      list.append(empty);
-    }
+    fillList(list, mine, alarmRow, kind === "wake" ? "No wake alarms yet." : "No bedtimes.");
   }
   alarmsScreen.pausable = alarms.filter((alarm) => alarm.kind === "wake");
   showPauses(pauses);
@@ -35,27 +30,18 @@ function when(alarm) {
 }
 
 function rowButton(text, label, action) {
-  const element = document.createElement("button");
-  element.type = "button";
-  element.textContent = text;
-  if (label) element.setAttribute("aria-label", label);
-  element.addEventListener("click", () => attempt($("#list-error"), action));
-  return element;
+  const button = element("button", "", text);
+  button.type = "button";
+  if (label) button.setAttribute("aria-label", label);
+  button.addEventListener("click", () => attempt($("#list-error"), action));
+  return button;
 }
 
 function alarmRow(alarm) {
-  const row = document.createElement("li");
-  row.className = alarm.enabled ? "on" : "off";
+  const row = element("li", alarm.enabled ? "on" : "off");
   row.dataset.id = alarm.id;
-  const what = document.createElement("div");
-  what.className = "what";
-  const time = document.createElement("div");
-  time.className = "time";
-  time.textContent = alarm.time;
-  const days = document.createElement("div");
-  days.className = "days";
-  days.textContent = when(alarm);
-  what.append(time, days);
+  const what = element("div", "what");
+  what.append(element("div", "time", alarm.time), element("div", "days", when(alarm)));
   const noun = alarm.kind === "wake" ? "alarm" : "bedtime";
   const state = alarm.enabled ? "on" : "off";
   const toggle = rowButton(alarm.enabled ? "On" : "Off", `${noun} ${alarm.time} ${state}`, async () => {
@@ -266,11 +252,9 @@ function fillSequences(kind) {
 function showPauses(pauses) {
   const list = $("#pause-list");
   list.replaceChildren(...pauses.map((pause) => {
-    const item = document.createElement("li");
     const whose = pause.alarm === null ? "every repeating alarm"
       : `alarm ${(alarmsScreen.pausable.find((a) => a.id === pause.alarm) || { time: pause.alarm }).time}`;
-    item.textContent = `No wake light ${pause.from} to ${pause.to} · ${whose}`;
-    return item;
+    return element("li", "", `No wake light ${pause.from} to ${pause.to} · ${whose}`);
   }));
   $("#resume").hidden = !pauses.length;
   const select = $("#pause-alarm");
@@ -326,9 +310,7 @@ function wireAlarms() {
   $("#undo").addEventListener("click", () => attempt($("#list-error"), undoDelete));
   $("#vacation").addEventListener("submit", pauseAlarms);
   $("#resume").addEventListener("click", resumeAlarms);
-  registerScreen("alarms", { periodic: true, refresh: () => refreshAlarms().catch((error) => {
-    if (!(error instanceof Refused && error.status === 401)) say($("#list-error"), error.message);
-  }) });
+  registerScreen("alarms", { periodic: true, refresh: () => report($("#list-error"), refreshAlarms) });
 }
 
 wireAlarms();

@@ -37,9 +37,26 @@ async function api(method, path, body) {
 // One line of error beside what failed; an empty message clears it.
 function say(element, message) { element.textContent = message || ""; }
 
+// Run `action`; its error in one line at errorElement, but a 401's (api() has shown the pairing screen).
+async function report(errorElement, action) {
+  try { await action(); } catch (error) { if (!(error instanceof Refused && error.status === 401)) say(errorElement, error.message); }
+}
+// The same, with the line cleared first (for what the user just did).
 async function attempt(errorElement, action) {
   say(errorElement, "");
-  try { await action(); } catch (error) { if (!(error instanceof Refused && error.status === 401)) say(errorElement, error.message); }
+  await report(errorElement, action);
+}
+
+function element(tag, className, text) {
+  const made = document.createElement(tag);
+  if (className) made.className = className;
+  if (text !== undefined) made.textContent = text;
+  return made;
+}
+
+// `list` with a row per item, or one line saying there is none.
+function fillList(list, items, row, noneText) {
+  list.replaceChildren(...(items.length ? items.map(row) : [element("li", "", noneText)]));
 }
 
 // An API error beside the form's field it names: its first word ("time '25:00' is not HH:MM",
@@ -75,11 +92,7 @@ function startRefreshing() {
 function stopRefreshing() { if (timer) clearInterval(timer); timer = null; }
 
 async function refresh() {
-  try {
-    if (screens[screen]) await screens[screen].refresh();
-  } catch (error) {
-    if (!(error instanceof Refused && error.status === 401)) say($("#status-line"), error.message);
-  }
+  if (screens[screen]) await report($("#status-line"), screens[screen].refresh);
 }
 
 // Home

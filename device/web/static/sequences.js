@@ -23,13 +23,6 @@
     return `${+(seconds / 3600).toFixed(1)} h`;
   }
 
-  function element(tag, className, text) {
-    const made = document.createElement(tag);
-    if (className) made.className = className;
-    if (text !== undefined) made.textContent = text;
-    return made;
-  }
-
   // A canvas's backing store at the screen's own pixel density; its drawing context, in CSS pixels.
   function context(canvas, widthPx, heightPx) {
     const scale = window.devicePixelRatio || 1;

@@ -1,6 +1,6 @@
 // The Settings screen: config.toml's keys (GET/POST /api/settings, device/settings.py) and the
 // paired devices (GET/DELETE /api/devices). Loaded when shown, not refreshed while being edited.
-// Uses app.js's api(), say(), sayBeside(), clearErrors() and registerScreen().
+// Uses app.js's api(), say(), sayBeside(), clearErrors(), report(), element(), fillList() and registerScreen().
 "use strict";
 
 const settingsScreen = { values: null, filled: false };
@@ -91,16 +91,11 @@ function deviceName(agent) {
 
 async function loadDevices() {
   const devices = await api("GET", "/api/devices");
-  const list = $("#device-list");
-  list.replaceChildren(...devices.map((device) => {
-    const item = document.createElement("li");
-    const what = document.createElement("div");
-    what.className = "what";
+  fillList($("#device-list"), devices, (device) => {
     const paired = new Date(device.paired).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
-    what.textContent = `${deviceName(device.device)}${device.this ? " (this one)" : ""} · paired ${paired}`;
-    const revoke = document.createElement("button");
+    const what = element("div", "what", `${deviceName(device.device)}${device.this ? " (this one)" : ""} · paired ${paired}`);
+    const revoke = element("button", "", "Revoke");
     revoke.type = "button";
-    revoke.textContent = "Revoke";
     revoke.setAttribute("aria-label", `revoke device ${device.id}${device.this ? " (this one)" : ""}`);
     revoke.addEventListener("click", () => attempt($("#device-error"), async () => {
       const warning = `${device.this ? "This phone" : "It"} will need a new code to pair again.`;
@@ -108,21 +103,15 @@ async function loadDevices() {
       await api("DELETE", `/api/devices/${device.id}`);
       await loadDevices();
     }));
+    const item = element("li");
     item.append(what, revoke);
     return item;
-  }));
-  if (!devices.length) {
-    const none = document.createElement("li");
-    none.textContent = "No paired devices (this page is open on the light itself).";
-    list.append(none);
-  }
+  }, "No paired devices (this page is open on the light itself).");
 }
 
 function wireSettings() {
   $("#settings-form").addEventListener("submit", saveSettings);
-  registerScreen("settings", { periodic: false, refresh: () => loadSettings().catch((error) => {
-    if (!(error instanceof Refused && error.status === 401)) say($("#settings-message"), error.message);
-  }) });
+  registerScreen("settings", { periodic: false, refresh: () => report($("#settings-message"), loadSettings) });
 }
 
 wireSettings();

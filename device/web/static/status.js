@@ -11,14 +11,10 @@
   }
 
   function problemRow(problem) {
-    const row = document.createElement("li");
+    const row = element("li");
     row.dataset.level = problem.level.toLowerCase();
-    const when = document.createElement("span");
-    when.className = "when";
-    when.textContent = `${problem.at.slice(5, 10)} ${problem.at.slice(11, 16)}`;  // MM-DD HH:MM, the light's zone
-    const what = document.createElement("span");
-    what.textContent = problem.message;
-    row.append(when, what);
+    const when = `${problem.at.slice(5, 10)} ${problem.at.slice(11, 16)}`;  // MM-DD HH:MM, the light's zone
+    row.append(element("span", "when", when), element("span", "", problem.message));
     return row;
   }
 
@@ -31,13 +27,7 @@
     $("#status-clock").dataset.level = now.clock_synchronized ? "" : "warning";
     $("#status-version").textContent = now.version;
     $("#status-uptime").textContent = now.uptime_s === null ? "–" : uptimeText(now.uptime_s);
-    const list = $("#problems");
-    list.replaceChildren(...problems.map(problemRow));
-    if (!problems.length) {
-      const none = document.createElement("li");
-      none.textContent = "None.";
-      list.append(none);
-    }
+    fillList($("#problems"), problems, problemRow, "None.");
   }
 
   registerScreen("status", { refresh, periodic: true });
