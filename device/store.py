@@ -230,6 +230,10 @@ class Store:
 
     # The phone page's pairings (hashes only)
 
+    def web_token_hashes(self) -> list[str]:
+        with self._lock:
+            return [row[0] for row in self._db.execute("SELECT token_sha256 FROM web_tokens ORDER BY id")]
+
     def add_web_token(self, token_sha256: str, paired: dt.datetime, device: str = "") -> None:
         with self._transaction() as db:
             db.execute("INSERT INTO web_tokens (token_sha256, paired_utc, device) VALUES (?, ?, ?)",

@@ -194,7 +194,7 @@ class Pairing:
             return False
         presented = token_hash(token).encode()
         found = False
-        for _, stored, _, _ in self.store.web_tokens():
+        for stored in self.store.web_token_hashes():
             found |= hmac.compare_digest(presented, stored.encode())
         return found
 
