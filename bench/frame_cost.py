@@ -2,7 +2,10 @@
 interpolated between keyframes; power limit and dither; packed to wire bytes), beside
 adafruit_led_animation's Pulse drawing the same number of pixels on a PixelBuf that sends nothing.
 
-Our frames come from storm-to-firelight at 30 minutes: a window of the loop's frames at up to 200
+The loop makes interpolated frames in runs, dithered together (device/pacing.py, device/dither.py):
+a run's cost is shared evenly among its frames, which is what each costs the CPU, bar the keyframes
+it renders: each is charged to the first frame between it and the next, as if the frames were made
+one by one. A frame made alone (rendered) costs all of its call. Our frames come from storm-to-firelight at 30 minutes: a window of the loop's frames at up to 200
 fps in each phase (two mid-phase) and one across each cross-fade (two effects and an OKLab blend
 at each keyframe: the dearest frames of the sequence), each window played into from a second
 before it, so the dither, the keyframes and the effects' caches are as in play. A window holds
@@ -70,24 +73,53 @@ def windows(renderer: Renderer) -> list[Window]:
 
 
 class _TimedDither:
-    """Wraps a pipeline's ditherer's quantise(), noting how long each call took (a frame's cost in parts)."""
+    """Wraps a pipeline's ditherer's quantise_run(), noting how long each call took (a frame's cost in parts)."""
 
     def __init__(self, pipeline: Pipeline):
-        self.quantise = pipeline.ditherer.quantise
+        self.quantise_run = pipeline.ditherer.quantise_run
         self.last_ns = 0
-        pipeline.ditherer.quantise = self  # this pipeline's only: an attribute of its own ditherer
+        pipeline.ditherer.quantise_run = self  # this pipeline's only: an attribute of its own ditherer
 
     def __call__(self, codes: np.ndarray) -> np.ndarray:
         start = time.perf_counter_ns()
-        out = self.quantise(codes)
+        out = self.quantise_run(codes)
         self.last_ns = time.perf_counter_ns() - start
         return out
+
+
+class _TimedLoads:
+    """Wraps a maker's keyframe loading (_load_pair: two renders, or one and the pair's pacing),
+    noting how long each took since the last call to charged()."""
+
+    def __init__(self, maker: FrameMaker):
+        self._load_pair = maker._load_pair
+        self.ns: list[int] = []
+        maker._load_pair = self  # this maker's only: an attribute of its own
+
+    def __call__(self, n: int) -> None:
+        start = time.perf_counter_ns()
+        self._load_pair(n)
+        self.ns.append(time.perf_counter_ns() - start)
+
+    def charged(self, frames: int, first_of_pair: list[int]) -> list[float]:
+        """Each frame's share of the loads since the last call: the k-th load on the first frame of
+        the k-th pair (the last frame, for a pair the run stopped at)."""
+        charged = [0.0] * frames
+        for k, ns in enumerate(self.ns):
+            charged[first_of_pair[k] if k < len(first_of_pair) else frames - 1] += ns
+        self.ns.clear()
+        return charged
+
+
+def _first_frame_of_each_pair(t_s: float, stride: int, frames: int) -> list[int]:
+    pairs = np.floor((t_s + stride / FPS * np.arange(frames)) / KEYFRAME_S)
+    return np.flatnonzero(np.diff(pairs, prepend=np.floor(t_s / KEYFRAME_S) - 1)).tolist()
 
 
 def _ours(pixels: int, window_s: float, pulse: _Pulse) -> dict:
     renderer = Renderer(load_builtin(SEQUENCE), SEQUENCE_S, pixels)
     clock = time.perf_counter_ns
-    by_phase: dict[str, list[int]] = {}
+    by_phase: dict[str, list[float]] = {}
     parts = {"render or interpolate, limit, pace": [], "dither": [], "pack": []}
     made = 0
     found = windows(renderer)
@@ -98,22 +130,35 @@ def _ours(pixels: int, window_s: float, pulse: _Pulse) -> dict:
         maker = FrameMaker(renderer.frames(), pipeline, 1.0 / FPS)
         t_s = window.start_s - 1.0
         while t_s < window.start_s:  # into the window as in play: dither, keyframes, caches, pace
-            wire_bytes(maker.make(t_s), ORDER)
-            t_s += maker.stride / FPS
+            run = maker.make(t_s, before_s=window.start_s)
+            for codes in run:
+                wire_bytes(codes, ORDER)
+            t_s += len(run) * maker.stride / FPS
         costs = by_phase.setdefault(window.phase, [])
         made_before = len(costs)
-        while t_s < window.start_s + window_s:
+        end_s = window.start_s + window_s
+        loads = _TimedLoads(maker)
+        while t_s < end_s:
             a = clock()
-            codes = maker.make(t_s)
+            run = maker.make(t_s, before_s=end_s)
             b = clock()
-            wire_bytes(codes, ORDER)
+            for codes in run:
+                wire_bytes(codes, ORDER)
             c = clock()
-            costs.append(c - a)
-            parts["render or interpolate, limit, pace"].append(b - a - dither.last_ns)
-            parts["dither"].append(dither.last_ns)
-            parts["pack"].append(c - b)
-            t_s += maker.stride / FPS
-            made += 1
+            frames = len(run)
+            # A call makes a run of frames (device/pacing.py), which share its cost evenly, bar the
+            # keyframes it rendered: each falls on the first frame of its pair, as it would if
+            # the frames were made one by one.
+            first_of_pair = _first_frame_of_each_pair(t_s, maker.stride, frames)
+            keyframes = loads.charged(frames, first_of_pair)
+            shared = (c - a - sum(keyframes)) / frames
+            costs += [shared + keyframe for keyframe in keyframes]
+            parts["render or interpolate, limit, pace"] += [(b - a - dither.last_ns - sum(keyframes)) / frames + keyframe
+                                                            for keyframe in keyframes]
+            parts["dither"] += [dither.last_ns / frames] * frames
+            parts["pack"] += [(c - b) / frames] * frames
+            t_s += frames * maker.stride / FPS
+            made += frames
         pulse.time(max(len(costs) - made_before, PULSE_MIN_CALLS))  # as many Pulse frames, in turn
     every = np.concatenate([np.asarray(v, dtype=float) for v in by_phase.values()]) / 1000.0
     result = {

@@ -143,9 +143,10 @@ class FrameLoop:
         while True:
             t_s = min(from_s + k * period_s, end_s)
             last = t_s >= end_s
-            codes = maker.make(t_s, exact=last)
-            queue.append((start + min(k * period_s, end_s - from_s), t_s, codes))  # the last is due at the end itself
-            k += maker.stride
+            for codes in maker.make(t_s, exact=last, before_s=end_s):
+                # The last is due at the end itself.
+                queue.append((start + min(k * period_s, end_s - from_s), min(from_s + k * period_s, end_s), codes))
+                k += maker.stride
             if last:
                 return True, k
             if (not self.adaptive or k - first_k >= LOOKAHEAD_PERIODS

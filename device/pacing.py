@@ -32,12 +32,14 @@ rendered exactly.
 from __future__ import annotations
 
 import math
+from typing import Sequence
 
 import numpy as np
 
 from device.pipeline import Pipeline
 from sequences.colour import LUMA_WEIGHTS
 
+RUN_PERIODS = 16  # interpolated frames are made and dithered together, up to this many periods of them (80 ms at 200 fps)
 MAX_STRIDE = 16  # at 200 fps, a frame at least every 80 ms: a new program or a source's change shows within that
 # Measured with the ditherer of issue 11 (steady 2700 K, 6500 K, gold, pond and indigo, L* 2-40, each
 # frame held s periods, 8 s, IEEE 1789 as the bench reads it): every component stays under half
@@ -99,7 +101,6 @@ class FrameMaker:
         self._pair_n: int | None = None  # keyframes n and n + 1, at n * KEYFRAME_S
         self._b: np.ndarray | None = None  # keyframe n + 1, linear
         self._a_codes = self._b_codes = self._codes_difference = None
-        self._between = np.empty((pipeline.pixels, pipeline.channels))
         self._pair_level = self._pair_change = 0.0
         self._pair_exact = False
         self._last: np.ndarray | None = None  # the last frame rendered exactly, and its time
@@ -114,20 +115,22 @@ class FrameMaker:
                                     * MAX_STEP_CODES / MAX_STEP_LSTAR)
         self._luma_codes = np.tile(LUMA_WEIGHTS * gains, self.pipeline.pixels)  # per pixel and channel, for np.vdot
 
-    def make(self, t_s: float, exact: bool = False) -> np.ndarray:
-        """The codes of the frame at sequence time t_s; sets `stride`. `exact`: render it even if
-        it could be interpolated (the last frame of a play)."""
-        if not self.adaptive:
-            return self.pipeline.process(self.source.frame(t_s))
+    def make(self, t_s: float, exact: bool = False, before_s: float = math.inf) -> Sequence[np.ndarray]:
+        """The codes (frames, pixels, channels) of the frame at sequence time t_s and, where it is
+        interpolated between keyframes, of those after it at the stride up to RUN_PERIODS periods
+        on, all before `before_s`: frames dithered together cost far less each (device/dither.py).
+        Sets `stride`, the periods from each frame to the next. `exact`: render it, alone, even
+        if it could be interpolated (the last frame of a play)."""
+        if not self.adaptive:  # one frame, whatever the pipeline makes of it (a preview's makes text)
+            return [self.pipeline.process(self.source.frame(t_s))]
         if self.pipeline.gains is not self._gains:  # retuned while playing (the brightness changed)
             self._light_in_codes(self.pipeline.gains)
             self._pair_n = None  # the keyframes' codes were the old brightness's
         # The first frame is rendered alone (it is due at once: the keyframes can follow).
         if self._keyframes and not exact and self._last is not None and self.stride * self.period_s < KEYFRAME_S:
-            codes = self._interpolated(t_s)
+            codes = self._interpolated_run(t_s, before_s)
             if codes is not None:
-                self.stride = stride_for(self._pair_level, self._pair_change * self.period_s)
-                return self.pipeline.ditherer.quantise(codes)
+                return self.pipeline.ditherer.quantise_run(codes)
         linear = self._rendered(t_s)
         level = self._level(linear)
         previous, self._last, gap_s = self._last, linear, t_s - self._last_t_s
@@ -140,7 +143,7 @@ class FrameMaker:
             self.stride = stride_for(level, self._pair_change * self.period_s)
         else:
             self.stride = 1  # the motion is not known yet
-        return self.pipeline.process(linear)
+        return self.pipeline.process(linear)[None]
 
     def _level(self, linear: np.ndarray) -> float:
         """The ring's light in codes (luminance summed over the LEDs)."""
@@ -167,16 +170,32 @@ class FrameMaker:
         # Kept past the next render, without a copy: a source never draws in a frame again (FrameSource).
         return np.asarray(self.source.frame(t_s), dtype=float)
 
-    def _interpolated(self, t_s: float) -> np.ndarray | None:
-        """The float codes at t_s between its two keyframes, or None where they are too far apart."""
+    def _interpolated_run(self, t_s: float, before_s: float) -> np.ndarray | None:
+        """The float codes of the frames from t_s on at the stride of its keyframes, through the
+        pairs after theirs while they are interpolated too at the same stride, up to RUN_PERIODS
+        periods and before `before_s`; None where the first pair is too far apart."""
         n = math.floor(t_s / KEYFRAME_S)
         if n != self._pair_n:
             self._load_pair(n)
         if self._pair_exact:
             return None
-        between = np.multiply(self._codes_difference, t_s / KEYFRAME_S - n, out=self._between)
-        between += self._a_codes
-        return between
+        stride = self.stride = stride_for(self._pair_level, self._pair_change * self.period_s)
+        times_s = t_s + stride * self.period_s * np.arange(RUN_PERIODS // stride)
+        times_s = times_s[:max(1, int(np.searchsorted(times_s, before_s)))]
+        pairs = np.floor(times_s / KEYFRAME_S).astype(int).tolist()  # the keyframe pair of each frame
+        codes = np.empty((len(times_s), self.pipeline.pixels, self.pipeline.channels))
+        first = 0
+        while first < len(pairs):
+            n = pairs[first]
+            if n != self._pair_n:
+                self._load_pair(n)
+                if self._pair_exact or stride_for(self._pair_level, self._pair_change * self.period_s) != stride:
+                    return codes[:first]  # the rest another time: rendered, or at another stride
+            end = first + pairs[first:].count(n)
+            np.multiply.outer(times_s[first:end] / KEYFRAME_S - n, self._codes_difference, out=codes[first:end])
+            codes[first:end] += self._a_codes
+            first = end
+        return codes
 
     def _load_pair(self, n: int) -> None:
         if self._pair_n is not None and n == self._pair_n + 1:

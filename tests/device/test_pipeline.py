@@ -6,7 +6,9 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from device.pipeline import MAX_CODE, SWING_CODES, Ditherer, OutputSettings, Pipeline, frame_current_mA
+from device.dither import Ditherer
+from device.pipeline import MAX_CODE, OutputSettings, Pipeline, frame_current_mA
+from device.ring_totals import SWING_CODES
 
 pixel_counts = st.integers(1, 144)
 
@@ -99,7 +101,7 @@ def test_a_bright_led_among_near_zero_ones_carries_little_and_never_flashes(data
 @settings(max_examples=40, deadline=None)
 @given(frame=pixel_counts.flatmap(lambda n: frames(n, 0.0, 0.1)))
 def test_each_frame_puts_the_rings_total_within_a_few_codes_per_channel(frame):
-    # The ring's totals roam a few codes, trading colour for luminance (see Ditherer._ring_totals),
+    # The ring's totals roam a few codes, trading colour for luminance (see device/ring_totals.py),
     # never further than SWING_CODES from the frame's, rounded outward: the power limit's margin.
     pipeline = Pipeline(OutputSettings(), frame.shape[0])
     wanted_total = pipeline.codes(frame).sum(axis=0)

@@ -1,0 +1,207 @@
+"""Float codes (0-255) to whole 8-bit codes, so that the light averages out exactly: the dither.
+
+Each LED keeps an account of the light it is owed (positive) or has had ahead of time
+(negative). Frames come in runs (those the frame loop makes at once, between two keyframes); over
+a run, what an LED wants is the cumulative sum of its float codes plus its account, W, and what it
+has shown, O, is a cumulative sum of whole codes. Each frame:
+- the ring's total per channel is picked first (device/ring_totals.py: what the eye sees behind
+  the diffuser, shaped so that its error sits near 100 Hz);
+- each LED then holds the whole part of what it wants, floor(W), and the codes left over go to
+  the LEDs owed the largest fractions; ties go round the ring in an even order, so two half-code
+  neighbours light one LED between them, not both or neither, and the lit LEDs take turns.
+So every LED's shown total stays within a code of what it wants, and a frame's codes are the
+difference of two cumulative totals. Done this way, the whole run is a handful of numpy calls
+(cumsum, floor, one sort, one compare), not a handful per frame: at 24 LEDs numpy's cost per
+call, not the arithmetic, is what a frame spends its time on.
+
+An LED cannot give light back: where an LED given a spare code in one frame would not keep it in
+the next (its fraction fell below the cut, its whole part the same), it holds it (shows 0) and
+a code is taken back from the LED that is furthest ahead (see _hold).
+
+Why by what each LED is owed, and not by a running total round the ring: a running total hands
+each LED's rounding remainder to the next LED in the ring. When that LED wants almost nothing it
+is given a whole code it can only pay back at its own tiny rate, and the debt was charged again
+every frame to the next lit LED, so a ring of near-zero LEDs behind a bright one left the bright
+one owed a code per debtor (26 codes seen) - light it would get all at once, a flash, as soon as
+the debtors went dark. Here an LED only gets a spare code when its own account is among the
+largest, and every account stays within about a code (tests/device/test_pipeline.py measures it).
+
+A zero stays zero: an LED asked for nothing gets nothing and forgets its account.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Sequence
+
+import numpy as np
+
+from device.ring_totals import RingTotals
+from sequences.colour import LUMA_WEIGHTS
+
+MAX_CODE = 255.0
+# A run holds frames whose LEDs are lit alike, all below this: above it, an LED may be owed more
+# than full, which it forgets frame by frame (see quantise_run).
+_RUN_MAX_CODE = MAX_CODE - 2.0
+_CAN_TAKE = 1.0 - 1e-6  # the least priority of an LED that can take a spare code (see _run)
+_FULL = MAX_CODE - 1e-6  # full, held a hair below 255: a full LED's whole part is 254 and its last code a spare one
+
+
+def _spread_order(pixels: int) -> np.ndarray:
+    """Each LED's place in an order that visits the ring evenly (bit-reversed index: 0, half,
+    quarter, three quarters, ...), as a rank in 0..pixels-1 (0 first)."""
+    bits = max(1, (pixels - 1).bit_length())
+    reversed_index = [int(format(i, f"0{bits}b")[::-1], 2) for i in range(pixels)]
+    place = np.empty(pixels)
+    place[np.argsort(reversed_index, kind="stable")] = np.arange(pixels)
+    return place
+
+
+class Ditherer:
+    """Quantises float codes to uint8, frame by frame or a run of frames at once; keeps the accounts.
+
+    luma: the luminance of one code of each channel (Rec. 709 weights for R, G, B; an RGBW ring
+    adds its white chip's), which is what the ring's flicker is judged by.
+    """
+
+    def __init__(self, pixels: int, channels: int, luma: Sequence[float] | None = None):
+        if luma is None and channels != 3:
+            raise ValueError("a ditherer for other channels than R, G, B needs each channel's luminance")
+        self.totals = RingTotals(LUMA_WEIGHTS if luma is None else luma)
+        self._pixels = pixels
+        self._channels = channels
+        self.error = np.zeros((pixels, channels))  # each LED's account, codes
+        # A tie-break far below any real difference in what LEDs are owed: among equals, the
+        # spare codes go round the ring in an even order rather than to a run of neighbours.
+        tie_break = (_spread_order(pixels) + 1.0) * (1e-9 / max(pixels, 1))
+        self._tie_break = np.repeat(tie_break[:, None], channels, axis=1)
+        self._account = np.empty((pixels, channels))
+        self._work: dict[int, SimpleNamespace] = {}
+        self._zero = np.zeros((pixels, channels))
+        self._held_first = np.full((pixels, channels), 4.0)  # above every priority (all are below 2)
+        self._held_ranked = np.full((pixels + 1, channels), np.inf)
+        self._channel_index = np.arange(channels)
+        self._channel_of = np.tile(np.eye(channels), (pixels, 1))
+
+    def reset(self) -> None:
+        self.error[:] = 0.0
+        self.totals.reset()
+
+    def quantise(self, codes: np.ndarray) -> np.ndarray:
+        """Float codes (pixels, channels) in 0-255 -> uint8 codes of the same shape."""
+        return self.quantise_run(codes[None])[0]
+
+    def quantise_run(self, codes: np.ndarray) -> np.ndarray:
+        """Float codes (frames, pixels, channels) in 0-255, frames shown one after another ->
+        uint8 codes of the same shape. The same codes as quantise() frame by frame would give,
+        bar the order of the rare held code (see _hold)."""
+        lit = np.heaviside(codes, 0.0)  # 1.0 where lit: as floats, which numpy mixes with floats quicker than bools
+        frames = codes.shape[0]
+        if frames == 1:
+            return self._run(codes, lit[0])
+        # Runs of frames lit alike (an LED going dark forgets its account there); a frame near
+        # full is a run of its own (its LEDs forget what they are owed beyond full).
+        if np.maximum.reduce(codes, axis=None) > _RUN_MAX_CODE:
+            breaks = np.arange(1, frames)
+        elif np.equal(lit[1:], lit[:-1]).all():
+            return self._run(codes, lit[0])
+        else:
+            breaks = np.nonzero(np.any(lit[1:] != lit[:-1], axis=(1, 2)))[0] + 1
+        edges = [0, *breaks.tolist(), frames]
+        return np.concatenate([self._run(codes[a:b], lit[a]) for a, b in zip(edges, edges[1:])])
+
+    def _run(self, codes: np.ndarray, lit_codes: np.ndarray) -> np.ndarray:
+        """One run: frames (frames, pixels, channels) whose LEDs are lit alike (`lit_codes`: 1.0 where
+        lit, (pixels, channels))."""
+        work = self._work.get(len(codes)) or self._new_work(len(codes))
+        wanted, whole, priority, ranked, shown = work.wanted, work.whole, work.priority, work.ranked, work.shown
+        work.asked[...] = codes
+        account = np.multiply(self.error, lit_codes, out=self._account)  # a dark LED forgets its account
+        if work.frames == 1:
+            np.minimum(np.add(codes[0], account, out=wanted[0]), _FULL, out=wanted[0])
+        else:
+            np.dot(work.running, work.asked_flat, out=work.wanted_flat)
+            wanted += account
+        np.floor(wanted, out=whole)
+        # An LED that has had light ahead of time (wants less than nothing) shows none; its priority
+        # below, under 1, keeps it from a spare code, and the totals count it at 0.
+        np.maximum(whole, 0.0, out=whole)
+        # Priority: the fraction, less the tie-break, plus 1 for a lit LED. A dark LED ranks near 0,
+        # one ahead below 1, and neither takes a spare code (the totals leave them none).
+        np.subtract(wanted, whole, out=priority)
+        priority -= self._tie_break
+        priority += lit_codes
+        np.greater(priority, _CAN_TAKE, out=work.can_take)
+        ranked[:, :self._pixels] = priority
+        ranked.sort(axis=1)  # above the row of infinity: "the spare-th largest" is one index, even for none
+        # Per frame and channel, the sum over the LEDs, by one product with a 0/1 channel picker
+        # (np.add.reduce over the LEDs' axis takes six times as long).
+        frame_asked, frame_wanted, frame_whole, takers = np.dot(work.sums_flat, self._channel_of).reshape(
+            work.sums_shape).tolist()
+        spares = np.array(self.totals.pick_run(frame_asked, frame_wanted, frame_whole, takers), dtype=np.intp)
+        cut = ranked.take(np.subtract(work.no_spare_at, np.multiply(spares, self._channels)))
+        np.add(whole, np.greater_equal(priority, cut.reshape(work.cut_shape), out=work.taken), out=shown)  # cumulative
+        if work.frames == 1:  # its shown total is its frame, and none is held: whole parts are never below nothing
+            np.subtract(wanted[0], shown[0], out=self.error)
+            return shown.astype(np.uint8)
+        out = np.empty_like(shown)
+        out[0] = shown[0]
+        np.subtract(shown[1:], shown[:-1], out=out[1:])
+        if np.minimum.reduce(out, axis=None) < 0.0:
+            self._hold(out, work, spares.reshape(len(out), self._channels))
+        np.subtract(wanted[-1], shown[-1], out=self.error)
+        return out.astype(np.uint8)
+
+    def _new_work(self, frames: int) -> SimpleNamespace:
+        """Work arrays and views for runs of `frames`, kept: this runs at up to 200 frames a second,
+        where numpy's cost per call and per new array or view, not the arithmetic, is what a frame
+        spends."""
+        pixels, channels = self._pixels, self._channels
+        work = SimpleNamespace(frames=frames, sums_shape=(4, frames, channels), cut_shape=(frames, 1, channels))
+        sums = np.empty((4, frames, pixels, channels))
+        work.asked, work.wanted, work.whole, work.can_take = sums  # asked, then cumulative over the run
+        work.sums_flat = sums.reshape(4 * frames, pixels * channels)
+        work.asked_flat, work.wanted_flat = work.sums_flat[:frames], work.sums_flat[frames:2 * frames]
+        work.running = np.tril(np.ones((frames, frames)))  # the run's cumulative sum as a product
+        work.priority = np.empty((frames, pixels, channels))
+        work.ranked = np.full((frames, pixels + 1, channels), np.inf)
+        work.taken = np.empty((frames, pixels, channels), dtype=bool)
+        work.shown = np.empty((frames, pixels, channels))
+        # Where "no spare" (the row of infinity) lies in `ranked`, flat, per frame and channel.
+        work.no_spare_at = ((np.arange(frames)[:, None] * (pixels + 1) + pixels) * channels
+                            + np.arange(channels)).ravel().astype(np.intp)
+        self._work[frames] = work
+        return work
+
+    def _hold(self, out: np.ndarray, work: SimpleNamespace, spares: np.ndarray) -> None:
+        """Frames where an LED would show less than nothing: it had a spare code in the frame before
+        and keeps the same whole part, but the spare codes went to others (a smaller total, or its
+        fraction overtaken). It keeps its code (shows nothing), and the frame's other spare codes
+        go, by priority, to the rest; each such frame is worked out again in turn, and the next
+        from it. `spares`: the spare codes of each frame and channel (frames, channels)."""
+        shown, whole, priority = work.shown, work.whole, work.priority
+        pixels = self._pixels
+        held_first = self._held_first
+        frames, frame = out.shape[0], 0
+        while frame < frames:
+            # The next frame with an LED below nothing (each worked out again changes only the next).
+            below = np.flatnonzero(np.minimum.reduce(out[frame:].reshape(frames - frame, -1), axis=1) < 0.0)
+            if not below.size:
+                return
+            frame += int(below[0])
+            before = shown[frame - 1] if frame else self._zero
+            # Held: above its whole part already. They rank first; the spare codes left go by priority.
+            held = np.greater(before, whole[frame])
+            ranked = self._held_ranked  # above a row of infinity, as in _run
+            np.add(priority[frame], np.multiply(held, held_first), out=ranked[:pixels])
+            ranked_now = ranked[:pixels].copy()
+            ranked.sort(axis=0)
+            cut = ranked[pixels - spares[frame], self._channel_index]
+            np.add(whole[frame], np.greater_equal(ranked_now, cut), out=shown[frame])
+            # More held than spare codes: those left out still keep theirs (this frame shows more
+            # than its total, and a later one less).
+            np.maximum(shown[frame], before, out=shown[frame])
+            np.subtract(shown[frame], before, out=out[frame])
+            if frame + 1 < frames:
+                np.subtract(shown[frame + 1], shown[frame], out=out[frame + 1])
+            frame += 1
