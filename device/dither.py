@@ -138,8 +138,9 @@ class Ditherer:
         # (np.add.reduce over the LEDs' axis takes six times as long).
         frame_asked, frame_wanted, frame_whole, takers = np.dot(work.sums_flat, self._channel_of).reshape(
             work.sums_shape).tolist()
-        spares = np.array(self.totals.pick_run(frame_asked, frame_wanted, frame_whole, takers), dtype=np.intp)
-        cut = ranked.take(np.subtract(work.no_spare_at, np.multiply(spares, self._channels)))
+        spares = self.totals.pick_run(frame_asked, frame_wanted, frame_whole, takers)
+        channels = self._channels
+        cut = ranked.take([int(at - spare * channels) for at, spare in zip(work.no_spare_at, spares)])
         np.add(whole, np.greater_equal(priority, cut.reshape(work.cut_shape), out=work.taken), out=shown)  # cumulative
         if work.frames == 1:  # its shown total is its frame, and none is held: whole parts are never below nothing
             np.subtract(wanted[0], shown[0], out=self.error)
@@ -148,7 +149,7 @@ class Ditherer:
         out[0] = shown[0]
         np.subtract(shown[1:], shown[:-1], out=out[1:])
         if np.minimum.reduce(out, axis=None) < 0.0:
-            self._hold(out, work, spares.reshape(len(out), self._channels))
+            self._hold(out, work, np.reshape(spares, (len(out), channels)).astype(np.intp))
         np.subtract(wanted[-1], shown[-1], out=self.error)
         return out.astype(np.uint8)
 
@@ -169,7 +170,7 @@ class Ditherer:
         work.shown = np.empty((frames, pixels, channels))
         # Where "no spare" (the row of infinity) lies in `ranked`, flat, per frame and channel.
         work.no_spare_at = ((np.arange(frames)[:, None] * (pixels + 1) + pixels) * channels
-                            + np.arange(channels)).ravel().astype(np.intp)
+                            + np.arange(channels)).ravel().tolist()
         self._work[frames] = work
         return work
 

@@ -8,8 +8,9 @@ Not every deadline gets a frame: device/pacing.py picks, from each frame's light
 loop's periods may pass before the next (the full rate only where dithering needs it, or where the
 light moves fast), and interpolates between keyframes. Frames are made a few at a time, just after
 a wake-up, up to LOOKAHEAD_PERIODS ahead: the work of a frame costs several times more on a cold
-cache after a sleep than just after another frame. Each wake-up then only writes a frame made
-already, so it goes out on time. A frame whose bytes are those the LEDs already show is not
+cache after a sleep than just after another frame, and interpolated frames are dithered a run at
+a time (device/dither.py). Each wake-up then only writes a frame made already, so it goes out on
+time. A frame whose bytes are those the LEDs already show is not
 written again, except every REFRESH_S.
 """
 

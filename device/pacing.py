@@ -24,9 +24,11 @@ Between keyframes rendered every KEYFRAME_S of sequence time (on a grid from the
 start, so a frame depends only on its time), frames shown more often than that are interpolated
 in linear light (the pipeline's float codes, before the dither): rendering costs several times
 the blend, and the effects' motion is slow enough for a straight line over 40 ms (worst about
-half a code in the built-in sequences). Where the two
-keyframes differ by more than INTERPOLATE_MAX_CODES (a flash, a cut), every frame between them is
-rendered exactly.
+half a code in the built-in sequences). Where the two keyframes differ by more than
+INTERPOLATE_MAX_CODES (a flash, a cut), every frame between them is rendered exactly. Interpolated
+frames are made a run at a time, through the pairs that follow while their stride is the same (up
+to RUN_PERIODS), and dithered together: at 24 LEDs numpy's cost per call is most of a frame's,
+and a run takes the same handful of calls as one frame (device/dither.py).
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ import numpy as np
 from device.pipeline import Pipeline
 from sequences.colour import LUMA_WEIGHTS
 
-RUN_PERIODS = 16  # interpolated frames are made and dithered together, up to this many periods of them (80 ms at 200 fps)
+RUN_PERIODS = 32  # interpolated frames are made and dithered together, up to this many periods of them (160 ms at 200 fps)
 MAX_STRIDE = 16  # at 200 fps, a frame at least every 80 ms: a new program or a source's change shows within that
 # Measured with the ditherer of issue 11 (steady 2700 K, 6500 K, gold, pond and indigo, L* 2-40, each
 # frame held s periods, 8 s, IEEE 1789 as the bench reads it): every component stays under half
@@ -100,7 +102,8 @@ class FrameMaker:
         self._keyframes = KEYFRAME_S >= 2.0 * period_s
         self._pair_n: int | None = None  # keyframes n and n + 1, at n * KEYFRAME_S
         self._b: np.ndarray | None = None  # keyframe n + 1, linear
-        self._a_codes = self._b_codes = self._codes_difference = None
+        self._a_codes = self._b_codes = self._codes_difference = self._b_cube_root = None
+        self._b_level = 0.0
         self._pair_level = self._pair_change = 0.0
         self._pair_exact = False
         self._last: np.ndarray | None = None  # the last frame rendered exactly, and its time
@@ -138,7 +141,7 @@ class FrameMaker:
         if 0.0 < level < 2.0 * LEVEL_PER_STRIDE_CODES:
             self.stride = 1  # dim: the full rate whatever the motion, which need not be measured
         elif previous is not None and gap_s > 0.0:
-            self.stride = stride_for(level, self._motion(linear, previous) / gap_s * self.period_s)
+            self.stride = stride_for(level, self._motion(linear, previous)[1] / gap_s * self.period_s)
         elif self._pair_n is not None and gap_s == 0.0:  # on the keyframe just rendered: its pair's motion
             self.stride = stride_for(level, self._pair_change * self.period_s)
         else:
@@ -149,22 +152,22 @@ class FrameMaker:
         """The ring's light in codes (luminance summed over the LEDs)."""
         return float(np.vdot(self._luma_codes, linear))
 
-    def _largest_change(self, frame: np.ndarray, other: np.ndarray) -> float:
-        """The most any channel differs between two linear frames, in codes."""
-        difference = np.subtract(frame, other, out=self._difference_buffer)
-        return float(_largest(np.absolute(difference, out=difference), axis=None)) * self._code_scale
-
-    def _motion(self, frame: np.ndarray, other: np.ndarray) -> float:
-        """The largest step of any channel between two linear frames as the motion rule judges it, in
-        codes: its step in codes, or its step in L* scaled so that MAX_STEP_LSTAR is MAX_STEP_CODES,
-        whichever is less (within both limits, or either)."""
+    def _motion(self, frame: np.ndarray, other: np.ndarray, frame_cube_root: np.ndarray | None = None,
+                other_cube_root: np.ndarray | None = None) -> tuple[float, float]:
+        """(the most any channel differs between two linear frames, in codes; the largest step of
+        any channel as the motion rule judges it, in codes: its step in codes, or its step in L*
+        scaled so that MAX_STEP_LSTAR is MAX_STEP_CODES, whichever is less). The frames' cube
+        roots, where known already, spare working them out again."""
         codes = np.subtract(frame, other, out=self._difference_buffer)
         np.absolute(codes, out=codes)
         codes *= self._code_scale
-        lightness = np.subtract(np.cbrt(frame), np.cbrt(other), out=self._lightness_buffer)
+        largest = float(_largest(codes, axis=None))
+        lightness = np.subtract(np.cbrt(frame) if frame_cube_root is None else frame_cube_root,
+                                np.cbrt(other) if other_cube_root is None else other_cube_root,
+                                out=self._lightness_buffer)
         np.absolute(lightness, out=lightness)
         lightness *= self._lightness_as_codes
-        return float(_largest(np.minimum(codes, lightness, out=codes), axis=None))
+        return largest, float(_largest(np.minimum(codes, lightness, out=codes), axis=None))
 
     def _rendered(self, t_s: float) -> np.ndarray:
         # Kept past the next render, without a copy: a source never draws in a frame again (FrameSource).
@@ -199,19 +202,22 @@ class FrameMaker:
 
     def _load_pair(self, n: int) -> None:
         if self._pair_n is not None and n == self._pair_n + 1:
-            a, a_codes = self._b, self._b_codes  # on by one keyframe: the old second one is the new first
+            # On by one keyframe: the old second one is the new first, with what is known of it.
+            a, a_codes, a_cube_root, a_level = self._b, self._b_codes, self._b_cube_root, self._b_level
         else:
             a = self._keyframe(n)
-            a_codes = self.pipeline.codes(a)
+            a_codes, a_cube_root, a_level = self.pipeline.codes(a), np.cbrt(a), self._level(a)
         b = self._keyframe(n + 1)
-        b_codes = self.pipeline.codes(b)
+        b_codes, b_cube_root, b_level = self.pipeline.codes(b), np.cbrt(b), self._level(b)
         self._pair_n, self._b, self._a_codes, self._b_codes = n, b, a_codes, b_codes
+        self._b_cube_root, self._b_level = b_cube_root, b_level
         self._codes_difference = np.subtract(b_codes, a_codes)
-        self._pair_exact = self._largest_change(b, a) > INTERPOLATE_MAX_CODES
-        self._pair_change = self._motion(b, a) / KEYFRAME_S  # codes (the motion rule's) a second
-        levels = (self._level(a), self._level(b))
+        largest, motion = self._motion(b, a, b_cube_root, a_cube_root)
+        self._pair_exact = largest > INTERPOLATE_MAX_CODES
+        self._pair_change = motion / KEYFRAME_S  # codes (the motion rule's) a second
         # The dimmer end rules; one end dark and the other lit is lit, and dim.
-        self._pair_level = min(levels) if min(levels) > 0.0 else (_DIM if max(levels) > 0.0 else 0.0)
+        low, high = min(a_level, b_level), max(a_level, b_level)
+        self._pair_level = low if low > 0.0 else (_DIM if high > 0.0 else 0.0)
 
     def _keyframe(self, n: int) -> np.ndarray:
         t_s = n * KEYFRAME_S
