@@ -43,6 +43,7 @@ MAX_CODE = 255.0
 # A run holds frames whose LEDs are lit alike, all below this: above it, an LED may be owed more
 # than full, which it forgets frame by frame (see quantise_run).
 _RUN_MAX_CODE = MAX_CODE - 2.0
+_KEPT_RUN_LENGTHS = 8  # work arrays are kept for this many run lengths (a run of 32 at 144 LEDs: 0.4 MB)
 _CAN_TAKE = 1.0 - 1e-6  # the least priority of an LED that can take a spare code (see _run)
 _FULL = MAX_CODE - 1e-6  # full, held a hair below 255: a full LED's whole part is 254 and its last code a spare one
 
@@ -76,6 +77,7 @@ class Ditherer:
         tie_break = (_spread_order(pixels) + 1.0) * (1e-9 / max(pixels, 1))
         self._tie_break = np.repeat(tie_break[:, None], channels, axis=1)
         self._account = np.empty((pixels, channels))
+        self._lit_less_tie_break = np.empty((pixels, channels))
         self._work: dict[int, SimpleNamespace] = {}
         self._zero = np.zeros((pixels, channels))
         self._held_first = np.full((pixels, channels), 4.0)  # above every priority (all are below 2)
@@ -129,8 +131,7 @@ class Ditherer:
         # Priority: the fraction, less the tie-break, plus 1 for a lit LED. A dark LED ranks near 0,
         # one ahead below 1, and neither takes a spare code (the totals leave them none).
         np.subtract(wanted, whole, out=priority)
-        priority -= self._tie_break
-        priority += lit_codes
+        priority += np.subtract(lit_codes, self._tie_break, out=self._lit_less_tie_break)[None]
         np.greater(priority, _CAN_TAKE, out=work.can_take)
         ranked[:, :self._pixels] = priority
         ranked.sort(axis=1)  # above the row of infinity: "the spare-th largest" is one index, even for none
@@ -171,6 +172,8 @@ class Ditherer:
         # Where "no spare" (the row of infinity) lies in `ranked`, flat, per frame and channel.
         work.no_spare_at = ((np.arange(frames)[:, None] * (pixels + 1) + pixels) * channels
                             + np.arange(channels)).ravel().tolist()
+        if len(self._work) >= _KEPT_RUN_LENGTHS:  # the oldest kept goes: runs take few lengths, bar the odd one
+            del self._work[next(iter(self._work))]
         self._work[frames] = work
         return work
 

@@ -18,20 +18,21 @@ from sequences.colour import LUMA_WEIGHTS
 CARRIED_CODES_BOUND = 2.0  # as tests/device/test_pipeline.py: more would come out later as a flash
 
 
-def runs(pixels: int, frames: int, low: float, high: float):
-    return arrays(np.float64, (frames, pixels, 3), elements=st.floats(low, high, allow_nan=False))
+def runs(pixels: int, frames: int, low: float, high: float, channels: int = 3):
+    return arrays(np.float64, (frames, pixels, channels), elements=st.floats(low, high, allow_nan=False))
 
 
 @settings(max_examples=40, deadline=None)
-@given(data=st.data(), pixels=st.integers(1, 60), frames=st.integers(2, 16))
-def test_a_run_shows_what_its_frames_one_by_one_would(data, pixels, frames):
+@given(data=st.data(), pixels=st.integers(1, 60), frames=st.integers(2, 16), channels=st.sampled_from([3, 4]))
+def test_a_run_shows_what_its_frames_one_by_one_would(data, pixels, frames, channels):
     # Every code at least 1: each LED's whole part grows every frame, so none is ever held, and
     # the run is the frames one by one, code for code. In 64ths of a code, which sum exactly
     # whether summed over the run or frame by frame (else a fraction a hair from 0 or 1 could
-    # round either way).
-    codes = data.draw(runs(pixels, frames, 64.0, 40.0 * 64)).round() / 64.0
-    before = data.draw(runs(pixels, 1, 0.0, 3.0 * 64))[0].round() / 64.0
-    together, one_by_one = Ditherer(pixels, 3), Ditherer(pixels, 3)
+    # round either way). Four channels: an RGBW ring, whose totals are all priced (no table).
+    codes = data.draw(runs(pixels, frames, 64.0, 40.0 * 64, channels)).round() / 64.0
+    before = data.draw(runs(pixels, 1, 0.0, 3.0 * 64, channels))[0].round() / 64.0
+    luma = [*LUMA_WEIGHTS, 0.9][:channels]
+    together, one_by_one = Ditherer(pixels, channels, luma), Ditherer(pixels, channels, luma)
     together.quantise(before)
     one_by_one.quantise(before)
     shown = together.quantise_run(codes)
