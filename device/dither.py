@@ -1,22 +1,27 @@
 """Float codes (0-255) to whole 8-bit codes, so that the light averages out exactly: the dither.
 
 Each LED keeps an account of the light it is owed (positive) or has had ahead of time
-(negative). Frames come in runs (those the frame loop makes at once, between two keyframes); over
-a run, what an LED wants is the cumulative sum of its float codes plus its account, W, and what it
-has shown, O, is a cumulative sum of whole codes. Each frame:
+(negative). Frames come in runs (those the frame loop interpolates between keyframes, made at
+once: device/pacing.py), or one at a time; over a run, what an LED wants is the cumulative sum of
+its float codes plus its account, W, and what it has shown is a cumulative sum of whole codes.
+Each frame:
 - the ring's total per channel is picked first (device/ring_totals.py: what the eye sees behind
   the diffuser, shaped so that its error sits near 100 Hz);
 - each LED then holds the whole part of what it wants, floor(W), and the codes left over go to
   the LEDs owed the largest fractions; ties go round the ring in an even order, so two half-code
   neighbours light one LED between them, not both or neither, and the lit LEDs take turns.
 So every LED's shown total stays within a code of what it wants, and a frame's codes are the
-difference of two cumulative totals. Done this way, the whole run is a handful of numpy calls
-(cumsum, floor, one sort, one compare), not a handful per frame: at 24 LEDs numpy's cost per
-call, not the arithmetic, is what a frame spends its time on.
+difference of two cumulative totals. Done this way, a whole run is a handful of numpy calls (a
+running sum, floor, one sort, one compare), not a handful per frame: at 24 LEDs numpy's cost per
+call, not the arithmetic, is what a frame spends its time on. A run gives the codes its frames
+one by one would, bar a held code (below).
 
-An LED cannot give light back: where an LED given a spare code in one frame would not keep it in
-the next (its fraction fell below the cut, its whole part the same), it holds it (shows 0) and
-a code is taken back from the LED that is furthest ahead (see _hold).
+An LED cannot give light back. One that has had light ahead of time (it wants less than nothing)
+shows none until what it wants catches up. In a run, an LED given a spare code in one frame may
+not be given one in the next with its whole part the same (the total fell, or its fraction was
+overtaken): it holds its code (shows 0), and the frame's other spare codes go to the rest by
+priority (see _hold). Frame by frame, the totals know of such an LED; in a run they do not, so
+the frame may show a code more than its total, and a later one a code less.
 
 Why by what each LED is owed, and not by a running total round the ring: a running total hands
 each LED's rounding remainder to the next LED in the ring. When that LED wants almost nothing it
@@ -95,8 +100,8 @@ class Ditherer:
 
     def quantise_run(self, codes: np.ndarray) -> np.ndarray:
         """Float codes (frames, pixels, channels) in 0-255, frames shown one after another ->
-        uint8 codes of the same shape. The same codes as quantise() frame by frame would give,
-        bar the order of the rare held code (see _hold)."""
+        uint8 codes of the same shape: the codes quantise() frame by frame would give, bar a
+        held code (see the module's docstring)."""
         lit = np.heaviside(codes, 0.0)  # 1.0 where lit: as floats, which numpy mixes with floats quicker than bools
         frames = codes.shape[0]
         if frames == 1:
