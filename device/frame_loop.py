@@ -32,6 +32,7 @@ from device.pipeline import Pipeline
 DEFAULT_FPS = 200.0
 MAX_FPS = 400.0  # a WS2812B refreshes its PWM at about 400 Hz: faster frames buy nothing
 LOOKAHEAD_PERIODS = 32  # frames are made up to this many periods (160 ms at 200 fps) ahead
+FIRST_RUN_FRAMES = 4  # the first run is this short, until what a frame costs this machine is known
 MAKE_MARGIN_S = 0.001  # making ahead stops this long before the next frame is due, so that it goes out on time
 # An unchanged frame is written again this often: the watchdog's evidence that writes still go
 # out (MAX_SILENCE_S is 5 s), and LEDs upset by a glitch on the data line are put right.
@@ -80,6 +81,7 @@ class FrameLoop:
         self.adaptive = adaptive
         self._blank = np.zeros((output.pixel_count, output.channels), dtype=np.uint8)
         self._written: bytes | None = None  # the bytes the LEDs show, as far as the loop knows
+        self._make_s_per_frame: float | None = None  # what a frame of a run has cost to make, lately
 
     def blank(self) -> None:
         """Show a dark ring and forget dither state (so the next light starts clean)."""
@@ -133,25 +135,40 @@ class FrameLoop:
                 stats.shown_t_s.append(t_s)
             stats.shown += 1
             stats.last_t_s = t_s
+            # In the slack before the next frame: a keyframe for the run after those made.
+            if queue and not made_last and clock.monotonic() < queue[0][0] - MAKE_MARGIN_S:
+                maker.prepare(from_s + k * period_s, end_s)
         return stats
 
     def _make_ahead(self, maker: FrameMaker, queue: deque, start: float, k: int, from_s: float, end_s: float,
                     period_s: float) -> tuple[bool, int]:
         """Make frames from grid index k on into `queue`, until the first of them is nearly due (within
         MAKE_MARGIN_S), or they reach LOOKAHEAD_PERIODS ahead, or the last (at end_s) is made; not
-        adaptive, one. (made the last, next k)."""
+        adaptive, one. A run of frames (FrameMaker.make) is all made before its first is due: it
+        is cut to the frames this machine makes in half the time left, by what a frame has cost
+        (so a slower Pi makes shorter runs, and each still goes out on time). (made the last, next k)."""
         first_k = k
+        clock = self.clock
         while True:
             t_s = min(from_s + k * period_s, end_s)
             last = t_s >= end_s
-            for codes in maker.make(t_s, exact=last, before_s=end_s):
+            began_s = clock.monotonic()
+            due_s = queue[0][0] if queue else start + min(k * period_s, end_s - from_s)
+            frame_s = self._make_s_per_frame
+            max_frames = (FIRST_RUN_FRAMES if frame_s is None else LOOKAHEAD_PERIODS if frame_s <= 0.0
+                          else int(0.5 * (due_s - began_s - MAKE_MARGIN_S) / frame_s))
+            frames = maker.make(t_s, exact=last, before_s=end_s, max_frames=max_frames)
+            if len(frames) > 1:  # a run's cost a frame, smoothed: it varies with the light and the machine's load
+                took_s = (clock.monotonic() - began_s) / len(frames)
+                self._make_s_per_frame = took_s if frame_s is None else 0.8 * frame_s + 0.2 * took_s
+            for codes in frames:
                 # The last is due at the end itself.
                 queue.append((start + min(k * period_s, end_s - from_s), min(from_s + k * period_s, end_s), codes))
                 k += maker.stride
             if last:
                 return True, k
             if (not self.adaptive or k - first_k >= LOOKAHEAD_PERIODS
-                    or self.clock.monotonic() >= queue[0][0] - MAKE_MARGIN_S):  # the first made is nearly due
+                    or clock.monotonic() >= queue[0][0] - MAKE_MARGIN_S):  # the first made is nearly due
                 return False, k
 
     def _show(self, codes: np.ndarray, stats: PlayStats) -> None:

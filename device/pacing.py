@@ -41,7 +41,10 @@ import numpy as np
 from device.pipeline import Pipeline
 from sequences.colour import LUMA_WEIGHTS
 
-RUN_PERIODS = 32  # interpolated frames are made and dithered together, up to this many periods of them (160 ms at 200 fps)
+# Interpolated frames are made and dithered together, up to this many periods of them (160 ms at
+# 200 fps, the loop's look-ahead). A run crosses several keyframes; the loop renders them ahead,
+# one in the slack after each frame (FrameMaker.prepare), so making a run is the dither's work.
+RUN_PERIODS = 32
 MAX_STRIDE = 16  # at 200 fps, a frame at least every 80 ms: a new program or a source's change shows within that
 # Measured with the ditherer of issue 11 (steady 2700 K, 6500 K, gold, pond and indigo, L* 2-40, each
 # frame held s periods, 8 s, IEEE 1789 as the bench reads it): every component stays under half
@@ -108,6 +111,7 @@ class FrameMaker:
         self._pair_exact = False
         self._last: np.ndarray | None = None  # the last frame rendered exactly, and its time
         self._last_t_s = 0.0
+        self._ahead: dict[int, np.ndarray] = {}  # keyframes rendered ahead (prepare), by n
 
     def _light_in_codes(self, gains: np.ndarray) -> None:
         # Light in codes: the pipeline's gains (white balance, brightness, 255) before its power limit.
@@ -118,10 +122,12 @@ class FrameMaker:
                                     * MAX_STEP_CODES / MAX_STEP_LSTAR)
         self._luma_codes = np.tile(LUMA_WEIGHTS * gains, self.pipeline.pixels)  # per pixel and channel, for np.vdot
 
-    def make(self, t_s: float, exact: bool = False, before_s: float = math.inf) -> Sequence[np.ndarray]:
+    def make(self, t_s: float, exact: bool = False, before_s: float = math.inf,
+             max_frames: int = RUN_PERIODS) -> Sequence[np.ndarray]:
         """The codes (frames, pixels, channels) of the frame at sequence time t_s and, where it is
         interpolated between keyframes, of those after it at the stride up to RUN_PERIODS periods
-        on, all before `before_s`: frames dithered together cost far less each (device/dither.py).
+        on, at most `max_frames` in all, all before `before_s`: frames dithered together cost far
+        less each (device/dither.py).
         Sets `stride`, the periods from each frame to the next. `exact`: render it, alone, even
         if it could be interpolated (the last frame of a play)."""
         if not self.adaptive:  # one frame, whatever the pipeline makes of it (a preview's makes text)
@@ -131,7 +137,7 @@ class FrameMaker:
             self._pair_n = None  # the keyframes' codes were the old brightness's
         # The first frame is rendered alone (it is due at once: the keyframes can follow).
         if self._keyframes and not exact and self._last is not None and self.stride * self.period_s < KEYFRAME_S:
-            codes = self._interpolated_run(t_s, before_s)
+            codes = self._interpolated_run(t_s, before_s, max_frames)
             if codes is not None:
                 return self.pipeline.ditherer.quantise_run(codes)
         linear = self._rendered(t_s)
@@ -173,7 +179,7 @@ class FrameMaker:
         # Kept past the next render, without a copy: a source never draws in a frame again (FrameSource).
         return np.asarray(self.source.frame(t_s), dtype=float)
 
-    def _interpolated_run(self, t_s: float, before_s: float) -> np.ndarray | None:
+    def _interpolated_run(self, t_s: float, before_s: float, max_frames: int) -> np.ndarray | None:
         """The float codes of the frames from t_s on at the stride of its keyframes, through the
         pairs after theirs while they are interpolated too at the same stride, up to RUN_PERIODS
         periods and before `before_s`; None where the first pair is too far apart."""
@@ -183,7 +189,7 @@ class FrameMaker:
         if self._pair_exact:
             return None
         stride = self.stride = stride_for(self._pair_level, self._pair_change * self.period_s)
-        times_s = t_s + stride * self.period_s * np.arange(RUN_PERIODS // stride)
+        times_s = t_s + stride * self.period_s * np.arange(max(1, min(RUN_PERIODS // stride, max_frames)))
         times_s = times_s[:max(1, int(np.searchsorted(times_s, before_s)))]
         pairs = np.floor(times_s / KEYFRAME_S).astype(int).tolist()  # the keyframe pair of each frame
         codes = np.empty((len(times_s), self.pipeline.pixels, self.pipeline.channels))
@@ -221,6 +227,27 @@ class FrameMaker:
 
     def _keyframe(self, n: int) -> np.ndarray:
         t_s = n * KEYFRAME_S
-        frame = self._rendered(t_s)
+        frame = self._ahead.pop(n, None)
+        if frame is None:
+            frame = self._rendered(t_s)
         self._last, self._last_t_s = frame, t_s
         return frame
+
+    def prepare(self, t_s: float, before_s: float = math.inf) -> bool:
+        """Render ahead one of the keyframes the run from sequence time t_s (up to `before_s`) needs;
+        False when there is none to render (not interpolating, or all rendered). The loop calls it
+        in the slack after a frame goes out, so a run later takes a call of the dither alone, not
+        of every render its frames cross: the work between two deadlines stays about one render."""
+        if not self.adaptive or not self._keyframes or self._last is None or self.stride * self.period_s >= KEYFRAME_S:
+            return False
+        first = math.floor(t_s / KEYFRAME_S)
+        end_s = min(t_s + RUN_PERIODS * self.period_s, before_s)
+        last = math.ceil(end_s / KEYFRAME_S - 1e-9)  # the second keyframe of the pair of the last frame before end_s
+        for n in [n for n in self._ahead if n < first]:
+            del self._ahead[n]  # passed by (the light was rendered exactly there)
+        loaded = () if self._pair_n is None else (self._pair_n, self._pair_n + 1)
+        for n in range(first, last + 1):
+            if n not in self._ahead and n not in loaded:
+                self._ahead[n] = self._rendered(n * KEYFRAME_S)
+                return True
+        return False

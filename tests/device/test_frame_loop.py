@@ -9,6 +9,7 @@ import pytest
 
 from device.clock import InstantClock, ManualClock, RealClock
 from device.frame_loop import FrameLoop
+from device.pacing import FrameMaker
 from device.output import CaptureOutput
 from device.pipeline import OutputSettings, Pipeline
 from device.player import Player, Program
@@ -125,3 +126,76 @@ def test_player_replaces_a_program_and_reports_its_state():
         assert player.state.mode == "idle"
     finally:
         player.shutdown()
+
+
+class SlowDither:
+    """Wraps a pipeline's ditherer so that each frame it dithers takes `frame_s` on the clock (a
+    slow Pi), noting how many frames each call took."""
+
+    def __init__(self, pipeline: Pipeline, clock, frame_s: float):
+        self.quantise_run, self.clock, self.frame_s = pipeline.ditherer.quantise_run, clock, frame_s
+        self.runs: list[int] = []
+        pipeline.ditherer.quantise_run = self
+
+    def __call__(self, codes: np.ndarray) -> np.ndarray:
+        self.clock.advance(self.frame_s * len(codes))
+        self.runs.append(len(codes))
+        return self.quantise_run(codes)
+
+
+class Dim:
+    """A dim, slowly changing light: frames at the loop's full rate, interpolated in runs."""
+
+    duration_s = 3.0
+
+    def frame(self, t_s: float) -> np.ndarray:
+        return np.full((4, 3), 0.002 + 0.0005 * t_s)
+
+
+@pytest.mark.parametrize("frame_s", [0.0, 0.0004])
+def test_runs_are_cut_to_what_the_machine_makes_before_they_are_due(frame_s):
+    # On a machine where a frame of a run costs 0.4 ms (a run of 32 would take 12.8 ms, more than
+    # two periods at 200 fps), the loop cuts its runs so that each is made before its first
+    # frame is due: none is dropped. Where making costs nothing, runs are their longest.
+    clock = InstantClock(START)
+    pipeline = Pipeline(OutputSettings(), 4)
+    loop = FrameLoop(CaptureOutput(4), pipeline, clock, 200.0)
+    slow = SlowDither(pipeline, clock, frame_s)
+    stats = loop.play(Dim(), threading.Event())
+    assert stats.dropped == 0 and stats.shown == 601
+    runs = [run for run in slow.runs[2:-2] if run > 1]  # bar the start and the end
+    if frame_s:
+        assert 1 < max(runs) <= 0.5 * (1.0 / 200.0 - 0.001) / frame_s
+    else:
+        assert max(runs) == 32
+
+
+def test_keyframes_are_rendered_in_the_slack_after_a_frame_so_a_run_renders_none(monkeypatch):
+    # A run crosses several keyframes; rendered in one call they would all come between two
+    # deadlines. The loop renders them ahead, one after each frame goes out.
+    making: list[bool] = []
+    original = FrameMaker.make
+
+    def make(self, *args, **kwargs):
+        making.append(True)
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            making.pop()
+
+    monkeypatch.setattr(FrameMaker, "make", make)
+    rendered_in_make: list[tuple[float, bool]] = []
+
+    class Counted(Dim):
+        def frame(self, t_s: float) -> np.ndarray:
+            rendered_in_make.append((t_s, bool(making)))
+            return super().frame(t_s)
+
+    clock = InstantClock(START)
+    stats = FrameLoop(CaptureOutput(4), Pipeline(OutputSettings(), 4), clock, 200.0).play(Counted(), threading.Event())
+    assert stats.dropped == 0
+    # At the start the loop makes a full run at once (a frame costs nothing on this clock, and
+    # nothing is rendered ahead yet); from then on every keyframe (one each 40 ms) is rendered
+    # ahead, in the slack, and make renders only the last frame (exact).
+    assert [t_s for t_s, in_make in rendered_in_make if in_make and t_s > 0.25] == [3.0]
+    assert sum(not in_make for _, in_make in rendered_in_make) >= (3.0 - 0.25) / 0.04 - 2
