@@ -1,9 +1,11 @@
-"""From the engine's linear-light floats to 8-bit LED codes, once per frame.
+"""From the engine's linear-light floats to 8-bit LED codes.
 
     linear RGB floats -> white balance -> brightness -> power limit -> (RGBW split) -> dither -> uint8
 
 WS2812 light is linear in PWM duty, so there is no gamma table: a float of 0.5 is code 127.5,
-and dithering makes the half-code real over time and across the ring.
+and dithering (device/dither.py) makes the half-code real over time and across the ring. The frame
+loop's interpolated frames skip process(): they are blends of two frames' float codes (codes()),
+dithered a run at a time.
 """
 
 from __future__ import annotations
