@@ -17,7 +17,10 @@ def stop_on_signals() -> Iterator[threading.Event]:
     stopping = threading.Event()
 
     def handle(signum, frame):  # noqa: ARG001 - signal handler signature
-        stopping.set()
+        # Not stopping.set() here: the handler runs in the main thread between two bytecodes,
+        # which may be inside stopping.wait() while it holds the event's own lock, and set()
+        # would wait for that lock for ever. A thread sets it once the main thread lets go.
+        threading.Thread(target=stopping.set, name="stop-signal", daemon=True).start()
 
     previous = {sig: signal.signal(sig, handle) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
