@@ -5,7 +5,9 @@ adafruit_led_animation's Pulse drawing the same number of pixels on a PixelBuf t
 The loop makes interpolated frames in runs, dithered together (device/pacing.py, device/dither.py):
 a run's cost is shared evenly among its frames, which is what each costs the CPU, bar the keyframes
 it renders: each is charged to the first frame between it and the next, as if the frames were made
-one by one. A frame made alone (rendered) costs all of its call. Our frames come from storm-to-firelight at 30 minutes: a window of the loop's frames at up to 200
+one by one. A frame made alone (rendered) costs all of its call.
+
+Our frames come from storm-to-firelight at 30 minutes: a window of the loop's frames at up to 200
 fps in each phase (two mid-phase) and one across each cross-fade (two effects and an OKLab blend
 at each keyframe: the dearest frames of the sequence), each window played into from a second
 before it, so the dither, the keyframes and the effects' caches are as in play. A window holds
@@ -151,9 +153,9 @@ def _ours(pixels: int, window_s: float, pulse: _Pulse) -> dict:
             # the frames were made one by one.
             first_of_pair = _first_frame_of_each_pair(t_s, maker.stride, frames)
             keyframes = loads.charged(frames, first_of_pair)
-            shared = (c - a - sum(keyframes)) / frames
-            costs += [shared + keyframe for keyframe in keyframes]
-            parts["render or interpolate, limit, pace"] += [(b - a - dither.last_ns - sum(keyframes)) / frames + keyframe
+            rendered = sum(keyframes)
+            costs += [(c - a - rendered) / frames + keyframe for keyframe in keyframes]
+            parts["render or interpolate, limit, pace"] += [(b - a - dither.last_ns - rendered) / frames + keyframe
                                                             for keyframe in keyframes]
             parts["dither"] += [dither.last_ns / frames] * frames
             parts["pack"] += [(c - b) / frames] * frames

@@ -84,7 +84,6 @@ class Ditherer:
         self._account = np.empty((pixels, channels))
         self._lit_less_tie_break = np.empty((pixels, channels))
         self._work: dict[int, SimpleNamespace] = {}
-        self._zero = np.zeros((pixels, channels))
         self._held_first = np.full((pixels, channels), 4.0)  # above every priority (all are below 2)
         self._held_ranked = np.full((pixels + 1, channels), np.inf)
         self._channel_index = np.arange(channels)
@@ -197,8 +196,8 @@ class Ditherer:
             below = np.flatnonzero(np.minimum.reduce(out[frame:].reshape(frames - frame, -1), axis=1) < 0.0)
             if not below.size:
                 return
-            frame += int(below[0])
-            before = shown[frame - 1] if frame else self._zero
+            frame += int(below[0])  # never the first: its whole parts are never below nothing
+            before = shown[frame - 1]
             # Held: above its whole part already. They rank first; the spare codes left go by priority.
             held = np.greater(before, whole[frame])
             ranked = self._held_ranked  # above a row of infinity, as in _run

@@ -149,21 +149,24 @@ class FrameLoop:
         (so a slower Pi makes shorter runs, and each still goes out on time). (made the last, next k)."""
         first_k = k
         clock = self.clock
+
+        def due_s(k: int) -> float:
+            return start + min(k * period_s, end_s - from_s)  # the last is due at the end itself
+
         while True:
             t_s = min(from_s + k * period_s, end_s)
             last = t_s >= end_s
             began_s = clock.monotonic()
-            due_s = queue[0][0] if queue else start + min(k * period_s, end_s - from_s)
+            first_due_s = queue[0][0] if queue else due_s(k)
             frame_s = self._make_s_per_frame
             max_frames = (FIRST_RUN_FRAMES if frame_s is None else LOOKAHEAD_PERIODS if frame_s <= 0.0
-                          else int(0.5 * (due_s - began_s - MAKE_MARGIN_S) / frame_s))
+                          else int(0.5 * (first_due_s - began_s - MAKE_MARGIN_S) / frame_s))
             frames = maker.make(t_s, exact=last, before_s=end_s, max_frames=max_frames)
             if len(frames) > 1:  # a run's cost a frame, smoothed: it varies with the light and the machine's load
                 took_s = (clock.monotonic() - began_s) / len(frames)
                 self._make_s_per_frame = took_s if frame_s is None else 0.8 * frame_s + 0.2 * took_s
             for codes in frames:
-                # The last is due at the end itself.
-                queue.append((start + min(k * period_s, end_s - from_s), min(from_s + k * period_s, end_s), codes))
+                queue.append((due_s(k), min(from_s + k * period_s, end_s), codes))
                 k += maker.stride
             if last:
                 return True, k

@@ -181,8 +181,9 @@ class FrameMaker:
 
     def _interpolated_run(self, t_s: float, before_s: float, max_frames: int) -> np.ndarray | None:
         """The float codes of the frames from t_s on at the stride of its keyframes, through the
-        pairs after theirs while they are interpolated too at the same stride, up to RUN_PERIODS
-        periods and before `before_s`; None where the first pair is too far apart."""
+        pairs after theirs while they are interpolated too at the same stride: up to RUN_PERIODS
+        periods and `max_frames` (at least one), before `before_s`; None where the first pair is
+        too far apart."""
         n = math.floor(t_s / KEYFRAME_S)
         if n != self._pair_n:
             self._load_pair(n)
@@ -233,13 +234,13 @@ class FrameMaker:
         self._last, self._last_t_s = frame, t_s
         return frame
 
-    def prepare(self, t_s: float, before_s: float = math.inf) -> bool:
-        """Render ahead one of the keyframes the run from sequence time t_s (up to `before_s`) needs;
-        False when there is none to render (not interpolating, or all rendered). The loop calls it
-        in the slack after a frame goes out, so a run later takes a call of the dither alone, not
-        of every render its frames cross: the work between two deadlines stays about one render."""
+    def prepare(self, t_s: float, before_s: float = math.inf) -> None:
+        """Render ahead one of the keyframes the run from sequence time t_s (up to `before_s`) needs,
+        if any is left (none where frames are rendered, not interpolated). The loop calls it in the
+        slack after a frame goes out, so a run later takes a call of the dither alone, not of
+        every render its frames cross: the work between two deadlines stays about one render."""
         if not self.adaptive or not self._keyframes or self._last is None or self.stride * self.period_s >= KEYFRAME_S:
-            return False
+            return
         first = math.floor(t_s / KEYFRAME_S)
         end_s = min(t_s + RUN_PERIODS * self.period_s, before_s)
         last = math.ceil(end_s / KEYFRAME_S - 1e-9)  # the second keyframe of the pair of the last frame before end_s
@@ -249,5 +250,4 @@ class FrameMaker:
         for n in range(first, last + 1):
             if n not in self._ahead and n not in loaded:
                 self._ahead[n] = self._rendered(n * KEYFRAME_S)
-                return True
-        return False
+                return

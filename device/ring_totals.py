@@ -46,6 +46,11 @@ TABLE_STEPS = 32  # the table's cells per code of each channel's fraction
 TABLE_SIDE = TABLE_STEPS + 1
 
 
+def _candidates(channels: int) -> np.ndarray:
+    """Every candidate's offsets from the floor of each channel's target (candidates, channels)."""
+    return np.array(list(itertools.product(OFFSETS, repeat=channels)), dtype=float)
+
+
 def _costs(fractions: np.ndarray, offsets: np.ndarray, luma: np.ndarray) -> np.ndarray:
     """Each candidate's cost (points, candidates) at targets whose fractions (points, channels) are given."""
     error = offsets[None, :, :] - fractions[:, None, :]
@@ -64,7 +69,7 @@ def pick_table(luma: tuple[float, float, float]) -> tuple[tuple[tuple[int, int, 
     best inside is one of them, bar a region thin enough to pass between the corners, whose cost
     is then all but theirs. A function of the weights alone: made once for each ring type (about
     0.1 s) and kept."""
-    offsets = np.array(list(itertools.product(OFFSETS, repeat=3)), dtype=float)
+    offsets = _candidates(3)
     corners = np.arange(TABLE_STEPS + 1) / TABLE_STEPS
     grid = np.stack(np.meshgrid(corners, corners, corners, indexing="ij"), axis=-1).reshape(-1, 3)
     best = np.concatenate([_costs(grid[start:start + 8192], offsets, np.asarray(luma)).argmin(axis=1)
@@ -93,10 +98,10 @@ class RingTotals:
     def __init__(self, luma: Sequence[float]):
         self.luma = [float(weight) for weight in luma]
         channels = len(self.luma)
-        offsets = np.array(list(itertools.product(OFFSETS, repeat=channels)), dtype=float)
-        # The part of each candidate's cost that does not depend on the target, as a last column,
-        # so that one product prices them all (see _exact).
-        offset_cost = (offsets @ np.array(self.luma)) ** 2 + COLOUR_COST * np.einsum("ij,ij->i", offsets, offsets)
+        offsets = _candidates(channels)
+        # The part of each candidate's cost that does not depend on the target (its cost at a
+        # target of whole codes), as a last column, so that one product prices them all (see _exact).
+        offset_cost = _costs(np.zeros((1, channels)), offsets, np.array(self.luma))[0]
         self._offsets_and_cost = np.hstack([offsets, offset_cost[:, None]])
         self._gradient = np.ones(channels + 1)  # the last 1 takes in the offset's own cost
         self._offset_rows = [tuple(int(v) for v in row) for row in offsets]
@@ -165,14 +170,13 @@ class RingTotals:
                 # one, and within SWING_CODES of the frame's own total, never below nothing.
                 if (0.0 <= xr <= nr and 0.0 <= xg <= ng and 0.0 <= xb <= nb
                         and 0.0 <= qr - lr <= nr and 0.0 <= qg - lg <= ng and 0.0 <= qb - lb <= nb):
-                    dr, dg, db = pr - shown_r, pg - shown_g, pb - shown_b  # the frame's totals
-                    er, eg, eb = qr - shown_r, qg - shown_g, qb - shown_b  # and targets
-                    lowest_r = ar - swing if ar > swing else 0.0
-                    lowest_g = ag - swing if ag > swing else 0.0
-                    lowest_b = ab - swing if ab > swing else 0.0
-                    inside = (lowest_r <= dr <= ar + swing and lowest_g <= dg <= ag + swing
-                              and lowest_b <= db <= ab + swing and lowest_r <= er <= ar + swing
-                              and lowest_g <= eg <= ag + swing and lowest_b <= eb <= ab + swing)
+                    lowest_r = shown_r + (ar - swing if ar > swing else 0.0)
+                    lowest_g = shown_g + (ag - swing if ag > swing else 0.0)
+                    lowest_b = shown_b + (ab - swing if ab > swing else 0.0)
+                    highest_r, highest_g, highest_b = shown_r + ar + swing, shown_g + ag + swing, shown_b + ab + swing
+                    inside = (lowest_r <= pr <= highest_r and lowest_g <= pg <= highest_g
+                              and lowest_b <= pb <= highest_b and lowest_r <= qr <= highest_r
+                              and lowest_g <= qg <= highest_g and lowest_b <= qb <= highest_b)
                 else:
                     inside = False
                 if inside:
@@ -207,8 +211,15 @@ class RingTotals:
         if asked_luma <= DARK_CODES:  # a dark ring starts afresh
             self.reset()
             totals = list(shown)
-            spares += [0.0 if total < least else min(total - least, n) for total, least, n in zip(totals, whole, takers)]
-            return totals
+        else:
+            totals = self._least_cost(asked, wanted, whole, takers, shown, asked_luma)
+        spares += [0.0 if total < least else min(total - least, n) for total, least, n in zip(totals, whole, takers)]
+        return totals
+
+    def _least_cost(self, asked: list[float], wanted: list[float], whole: list[float], takers: list[float],
+                    shown: list[float], asked_luma: float) -> list[float]:
+        """_exact's pick for a lit ring (cumulative totals), keeping the shaping's state."""
+        luma = self.luma
         # Luminance error goes back as more or less of the colour asked for (total / asked_luma
         # of each channel), not as some other colour.
         lead = LUMA_SHAPING_POLE * self.luma_error / asked_luma
@@ -240,7 +251,6 @@ class RingTotals:
         pick = self._offset_rows[int(cost.argmin())]
         totals = [b + offset for b, offset in zip(base, pick)]
         self._shape(target, totals, asked, lead, 1.0 / asked_luma)
-        spares += [0.0 if total < least else min(total - least, n) for total, least, n in zip(totals, whole, takers)]
         return [float(total) for total in totals]
 
     def _shape(self, target: Sequence[float], totals: Sequence[float], asked: Sequence[float], lead: float,
