@@ -86,7 +86,6 @@ class Ditherer:
         self._work: dict[int, SimpleNamespace] = {}
         self._held_first = np.full((pixels, channels), 4.0)  # above every priority (all are below 2)
         self._held_ranked = np.full((pixels + 1, channels), np.inf)
-        self._channel_index = np.arange(channels)
         self._channel_of = np.tile(np.eye(channels), (pixels, 1))
 
     def reset(self) -> None:
@@ -143,9 +142,9 @@ class Ditherer:
         # (np.add.reduce over the LEDs' axis takes six times as long).
         frame_asked, frame_wanted, frame_whole, takers = np.dot(work.sums_flat, self._channel_of).reshape(
             work.sums_shape).tolist()
-        spares = self.totals.pick_run(frame_asked, frame_wanted, frame_whole, takers)
-        channels = self._channels
-        cut = ranked.take([int(at - spare * channels) for at, spare in zip(work.no_spare_at, spares)])
+        spares = np.array(self.totals.pick_run(frame_asked, frame_wanted, frame_whole, takers))
+        # The spare-th largest priority of each frame and channel: spare rows below "no spare".
+        cut = ranked.take(np.subtract(work.no_spare_at, spares * self._channels).astype(np.intp))
         np.add(whole, np.greater_equal(priority, cut.reshape(work.cut_shape), out=work.taken), out=shown)  # cumulative
         if work.frames == 1:  # its shown total is its frame, and none is held: whole parts are never below nothing
             np.subtract(wanted[0], shown[0], out=self.error)
@@ -153,8 +152,9 @@ class Ditherer:
         out = np.empty_like(shown)
         out[0] = shown[0]
         np.subtract(shown[1:], shown[:-1], out=out[1:])
-        if np.minimum.reduce(out, axis=None) < 0.0:
-            self._hold(out, work, np.reshape(spares, (len(out), channels)).astype(np.intp))
+        below = np.less(np.minimum.reduce(out.reshape(work.frames, -1), axis=1), 0.0)  # per frame
+        if below.any():
+            self._hold(out, work, below.tolist(), spares)
         np.subtract(wanted[-1], shown[-1], out=self.error)
         return out.astype(np.uint8)
 
@@ -175,41 +175,38 @@ class Ditherer:
         work.shown = np.empty((frames, pixels, channels))
         # Where "no spare" (the row of infinity) lies in `ranked`, flat, per frame and channel.
         work.no_spare_at = ((np.arange(frames)[:, None] * (pixels + 1) + pixels) * channels
-                            + np.arange(channels)).ravel().tolist()
+                            + np.arange(channels)).ravel().astype(float)
+        work.hold_cut_base = np.tile(pixels * channels + np.arange(channels), frames).astype(float)  # as much, in _hold's
         if len(self._work) >= _KEPT_RUN_LENGTHS:  # the oldest kept goes: runs take few lengths, bar the odd one
             del self._work[next(iter(self._work))]
         self._work[frames] = work
         return work
 
-    def _hold(self, out: np.ndarray, work: SimpleNamespace, spares: np.ndarray) -> None:
-        """Frames where an LED would show less than nothing: it had a spare code in the frame before
-        and keeps the same whole part, but the spare codes went to others (a smaller total, or its
-        fraction overtaken). It keeps its code (shows nothing), and the frame's other spare codes
-        go, by priority, to the rest; each such frame is worked out again in turn, and the next
-        from it. `spares`: the spare codes of each frame and channel (frames, channels)."""
+    def _hold(self, out: np.ndarray, work: SimpleNamespace, below: list[bool], spares: np.ndarray) -> None:
+        """Frames where an LED would show less than nothing (`below`, per frame): it had a spare
+        code in the frame before and keeps the same whole part, but the spare codes went to others
+        (a smaller total, or its fraction overtaken). It keeps its code (shows nothing), and the
+        frame's other spare codes go, by priority, to the rest; each such frame is worked out
+        again in turn, which changes only the next. `spares`: the spare codes of each frame and
+        channel, flat (frames * channels)."""
         shown, whole, priority = work.shown, work.whole, work.priority
-        pixels = self._pixels
-        held_first = self._held_first
-        frames, frame = out.shape[0], 0
-        while frame < frames:
-            # The next frame with an LED below nothing (each worked out again changes only the next).
-            below = np.flatnonzero(np.minimum.reduce(out[frame:].reshape(frames - frame, -1), axis=1) < 0.0)
-            if not below.size:
-                return
-            frame += int(below[0])  # never the first: its whole parts are never below nothing
+        pixels, channels = self._pixels, self._channels
+        held_first, ranked = self._held_first, self._held_ranked  # ranked: above a row of infinity, as in _run
+        # Where the spare-th largest of each frame's channels lies in `ranked`, flat.
+        cut_at = np.subtract(work.hold_cut_base, spares * channels).astype(np.intp).reshape(work.frames, channels)
+        for frame in range(1, work.frames):  # never the first: its whole parts are never below nothing
+            if not below[frame]:
+                continue
             before = shown[frame - 1]
             # Held: above its whole part already. They rank first; the spare codes left go by priority.
-            held = np.greater(before, whole[frame])
-            ranked = self._held_ranked  # above a row of infinity, as in _run
-            np.add(priority[frame], np.multiply(held, held_first), out=ranked[:pixels])
+            np.add(priority[frame], np.multiply(np.greater(before, whole[frame]), held_first), out=ranked[:pixels])
             ranked_now = ranked[:pixels].copy()
             ranked.sort(axis=0)
-            cut = ranked[pixels - spares[frame], self._channel_index]
-            np.add(whole[frame], np.greater_equal(ranked_now, cut), out=shown[frame])
+            np.add(whole[frame], np.greater_equal(ranked_now, ranked.take(cut_at[frame])), out=shown[frame])
             # More held than spare codes: those left out still keep theirs (this frame shows more
             # than its total, and a later one less).
             np.maximum(shown[frame], before, out=shown[frame])
             np.subtract(shown[frame], before, out=out[frame])
-            if frame + 1 < frames:
-                np.subtract(shown[frame + 1], shown[frame], out=out[frame + 1])
-            frame += 1
+            if frame + 1 < work.frames:
+                next_out = np.subtract(shown[frame + 1], shown[frame], out=out[frame + 1])
+                below[frame + 1] = np.minimum.reduce(next_out, axis=None) < 0.0
