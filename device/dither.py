@@ -176,7 +176,7 @@ class Ditherer:
         # Where "no spare" (the row of infinity) lies in `ranked`, flat, per frame and channel.
         work.no_spare_at = ((np.arange(frames)[:, None] * (pixels + 1) + pixels) * channels
                             + np.arange(channels)).ravel().astype(float)
-        work.hold_cut_base = np.tile(pixels * channels + np.arange(channels), frames).astype(float)  # as much, in _hold's
+        work.hold_cut_base = np.tile(pixels * channels + np.arange(channels), frames).astype(float)  # no_spare_at, in _hold's
         if len(self._work) >= _KEPT_RUN_LENGTHS:  # the oldest kept goes: runs take few lengths, bar the odd one
             del self._work[next(iter(self._work))]
         self._work[frames] = work
