@@ -176,7 +176,8 @@ class Ditherer:
         # Where "no spare" (the row of infinity) lies in `ranked`, flat, per frame and channel.
         work.no_spare_at = ((np.arange(frames)[:, None] * (pixels + 1) + pixels) * channels
                             + np.arange(channels)).ravel().astype(float)
-        work.hold_cut_base = np.tile(pixels * channels + np.arange(channels), frames).astype(float)  # no_spare_at, in _hold's
+        # The same, in _hold's ranked (one frame's rows).
+        work.hold_cut_base = np.tile(pixels * channels + np.arange(channels), frames).astype(float)
         if len(self._work) >= _KEPT_RUN_LENGTHS:  # the oldest kept goes: runs take few lengths, bar the odd one
             del self._work[next(iter(self._work))]
         self._work[frames] = work
