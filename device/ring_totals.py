@@ -67,8 +67,9 @@ def pick_table(luma: tuple[float, float, float]) -> tuple[tuple[tuple[int, int, 
     a convex region (a Voronoi cell of the lattice under the cost's metric), so a cell whose eight
     corners share their best lies wholly inside that candidate's region. Where they differ, the
     best inside is one of them, bar a region thin enough to pass between the corners, whose cost
-    is then all but theirs. A function of the weights alone: made once for each ring type (about
-    0.1 s) and kept."""
+    is then at most 0.0013 below theirs (a code of luminance error costs 1: this is the cost of
+    0.04 code; the most found over 8 million random targets). A function of the weights alone:
+    made once for each ring type (about 0.1 s) and kept."""
     offsets = _candidates(3)
     corners = np.arange(TABLE_STEPS + 1) / TABLE_STEPS
     grid = np.stack(np.meshgrid(corners, corners, corners, indexing="ij"), axis=-1).reshape(-1, 3)

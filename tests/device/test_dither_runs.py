@@ -91,9 +91,9 @@ def test_the_table_picks_what_pricing_every_candidate_would(fractions):
     best = _exact_offsets(fractions)
     if len(cell) == 1:  # the cell lies within one candidate's region: exact
         assert cell[0] == best
-    else:  # the best of the corners' bests: all but the least cost
+    else:  # the best of the corners' bests: within 0.0013 of the least cost (pick_table's docstring)
         picked = min(cell, key=lambda offsets: _cost(offsets, fractions))
-        assert _cost(picked, fractions) <= _cost(best, fractions) + 1e-4
+        assert _cost(picked, fractions) <= _cost(best, fractions) + 0.0013
 
 
 def test_most_of_the_table_is_exact():
