@@ -4,8 +4,8 @@ adafruit_led_animation's Pulse drawing the same number of pixels on a PixelBuf t
 
 The loop makes interpolated frames in runs, dithered together (device/pacing.py, device/dither.py):
 a run's cost is shared evenly among its frames, which is what each costs the CPU, bar the keyframes
-it renders: each is charged to the first frame between it and the next, as if the frames were made
-one by one. A frame made alone (rendered) costs all of its call.
+it loads (renders and paces): each load is charged to the first frame that needed it, as if the
+frames were made one by one. A frame made alone (rendered) costs all of its call.
 
 Our frames come from storm-to-firelight at 30 minutes: a window of the loop's frames at up to 200
 fps in each phase (two mid-phase) and one across each cross-fade (two effects and an OKLab blend
@@ -90,32 +90,29 @@ class _TimedDither:
 
 
 class _TimedLoads:
-    """Wraps a maker's keyframe loading (_load_pair: two renders, or one and the pair's pacing),
-    noting how long each took since the last call to charged()."""
+    """Wraps a maker's keyframe loading (_load_pair: its renders, and the pair's pacing), noting
+    how long each took, and for which keyframe step, since the last call to charged()."""
 
     def __init__(self, maker: FrameMaker):
         self._load_pair = maker._load_pair
-        self.ns: list[int] = []
+        self.loads: list[tuple[int, int]] = []  # (keyframe step, ns)
         maker._load_pair = self  # this maker's only: an attribute of its own
 
     def __call__(self, n: int) -> None:
         start = time.perf_counter_ns()
         self._load_pair(n)
-        self.ns.append(time.perf_counter_ns() - start)
+        self.loads.append((n, time.perf_counter_ns() - start))
 
-    def charged(self, frames: int, first_of_pair: list[int]) -> list[float]:
-        """Each frame's share of the loads since the last call: the k-th load on the first frame of
-        the k-th pair (the last frame, for a pair the run stopped at)."""
+    def charged(self, t_s: float, stride: int, frames: int) -> list[float]:
+        """Each of the run's frames' share of the loads since the last call (the run's frames from
+        t_s on at `stride`): a load falls on the first frame at its keyframe step, the one made
+        one by one would have waited for it (the last frame, for a pair the run stopped at)."""
+        steps = np.floor((t_s + stride / FPS * np.arange(frames)) / KEYFRAME_S)
         charged = [0.0] * frames
-        for k, ns in enumerate(self.ns):
-            charged[first_of_pair[k] if k < len(first_of_pair) else frames - 1] += ns
-        self.ns.clear()
+        for n, ns in self.loads:
+            charged[min(int(np.searchsorted(steps, n)), frames - 1)] += ns
+        self.loads.clear()
         return charged
-
-
-def _first_frame_of_each_pair(t_s: float, stride: int, frames: int) -> list[int]:
-    pairs = np.floor((t_s + stride / FPS * np.arange(frames)) / KEYFRAME_S)
-    return np.flatnonzero(np.diff(pairs, prepend=np.floor(t_s / KEYFRAME_S) - 1)).tolist()
 
 
 def _ours(pixels: int, window_s: float, pulse: _Pulse) -> dict:
@@ -149,10 +146,9 @@ def _ours(pixels: int, window_s: float, pulse: _Pulse) -> dict:
             c = clock()
             frames = len(run)
             # A call makes a run of frames (device/pacing.py), which share its cost evenly, bar the
-            # keyframes it rendered: each falls on the first frame of its pair, as it would if
-            # the frames were made one by one.
-            first_of_pair = _first_frame_of_each_pair(t_s, maker.stride, frames)
-            keyframes = loads.charged(frames, first_of_pair)
+            # keyframes it loaded: each falls on the first frame of its pair, as it would if the
+            # frames were made one by one.
+            keyframes = loads.charged(t_s, maker.stride, frames)
             rendered = sum(keyframes)
             costs += [(c - a - rendered) / frames + keyframe for keyframe in keyframes]
             parts["render or interpolate, limit, pace"] += [(b - a - dither.last_ns - rendered) / frames + keyframe

@@ -48,7 +48,7 @@ MAX_CODE = 255.0
 # A run holds frames whose LEDs are lit alike, all below this: above it, an LED may be owed more
 # than full, which it forgets frame by frame (see quantise_run).
 _RUN_MAX_CODE = MAX_CODE - 2.0
-_KEPT_RUN_LENGTHS = 8  # work arrays are kept for this many run lengths (a run of 32 at 144 LEDs: 0.4 MB)
+_KEPT_RUN_LENGTHS = 8  # work arrays are kept for this many run lengths (a run of 64 at 144 LEDs: 1.6 MB)
 _CAN_TAKE = 1.0 - 1e-6  # the least priority of an LED that can take a spare code (see _run)
 _FULL = MAX_CODE - 1e-6  # full, held a hair below 255: a full LED's whole part is 254 and its last code a spare one
 

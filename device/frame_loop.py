@@ -7,11 +7,12 @@ sequence. Deadlines that pass before their frame could be started are dropped, n
 Not every deadline gets a frame: device/pacing.py picks, from each frame's light, how many of the
 loop's periods may pass before the next (the full rate only where dithering needs it, or where the
 light moves fast), and interpolates between keyframes. Frames are made a few at a time, just after
-a wake-up, up to LOOKAHEAD_PERIODS ahead: the work of a frame costs several times more on a cold
-cache after a sleep than just after another frame, and interpolated frames are dithered a run at
-a time (device/dither.py). Each wake-up then only writes a frame made already, so it goes out on
-time. A frame whose bytes are those the LEDs already show is not
-written again, except every REFRESH_S.
+a wake-up, up to RUN_PERIODS ahead: the work of a frame costs several times more on a cold cache
+after a sleep than just after another frame, and interpolated frames are dithered a run at a time
+(device/dither.py). Each wake-up then only writes a frame made already, so it goes out on time.
+Frames made ahead are made again if the pipeline is retuned (the brightness changed) before
+they are shown, so a change shows at the next frame however far ahead they were made. A frame
+whose bytes are those the LEDs already show is not written again, except every REFRESH_S.
 """
 
 from __future__ import annotations
@@ -26,12 +27,11 @@ import numpy as np
 
 from device.clock import Clock
 from device.output import PixelOutput
-from device.pacing import FrameMaker
+from device.pacing import RUN_FRAMES, RUN_PERIODS, FrameMaker
 from device.pipeline import Pipeline
 
 DEFAULT_FPS = 200.0
 MAX_FPS = 400.0  # a WS2812B refreshes its PWM at about 400 Hz: faster frames buy nothing
-LOOKAHEAD_PERIODS = 32  # frames are made up to this many periods (160 ms at 200 fps) ahead
 FIRST_RUN_FRAMES = 4  # the first run is this short, until what a frame costs this machine is known
 MAKE_MARGIN_S = 0.001  # making ahead stops this long before the next frame is due, so that it goes out on time
 # An unchanged frame is written again this often: the watchdog's evidence that writes still go
@@ -82,6 +82,7 @@ class FrameLoop:
         self._blank = np.zeros((output.pixel_count, output.channels), dtype=np.uint8)
         self._written: bytes | None = None  # the bytes the LEDs show, as far as the loop knows
         self._make_s_per_frame: float | None = None  # what a frame of a run has cost to make, lately
+        self._made_with: np.ndarray | None = None  # the pipeline's gains when the frames ahead were made
 
     def blank(self) -> None:
         """Show a dark ring and forget dither state (so the next light starts clean)."""
@@ -103,11 +104,14 @@ class FrameLoop:
         maker = FrameMaker(source, self.pipeline, period_s, self.adaptive)
         clock = self.clock
         stats = PlayStats()
-        queue: deque[tuple[float, float, np.ndarray]] = deque()  # (deadline, t_s, codes), made ahead
+        queue: deque[tuple[float, float, np.ndarray, int]] = deque()  # (deadline, t_s, codes, k), made ahead
         start = clock.monotonic()
         k = 0  # the next frame to make is due at start + k * period_s
         made_last = False
         while True:
+            if queue and self._retuned():  # since they were made
+                k, made_last = queue[0][3], False
+                queue.clear()
             if not queue:
                 if made_last:
                     break
@@ -118,12 +122,14 @@ class FrameLoop:
                     stats.dropped += max(1, (next_k - k) // maker.stride)
                     k = next_k
                 made_last, k = self._make_ahead(maker, queue, start, k, from_s, end_s, period_s)
-            deadline, t_s, codes = queue[0]
+            deadline, t_s, codes, _ = queue[0]
             if self._wait_until(deadline, interrupt):
                 break
+            if self._retuned():
+                continue  # while waiting: made again, at once
             queue.popleft()
             while queue and clock.monotonic() >= queue[0][0]:  # woken so late that the next is due too
-                deadline, t_s, codes = queue.popleft()
+                deadline, t_s, codes, _ = queue.popleft()
                 stats.dropped += 1
             # A frame whose making ran past its deadline is still shown, late: dropping it too
             # would let a slow renderer show nothing at all.
@@ -143,12 +149,14 @@ class FrameLoop:
     def _make_ahead(self, maker: FrameMaker, queue: deque, start: float, k: int, from_s: float, end_s: float,
                     period_s: float) -> tuple[bool, int]:
         """Make frames from grid index k on into `queue`, until the first of them is nearly due (within
-        MAKE_MARGIN_S), or they reach LOOKAHEAD_PERIODS ahead, or the last (at end_s) is made; not
+        MAKE_MARGIN_S), or they reach RUN_PERIODS ahead, or the last (at end_s) is made; not
         adaptive, one. A run of frames (FrameMaker.make) is all made before its first is due: it
         is cut to the frames this machine makes in half the time left, by what a frame has cost
         (so a slower Pi makes shorter runs, and each still goes out on time). (made the last, next k)."""
         first_k = k
         clock = self.clock
+        if self.adaptive:  # read before the frames are made: a retune during them shows after
+            self._made_with = self.pipeline.gains
 
         def due_s(k: int) -> float:
             return start + min(k * period_s, end_s - from_s)  # the last is due at the end itself
@@ -159,20 +167,25 @@ class FrameLoop:
             began_s = clock.monotonic()
             first_due_s = queue[0][0] if queue else due_s(k)
             frame_s = self._make_s_per_frame
-            max_frames = (FIRST_RUN_FRAMES if frame_s is None else LOOKAHEAD_PERIODS if frame_s <= 0.0
+            max_frames = (FIRST_RUN_FRAMES if frame_s is None else RUN_FRAMES if frame_s <= 0.0
                           else int(0.5 * (first_due_s - began_s - MAKE_MARGIN_S) / frame_s))
             frames = maker.make(t_s, exact=last, before_s=end_s, max_frames=max_frames)
             if len(frames) > 1:  # a run's cost a frame, smoothed: it varies with the light and the machine's load
                 took_s = (clock.monotonic() - began_s) / len(frames)
                 self._make_s_per_frame = took_s if frame_s is None else 0.8 * frame_s + 0.2 * took_s
             for codes in frames:
-                queue.append((due_s(k), min(from_s + k * period_s, end_s), codes))
+                queue.append((due_s(k), min(from_s + k * period_s, end_s), codes, k))
                 k += maker.stride
             if last:
                 return True, k
-            if (not self.adaptive or k - first_k >= LOOKAHEAD_PERIODS
+            if (not self.adaptive or k - first_k >= RUN_PERIODS
                     or clock.monotonic() >= queue[0][0] - MAKE_MARGIN_S):  # the first made is nearly due
                 return False, k
+
+    def _retuned(self) -> bool:
+        """Whether the pipeline was retuned since the frames made ahead were made (a loop that is not
+        adaptive makes each frame just before it is due, through a pipeline that may have no gains)."""
+        return self.adaptive and self.pipeline.gains is not self._made_with
 
     def _show(self, codes: np.ndarray, stats: PlayStats) -> None:
         written = codes.tobytes() if self.adaptive else None

@@ -23,28 +23,40 @@ measured on the light itself:
 Between keyframes rendered every KEYFRAME_S of sequence time (on a grid from the sequence's
 start, so a frame depends only on its time), frames shown more often than that are interpolated
 in linear light (the pipeline's float codes, before the dither): rendering costs several times
-the blend, and the effects' motion is slow enough for a straight line over 40 ms (worst about
-half a code in the built-in sequences). Where the two keyframes differ by more than
-INTERPOLATE_MAX_CODES (a flash, a cut), every frame between them is rendered exactly. Interpolated
-frames are made a run at a time, through the pairs that follow while their stride is the same (up
-to RUN_PERIODS), and dithered together: at 24 LEDs numpy's cost per call is most of a frame's,
-and a run takes the same handful of calls as one frame (device/dither.py).
+the blend, and the effects' motion is slow enough for a straight line over 40 ms. Measured over
+the built-in sequences at 24 LEDs, a pair's middle interpolated is at most 1.9 codes off the
+frame rendered there, on any channel of any LED (storm-to-firelight, in bright light where that
+is a small step); where the ring's light is under DIM_SPAN_CODES, 0.08. There, in dim light, the
+keyframe in the middle of each span of two steps is skipped and frames are interpolated over
+80 ms (at most 0.24 codes off): dim light is where frames go out at every period, and moves by
+little in codes. Where two keyframes differ by more than INTERPOLATE_MAX_CODES (a flash, a cut),
+every frame between them is rendered exactly. Interpolated frames are made a run at a time,
+through the pairs that follow while their stride is the same (up to RUN_PERIODS), and dithered
+together: at 24 LEDs numpy's cost per call is most of a frame's, and a run takes the same handful
+of calls as one frame (device/dither.py).
 """
 
 from __future__ import annotations
 
+import bisect
 import math
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 import numpy as np
 
 from device.pipeline import Pipeline
 from sequences.colour import LUMA_WEIGHTS
 
-# Interpolated frames are made and dithered together, up to this many periods of them (160 ms at
-# 200 fps, the loop's look-ahead). A run crosses several keyframes; the loop renders them ahead,
-# one in the slack after each frame (FrameMaker.prepare), so making a run is the dither's work.
-RUN_PERIODS = 32
+# Interpolated frames are made and dithered together, up to RUN_PERIODS of the loop's periods
+# (640 ms at 200 fps, the loop's look-ahead; the loop makes them again if the brightness changes
+# first, so the look-ahead delays nothing) and RUN_FRAMES frames (the dither's work arrays: 1.6 MB
+# at 144 LEDs): 64 frames at stride 1 or 2, 32 at stride 4. Each run's own numpy calls are shared
+# by its frames, so longer runs cost less a frame: the bench's frame cost (24 LEDs, x Pulse) was
+# 1.28 at 64 periods and 1.10 at 128, and 1.45 at 32 periods before the dim spans (below). A run
+# crosses several keyframes; the loop renders them ahead, one in the slack after each frame
+# (FrameMaker.prepare), so making a run is the dither's work.
+RUN_PERIODS = 128
+RUN_FRAMES = 64
 MAX_STRIDE = 16  # at 200 fps, a frame at least every 80 ms: a new program or a source's change shows within that
 # Measured with the ditherer of issue 11 (steady 2700 K, 6500 K, gold, pond and indigo, L* 2-40, each
 # frame held s periods, 8 s, IEEE 1789 as the bench reads it): every component stays under half
@@ -59,10 +71,31 @@ LEVEL_PER_STRIDE_CODES = 17.0
 MAX_STEP_CODES = 2.0  # a channel's step between two frames shown at a stride above 1 may be this many codes,
 MAX_STEP_LSTAR = 1.0  # or this much of its own lightness, whichever is more (see the module docstring)
 _LSTAR_PER_CUBE_ROOT = 116.0  # L* = 116 * cbrt(Y) - 16: a difference of cube roots times 116
-KEYFRAME_S = 0.04  # sequence time between keyframes: 25 renders a second, however fast frames go out
+KEYFRAME_S = 0.04  # sequence time between keyframes: 25 renders a second (12.5 in dim light), however fast frames go out
 INTERPOLATE_MAX_CODES = 4.0  # keyframes further apart than this are not interpolated between
+# Where the ring's light at both ends of a span of two keyframe steps is below this (codes, as
+# the level rule counts it), frames are interpolated across the span and its middle keyframe is
+# not rendered. Measured over the built-in sequences at 24 LEDs (each span's middle interpolated,
+# against it rendered): at most 0.24 codes off on any channel of any LED below 50 (0.08 with the
+# middle rendered), but 0.45 below 68 and 1.6 below 100 (shimmer and fireflies in dim light).
+DIM_SPAN_CODES = 50.0
 _largest = np.maximum.reduce  # the ufunc's own reduce: np.max is a Python wrapper round it
 _DIM = 1e-9  # a level that is lit, and below every stride's
+
+
+class _Keyframe(NamedTuple):
+    """A keyframe and what pacing reads of it, worked out once."""
+
+    linear: np.ndarray  # the rendered frame, linear light
+    codes: np.ndarray  # the pipeline's float codes (power-limited)
+    cube_root: np.ndarray  # of linear: lightness, for the motion rule
+    level: float  # the ring's light, codes
+
+
+def _dim_span(a: _Keyframe, b: _Keyframe) -> bool:
+    """Whether the frames between keyframes a and b, two steps apart, may be interpolated across
+    (no keyframe rendered between): both ends dim."""
+    return max(a.level, b.level) < DIM_SPAN_CODES
 
 
 def stride_for(level_codes: float, change_codes_per_period: float, max_stride: int = MAX_STRIDE) -> int:
@@ -103,15 +136,17 @@ class FrameMaker:
         self._lightness_buffer = np.empty((pipeline.pixels, 3))
         # Interpolation only where it saves renders: two or more frames between keyframes.
         self._keyframes = KEYFRAME_S >= 2.0 * period_s
-        self._pair_n: int | None = None  # keyframes n and n + 1, at n * KEYFRAME_S
-        self._b: np.ndarray | None = None  # keyframe n + 1, linear
-        self._a_codes = self._b_codes = self._codes_difference = self._b_cube_root = None
-        self._b_level = 0.0
+        # The pair of keyframes frames are interpolated between: steps _pair_n to _pair_end (one or,
+        # in a dim span, two steps apart), the first's codes and the difference to the second's.
+        self._pair_n: int | None = None
+        self._pair_end = 0
+        self._pair_start_s = self._pair_span_s = KEYFRAME_S
+        self._a_codes = self._codes_difference = None
         self._pair_level = self._pair_change = 0.0
         self._pair_exact = False
         self._last: np.ndarray | None = None  # the last frame rendered exactly, and its time
         self._last_t_s = 0.0
-        self._ahead: dict[int, np.ndarray] = {}  # keyframes rendered ahead (prepare), by n
+        self._known: dict[int, _Keyframe] = {}  # keyframes rendered (for a pair, or ahead), by step
 
     def _light_in_codes(self, gains: np.ndarray) -> None:
         # Light in codes: the pipeline's gains (white balance, brightness, 255) before its power limit.
@@ -123,7 +158,7 @@ class FrameMaker:
         self._luma_codes = np.tile(LUMA_WEIGHTS * gains, self.pipeline.pixels)  # per pixel and channel, for np.vdot
 
     def make(self, t_s: float, exact: bool = False, before_s: float = math.inf,
-             max_frames: int = RUN_PERIODS) -> Sequence[np.ndarray]:
+             max_frames: int = RUN_FRAMES) -> Sequence[np.ndarray]:
         """The codes (frames, pixels, channels) of the frame at sequence time t_s and, where it is
         interpolated between keyframes, of those after it at the stride up to RUN_PERIODS periods
         on, at most `max_frames` in all, all before `before_s`: frames dithered together cost far
@@ -135,6 +170,7 @@ class FrameMaker:
         if self.pipeline.gains is not self._gains:  # retuned while playing (the brightness changed)
             self._light_in_codes(self.pipeline.gains)
             self._pair_n = None  # the keyframes' codes were the old brightness's
+            self._known.clear()
         # The first frame is rendered alone (it is due at once: the keyframes can follow).
         if self._keyframes and not exact and self._last is not None and self.stride * self.period_s < KEYFRAME_S:
             codes = self._interpolated_run(t_s, before_s, max_frames)
@@ -185,54 +221,77 @@ class FrameMaker:
         periods and `max_frames` (at least one), before `before_s`; None where the first pair is
         too far apart."""
         n = math.floor(t_s / KEYFRAME_S)
-        if n != self._pair_n:
+        if self._pair_n is None or not self._pair_n <= n < self._pair_end:
             self._load_pair(n)
         if self._pair_exact:
             return None
         stride = self.stride = stride_for(self._pair_level, self._pair_change * self.period_s)
-        times_s = t_s + stride * self.period_s * np.arange(max(1, min(RUN_PERIODS // stride, max_frames)))
+        times_s = t_s + stride * self.period_s * np.arange(max(1, min(RUN_PERIODS // stride, RUN_FRAMES, max_frames)))
         times_s = times_s[:max(1, int(np.searchsorted(times_s, before_s)))]
-        pairs = np.floor(times_s / KEYFRAME_S).astype(int).tolist()  # the keyframe pair of each frame
-        codes = np.empty((len(times_s), self.pipeline.pixels, self.pipeline.channels))
+        steps = np.floor(times_s / KEYFRAME_S).astype(int).tolist()  # the keyframe step of each frame
+        # The run's pairs, in turn: how many frames each, its first keyframe's codes, the difference
+        # to its second's, when it starts and how long it spans.
+        counts, firsts, differences, starts_s, spans_s = [], [], [], [], []
         first = 0
-        while first < len(pairs):
-            n = pairs[first]
-            if n != self._pair_n:
-                self._load_pair(n)
+        while first < len(steps):
+            if not self._pair_n <= steps[first] < self._pair_end:
+                self._load_pair(steps[first])
                 if self._pair_exact or stride_for(self._pair_level, self._pair_change * self.period_s) != stride:
-                    return codes[:first]  # the rest another time: rendered, or at another stride
-            end = first + pairs[first:].count(n)
-            np.multiply.outer(times_s[first:end] / KEYFRAME_S - n, self._codes_difference, out=codes[first:end])
-            codes[first:end] += self._a_codes
+                    break  # the rest another time: rendered, or at another stride
+            end = bisect.bisect_left(steps, self._pair_end, first)
+            counts.append(end - first)
+            firsts.append(self._a_codes)
+            differences.append(self._codes_difference)
+            starts_s.append(self._pair_start_s)
+            spans_s.append(self._pair_span_s)
             first = end
+        # Each frame is its pair's first keyframe plus the share of the difference its time has come:
+        # for all the run's pairs at once (numpy's cost per call is most of a frame's).
+        share = np.divide(np.subtract(times_s[:first], np.repeat(starts_s, counts)), np.repeat(spans_s, counts))
+        codes = np.repeat(differences, counts, axis=0)
+        codes *= share[:, None, None]
+        codes += np.repeat(firsts, counts, axis=0)
         return codes
 
     def _load_pair(self, n: int) -> None:
-        if self._pair_n is not None and n == self._pair_n + 1:
-            # On by one keyframe: the old second one is the new first, with what is known of it.
-            a, a_codes, a_cube_root, a_level = self._b, self._b_codes, self._b_cube_root, self._b_level
+        """The pair of keyframes that frames at keyframe step n lie between: the ends of the span of
+        two steps from the even step at or before n, where both are dim (below DIM_SPAN_CODES) and
+        not too far apart; else the steps either side of n, rendering the one in the span's middle."""
+        start = n - n % 2
+        for passed in [step for step in self._known if step < start]:
+            del self._known[passed]
+        a, b = self._keyframe(start), self._keyframe(start + 2)
+        if _dim_span(a, b) and self._set_pair(start, start + 2, a, b):
+            return
+        middle = self._keyframe(start + 1)
+        if n == start:
+            self._set_pair(start, start + 1, a, middle)
         else:
-            a = self._keyframe(n)
-            a_codes, a_cube_root, a_level = self.pipeline.codes(a), np.cbrt(a), self._level(a)
-        b = self._keyframe(n + 1)
-        b_codes, b_cube_root, b_level = self.pipeline.codes(b), np.cbrt(b), self._level(b)
-        self._pair_n, self._b, self._a_codes, self._b_codes = n, b, a_codes, b_codes
-        self._b_cube_root, self._b_level = b_cube_root, b_level
-        self._codes_difference = np.subtract(b_codes, a_codes)
-        largest, motion = self._motion(b, a, b_cube_root, a_cube_root)
-        self._pair_exact = largest > INTERPOLATE_MAX_CODES
-        self._pair_change = motion / KEYFRAME_S  # codes (the motion rule's) a second
-        # The dimmer end rules; one end dark and the other lit is lit, and dim.
-        low, high = min(a_level, b_level), max(a_level, b_level)
-        self._pair_level = low if low > 0.0 else (_DIM if high > 0.0 else 0.0)
+            self._set_pair(start + 1, start + 2, middle, b)
 
-    def _keyframe(self, n: int) -> np.ndarray:
-        t_s = n * KEYFRAME_S
-        frame = self._ahead.pop(n, None)
-        if frame is None:
-            frame = self._rendered(t_s)
-        self._last, self._last_t_s = frame, t_s
-        return frame
+    def _set_pair(self, first: int, last: int, a: _Keyframe, b: _Keyframe) -> bool:
+        """Interpolate between keyframes a (at step `first`) and b (at `last`); False where they are
+        too far apart to (every frame between is rendered exactly)."""
+        self._pair_n, self._pair_end = first, last
+        self._pair_start_s, self._pair_span_s = first * KEYFRAME_S, (last - first) * KEYFRAME_S
+        self._a_codes, self._codes_difference = a.codes, np.subtract(b.codes, a.codes)
+        largest, motion = self._motion(b.linear, a.linear, b.cube_root, a.cube_root)
+        self._pair_exact = largest > INTERPOLATE_MAX_CODES
+        self._pair_change = motion / self._pair_span_s  # codes (the motion rule's) a second
+        # The dimmer end rules; one end dark and the other lit is lit, and dim.
+        low, high = min(a.level, b.level), max(a.level, b.level)
+        self._pair_level = low if low > 0.0 else (_DIM if high > 0.0 else 0.0)
+        self._last, self._last_t_s = b.linear, last * KEYFRAME_S
+        return not self._pair_exact
+
+    def _keyframe(self, n: int) -> _Keyframe:
+        """Keyframe step n: rendered once, and kept (with its codes, cube root and level) while it may serve."""
+        known = self._known.get(n)
+        if known is None:
+            linear = self._rendered(n * KEYFRAME_S)
+            known = self._known[n] = _Keyframe(linear, self.pipeline.codes(linear), np.cbrt(linear),
+                                               self._level(linear))
+        return known
 
     def prepare(self, t_s: float, before_s: float = math.inf) -> None:
         """Render ahead one of the keyframes the run from sequence time t_s (up to `before_s`) needs,
@@ -244,10 +303,14 @@ class FrameMaker:
         first = math.floor(t_s / KEYFRAME_S)
         end_s = min(t_s + RUN_PERIODS * self.period_s, before_s)
         last = math.ceil(end_s / KEYFRAME_S - 1e-9)  # the second keyframe of the pair of the last frame before end_s
-        for n in [n for n in self._ahead if n < first]:
-            del self._ahead[n]  # passed by (the light was rendered exactly there)
-        loaded = () if self._pair_n is None else (self._pair_n, self._pair_n + 1)
-        for n in range(first, last + 1):
-            if n not in self._ahead and n not in loaded:
-                self._ahead[n] = self._rendered(n * KEYFRAME_S)
+        start = first - first % 2
+        for passed in [step for step in self._known if step < start]:
+            del self._known[passed]  # passed by (the light was rendered exactly there)
+        for start in range(start, last, 2):  # the spans the run crosses: their ends, then any middle a bright one needs
+            for n in (start, start + 2):
+                if n not in self._known:
+                    self._keyframe(n)
+                    return
+            if start + 1 not in self._known and not _dim_span(self._known[start], self._known[start + 2]):
+                self._keyframe(start + 1)
                 return

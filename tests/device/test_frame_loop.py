@@ -9,7 +9,7 @@ import pytest
 
 from device.clock import InstantClock, ManualClock, RealClock
 from device.frame_loop import FrameLoop
-from device.pacing import FrameMaker
+from device.pacing import RUN_FRAMES, RUN_PERIODS, FrameMaker
 from device.output import CaptureOutput
 from device.pipeline import OutputSettings, Pipeline
 from device.player import Player, Program
@@ -154,8 +154,8 @@ class Dim:
 
 @pytest.mark.parametrize("frame_s", [0.0, 0.0004])
 def test_runs_are_cut_to_what_the_machine_makes_before_they_are_due(frame_s):
-    # On a machine where a frame of a run costs 0.4 ms (a run of 32 would take 12.8 ms, more than
-    # two periods at 200 fps), the loop cuts its runs so that each is made before its first
+    # On a machine where a frame of a run costs 0.4 ms (a run of 64 would take 25.6 ms, more than
+    # five periods at 200 fps), the loop cuts its runs so that each is made before its first
     # frame is due: none is dropped. Where making costs nothing, runs are their longest.
     clock = InstantClock(START)
     pipeline = Pipeline(OutputSettings(), 4)
@@ -167,7 +167,7 @@ def test_runs_are_cut_to_what_the_machine_makes_before_they_are_due(frame_s):
     if frame_s:
         assert 1 < max(runs) <= 0.5 * (1.0 / 200.0 - 0.001) / frame_s
     else:
-        assert max(runs) == 32
+        assert max(runs) == RUN_FRAMES
 
 
 def test_keyframes_are_rendered_in_the_slack_after_a_frame_so_a_run_renders_none(monkeypatch):
@@ -194,8 +194,9 @@ def test_keyframes_are_rendered_in_the_slack_after_a_frame_so_a_run_renders_none
     clock = InstantClock(START)
     stats = FrameLoop(CaptureOutput(4), Pipeline(OutputSettings(), 4), clock, 200.0).play(Counted(), threading.Event())
     assert stats.dropped == 0
-    # At the start the loop makes a full run at once (a frame costs nothing on this clock, and
-    # nothing is rendered ahead yet); from then on every keyframe (one each 40 ms) is rendered
-    # ahead, in the slack, and make renders only the last frame (exact).
-    assert [t_s for t_s, in_make in rendered_in_make if in_make and t_s > 0.25] == [3.0]
-    assert sum(not in_make for _, in_make in rendered_in_make) >= (3.0 - 0.25) / 0.04 - 2
+    # At the start the loop makes RUN_PERIODS ahead at once (a frame costs nothing on this clock,
+    # and nothing is rendered ahead yet); from then on every keyframe (one each 80 ms, the light
+    # being dim) is rendered ahead, in the slack, and make renders only the last frame (exact).
+    ahead_s = RUN_PERIODS / 200.0 + 2 * 0.08
+    assert [t_s for t_s, in_make in rendered_in_make if in_make and t_s > ahead_s] == [3.0]
+    assert sum(not in_make for _, in_make in rendered_in_make) >= (3.0 - ahead_s) / 0.08 - 2

@@ -11,8 +11,8 @@ import pytest
 from device.clock import InstantClock, ManualClock
 from device.frame_loop import REFRESH_S, FrameLoop
 from device.output import CaptureOutput
-from device.pacing import (KEYFRAME_S, LEVEL_PER_STRIDE_CODES, MAX_STEP_CODES, MAX_STEP_LSTAR, MAX_STRIDE,
-                           stride_for)
+from device.pacing import (DIM_SPAN_CODES, KEYFRAME_S, LEVEL_PER_STRIDE_CODES, MAX_STEP_CODES, MAX_STEP_LSTAR,
+                           MAX_STRIDE, stride_for)
 from device.pipeline import OutputSettings, Pipeline
 from device.player import MAX_SILENCE_S, Player, Program
 from device.programs import FadeOut
@@ -151,6 +151,20 @@ def test_frames_between_keyframes_are_interpolated_in_linear_light():
     assert held_codes.mean() == pytest.approx(asked_codes.mean(), abs=0.002)
 
 
+@pytest.mark.parametrize("ring_light_codes_at_start, steps_between_keyframes", [(20.0, 2), (80.0, 1)])
+def test_in_dim_light_keyframes_are_twice_as_far_apart(ring_light_codes_at_start, steps_between_keyframes):
+    # A slow ramp, interpolated between keyframes: below DIM_SPAN_CODES every other keyframe (80 ms
+    # apart), above it every one (40 ms).
+    assert (ring_light_codes_at_start < DIM_SPAN_CODES) == (steps_between_keyframes == 2)
+    start = ring_light_codes_at_start / (PIXELS * 255.0)
+    source = Light(lambda t: start * (1.0 + 0.01 * t), duration_s=1.0)
+    stats, _ = play(source)
+    asked = np.array(source.asked[1:-1]) / KEYFRAME_S  # bar the first and last frames, rendered exactly
+    assert np.allclose(asked, np.rint(asked))
+    assert set(np.diff(np.unique(np.rint(asked)))) == {steps_between_keyframes}
+    assert stats.shown > 1.0 / (steps_between_keyframes * KEYFRAME_S)  # more frames than keyframes: interpolated
+
+
 def test_keyframes_too_far_apart_are_not_interpolated_between():
     # A cut from dim to brighter between two keyframes: every frame in between is rendered exactly.
     source = Light(lambda t: 0.004 if t < 0.51 else 0.03)
@@ -192,22 +206,43 @@ def test_a_light_that_does_not_change_keeps_the_player_healthy():
 
 
 def test_a_brightness_turned_down_while_playing_brings_the_full_rate_back():
-    # Bright enough for the low rate at full brightness; a tenth of it is dim, where the dither needs every frame.
+    # Bright enough for the low rate at full brightness; a tenth of it is dim, where the dither
+    # needs every frame. Turned down as the first frame from 1 s goes out.
     clock = InstantClock(START)
     pipeline = Pipeline(OutputSettings(), PIXELS)
-    loop = FrameLoop(CaptureOutput(PIXELS), pipeline, clock, FPS)
-    source = Light(lambda t: 0.03, duration_s=2.0)
+    began_s = clock.monotonic()
 
-    class Dimmed:
-        duration_s = 2.0
-
-        def frame(self, t_s):
-            if t_s >= 1.0 and pipeline.settings.brightness == 1.0:
+    class TurnedDown(CaptureOutput):
+        def show(self, codes: np.ndarray) -> None:
+            super().show(codes)
+            if clock.monotonic() - began_s >= 1.0 and pipeline.settings.brightness == 1.0:
                 pipeline.retune(OutputSettings(brightness=0.1))
-            return source.frame(t_s)
 
-    stats = loop.play(Dimmed(), threading.Event(), record_frames=True)
+    loop = FrameLoop(TurnedDown(PIXELS), pipeline, clock, FPS)
+    stats = loop.play(Light(lambda t: 0.03, duration_s=2.0), threading.Event(), record_frames=True)
     gaps = gaps_in_periods(stats.shown_t_s)
     times = np.array(stats.shown_t_s[1:])
-    assert (gaps[times < 0.8][3:] > 1).all()  # (the source is asked a little ahead of what is shown)
-    assert (gaps[times > 1.2] == 1).all()
+    assert (gaps[times < 1.0][3:] > 1).all()
+    assert (gaps[times > 1.1] == 1).all()
+
+
+def test_a_brightness_change_shows_at_the_next_frame_though_frames_were_made_ahead():
+    # Dim light (a frame every period, made up to RUN_PERIODS ahead); the brightness goes to
+    # nothing as the 200th frame goes out: the next frame, one period later, is dark.
+    clock = InstantClock(START)
+    pipeline = Pipeline(OutputSettings(), PIXELS)
+    turned = 200
+
+    class TurnedDown(ShownAt):
+        def show(self, codes: np.ndarray) -> None:
+            super().show(codes)
+            if len(self.frames) == turned:
+                pipeline.retune(OutputSettings(brightness=0.0))
+
+    output = TurnedDown(clock)
+    stats = FrameLoop(output, pipeline, clock, FPS).play(Light(lambda t: 0.5 / 255.0), threading.Event())
+    frames = np.array(output.frames)
+    assert stats.dropped == 0
+    assert frames[:turned].any(axis=(1, 2)).all()  # lit to the last before the change
+    assert not frames[turned:].any()  # dark from the first after it
+    assert output.times[turned] - output.times[turned - 1] == pytest.approx(PERIOD_S)
