@@ -11,7 +11,8 @@ Our frames come from storm-to-firelight at 30 minutes: a window of the loop's fr
 fps in each phase (two mid-phase) and one across each cross-fade (two effects and an OKLab blend
 at each keyframe: the dearest frames of the sequence), each window played into from a second
 before it, so the dither, the keyframes and the effects' caches are as in play. A window holds
-the frames the loop would make in it: every 5 ms where the light is dim or moves, fewer above.
+the frames the loop would make in it: every 5 ms where the light is dim or moves, fewer above;
+its edges cut none of the loop's runs (a run that crosses one costs what it costs in play).
 """
 
 from __future__ import annotations
@@ -127,19 +128,17 @@ def _ours(pixels: int, window_s: float, pulse: _Pulse) -> dict:
         pipeline = Pipeline(OutputSettings(), pixels)
         dither = _TimedDither(pipeline)
         maker = FrameMaker(renderer.frames(), pipeline, 1.0 / FPS)
-        t_s = window.start_s - 1.0
-        while t_s < window.start_s:  # into the window as in play: dither, keyframes, caches, pace
-            run = maker.make(t_s, before_s=window.start_s)
-            for codes in run:
-                wire_bytes(codes, ORDER)
-            t_s += len(run) * maker.stride / FPS
         costs = by_phase.setdefault(window.phase, [])
         made_before = len(costs)
         end_s = window.start_s + window_s
         loads = _TimedLoads(maker)
+        # Played from a second before the window, as in play (dither, keyframes, caches, pace), and
+        # on past its end: the loop's runs know nothing of the window, so one may start before it
+        # or end after it; only its frames in the window are counted.
+        t_s = window.start_s - 1.0
         while t_s < end_s:
             a = clock()
-            run = maker.make(t_s, before_s=end_s)
+            run = maker.make(t_s, before_s=SEQUENCE_S)
             b = clock()
             for codes in run:
                 wire_bytes(codes, ORDER)
@@ -150,13 +149,15 @@ def _ours(pixels: int, window_s: float, pulse: _Pulse) -> dict:
             # frames were made one by one.
             keyframes = loads.charged(t_s, maker.stride, frames)
             rendered = sum(keyframes)
-            costs += [(c - a - rendered) / frames + keyframe for keyframe in keyframes]
-            parts["render or interpolate, limit, pace"] += [(b - a - dither.last_ns - rendered) / frames + keyframe
-                                                            for keyframe in keyframes]
-            parts["dither"] += [dither.last_ns / frames] * frames
-            parts["pack"] += [(c - b) / frames] * frames
+            times_s = t_s + maker.stride / FPS * np.arange(frames)
+            inside = np.flatnonzero((times_s >= window.start_s) & (times_s < end_s)).tolist()
+            costs += [(c - a - rendered) / frames + keyframes[k] for k in inside]
+            parts["render or interpolate, limit, pace"] += [(b - a - dither.last_ns - rendered) / frames + keyframes[k]
+                                                            for k in inside]
+            parts["dither"] += [dither.last_ns / frames] * len(inside)
+            parts["pack"] += [(c - b) / frames] * len(inside)
             t_s += frames * maker.stride / FPS
-            made += frames
+            made += len(inside)
         pulse.time(max(len(costs) - made_before, PULSE_MIN_CALLS))  # as many Pulse frames, in turn
     every = np.concatenate([np.asarray(v, dtype=float) for v in by_phase.values()]) / 1000.0
     result = {
