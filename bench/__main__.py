@@ -11,7 +11,7 @@ from bench.runner import BenchError, print_result, run
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a summary")
-    parser.add_argument("--quick", action="store_true", help="a ~20 s smoke run with shorter windows")
+    parser.add_argument("--quick", action="store_true", help="a ~30 s smoke run with shorter windows")
     args = parser.parse_args(argv)
     try:
         result = run(quick=args.quick)

@@ -10,7 +10,7 @@ import sys
 def register(commands: argparse._SubParsersAction) -> None:
     bench = commands.add_parser("bench", help="measure frame cost, timing, CPU, smoothness, flicker and colour")
     bench.add_argument("--json", action="store_true", help="print one JSON object instead of a summary")
-    bench.add_argument("--quick", action="store_true", help="a ~20 s smoke run with shorter windows")
+    bench.add_argument("--quick", action="store_true", help="a ~30 s smoke run with shorter windows")
     bench.set_defaults(run=run_bench)
 
 

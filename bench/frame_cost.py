@@ -7,8 +7,9 @@ a run's cost is shared evenly among its frames, which is what each costs the CPU
 it loads (renders and paces): each load is charged to the first frame that needed it, as if the
 frames were made one by one. A frame made alone (rendered) costs all of its call.
 
-Our frames come from storm-to-firelight at 30 minutes: a window of the loop's frames at up to 200
-fps in each phase (two mid-phase) and one across each cross-fade (two effects and an OKLab blend
+Our frames come from storm-to-firelight at 30 minutes. The target's p50 is over every frame of it,
+in one play (whole_sequence: 100 000 frames, about 8 s). For the figures by phase and by ring
+size, and the dearest frames: a window of the loop's frames at up to 200 fps in each phase (two mid-phase) and one across each cross-fade (two effects and an OKLab blend
 at each keyframe: the dearest frames of the sequence), each window played into from a second
 before it, so the dither, the keyframes and the effects' caches are as in play. A window holds
 the frames the loop would make in it: every 5 ms where the light is dim or moves, fewer above;
@@ -116,27 +117,27 @@ class _TimedLoads:
         return charged
 
 
-def _ours(pixels: int, window_s: float, pulse: _Pulse) -> dict:
-    renderer = Renderer(load_builtin(SEQUENCE), SEQUENCE_S, pixels)
-    clock = time.perf_counter_ns
-    by_phase: dict[str, list[float]] = {}
-    parts = {"render or interpolate, limit, pace": [], "dither": [], "pack": []}
-    made = 0
-    found = windows(renderer)
-    for window in found:
-        # One play per window, as the loop starts one: its own frames, pipeline and maker.
+class _TimedPlay:
+    """One play of the sequence, as the loop starts one (its own pipeline and maker), timed frame by
+    frame: each frame's cost in ns (`costs`) and its parts, for the frames counted."""
+
+    def __init__(self, renderer: Renderer, pixels: int, from_s: float):
+        self.t_s = from_s  # the next frame's sequence time
         pipeline = Pipeline(OutputSettings(), pixels)
-        dither = _TimedDither(pipeline)
-        maker = FrameMaker(renderer.frames(), pipeline, 1.0 / FPS)
-        costs = by_phase.setdefault(window.phase, [])
-        made_before = len(costs)
-        end_s = window.start_s + window_s
-        loads = _TimedLoads(maker)
-        # Played from a second before the window, as in play (dither, keyframes, caches, pace), and
-        # on past its end: the loop's runs know nothing of the window, so one may start before it
-        # or end after it; only its frames in the window are counted.
-        t_s = window.start_s - 1.0
-        while t_s < end_s:
+        self.dither = _TimedDither(pipeline)
+        self.maker = FrameMaker(renderer.frames(), pipeline, 1.0 / FPS)
+        self.loads = _TimedLoads(self.maker)
+        self.costs: list[float] = []
+        self.parts: dict[str, list[float]] = {"render or interpolate, limit, pace": [], "dither": [], "pack": []}
+
+    def play(self, count_from_s: float, until_s: float) -> None:
+        """The play's frames on to until_s, counting those from count_from_s (those before make the
+        dither, keyframes, caches and pace as in play). The loop's runs know nothing of these
+        times: one may start before count_from_s or end after until_s (the play goes on from its
+        end); only its frames between are counted."""
+        clock, maker, parts = time.perf_counter_ns, self.maker, self.parts
+        t_s = self.t_s
+        while t_s < until_s:
             a = clock()
             run = maker.make(t_s, before_s=SEQUENCE_S)
             b = clock()
@@ -147,18 +148,32 @@ def _ours(pixels: int, window_s: float, pulse: _Pulse) -> dict:
             # A call makes a run of frames (device/pacing.py), which share its cost evenly, bar the
             # keyframes it loaded: each falls on the first frame of its pair, as it would if the
             # frames were made one by one.
-            keyframes = loads.charged(t_s, maker.stride, frames)
+            keyframes = self.loads.charged(t_s, maker.stride, frames)
             rendered = sum(keyframes)
             times_s = t_s + maker.stride / FPS * np.arange(frames)
-            inside = np.flatnonzero((times_s >= window.start_s) & (times_s < end_s)).tolist()
-            costs += [(c - a - rendered) / frames + keyframes[k] for k in inside]
-            parts["render or interpolate, limit, pace"] += [(b - a - dither.last_ns - rendered) / frames + keyframes[k]
-                                                            for k in inside]
-            parts["dither"] += [dither.last_ns / frames] * len(inside)
-            parts["pack"] += [(c - b) / frames] * len(inside)
+            counted = np.flatnonzero((times_s >= count_from_s) & (times_s < until_s)).tolist()
+            self.costs += [(c - a - rendered) / frames + keyframes[k] for k in counted]
+            parts["render or interpolate, limit, pace"] += [
+                (b - a - self.dither.last_ns - rendered) / frames + keyframes[k] for k in counted]
+            parts["dither"] += [self.dither.last_ns / frames] * len(counted)
+            parts["pack"] += [(c - b) / frames] * len(counted)
             t_s += frames * maker.stride / FPS
-            made += len(inside)
-        pulse.time(max(len(costs) - made_before, PULSE_MIN_CALLS))  # as many Pulse frames, in turn
+        self.t_s = t_s
+
+
+def _ours(pixels: int, window_s: float, pulse: _Pulse) -> dict:
+    renderer = Renderer(load_builtin(SEQUENCE), SEQUENCE_S, pixels)
+    by_phase: dict[str, list[float]] = {}
+    parts: dict[str, list[float]] = {}
+    found = windows(renderer)
+    for window in found:
+        played = _TimedPlay(renderer, pixels, window.start_s - 1.0)  # a play per window, from a second before it
+        played.play(window.start_s, window.start_s + window_s)
+        by_phase.setdefault(window.phase, []).extend(played.costs)
+        for name, costs in played.parts.items():
+            parts.setdefault(name, []).extend(costs)
+        pulse.time(max(len(played.costs), PULSE_MIN_CALLS))  # as many Pulse frames, in turn
+    made = sum(len(costs) for costs in by_phase.values())
     every = np.concatenate([np.asarray(v, dtype=float) for v in by_phase.values()]) / 1000.0
     result = {
         "frames_timed": int(every.size),
@@ -171,6 +186,25 @@ def _ours(pixels: int, window_s: float, pulse: _Pulse) -> dict:
     if pixels == 24:
         result["render_by_effect_p50_us"] = _render_by_effect(renderer)
     return result
+
+
+def whole_sequence(pixels: int = 24, slice_s: float = 60.0) -> dict:
+    """Every frame the loop makes over the whole of the sequence, in one play, against Pulse (timed
+    in turns, after each slice_s of the sequence, as many frames as ours): the p50 over all of
+    storm-to-firelight that issue 11 asks for, each phase and cross-fade weighed by the frames it
+    takes (where the windows weigh each alike)."""
+    renderer = Renderer(load_builtin(SEQUENCE), SEQUENCE_S, pixels)
+    played = _TimedPlay(renderer, pixels, 0.0)
+    with _Pulse(pixels) as pulse:
+        for end_s in np.arange(slice_s, SEQUENCE_S + slice_s, slice_s).tolist():
+            before = len(played.costs)
+            played.play(0.0, min(end_s, SEQUENCE_S))
+            pulse.time(len(played.costs) - before)
+    ours = np.asarray(played.costs) / 1000.0
+    pulse_p50_us = pulse.result()["p50_us"]
+    return {"frames_timed": int(ours.size), "ours_p50_us": r(percentile(ours, 50), 1),
+            "pulse_p50_us": r(pulse_p50_us, 1), "ratio_ours_to_pulse_p50": r(percentile(ours, 50) / pulse_p50_us),
+            "ours_p99_us": r(percentile(ours, 99), 1)}
 
 
 def _render_by_effect(renderer: Renderer, frames: int = 100) -> dict:
@@ -276,4 +310,4 @@ def measure(quick: bool) -> dict:
             entry["render_by_effect_p50_us"] = {k: r(v, 1) for k, v in ours["render_by_effect_p50_us"].items()}
         by_leds[str(pixels)] = entry
     return {"sequence": f"{SEQUENCE} at {SEQUENCE_S:g} s", "window_s": window_s,
-            "fps": FPS, "pixel_order": ORDER, "by_leds": by_leds}
+            "fps": FPS, "pixel_order": ORDER, "by_leds": by_leds, "whole_sequence_24_leds": whole_sequence()}

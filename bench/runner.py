@@ -61,13 +61,15 @@ def machine() -> dict:
 def judge(result: dict) -> dict:
     """{target: {"value", "limit", "met"}} from the measured groups."""
     cost24 = result["frame_cost"]["by_leds"]["24"]
+    whole = result["frame_cost"]["whole_sequence_24_leds"]
     timing = result["loop"]
     ramp, flick, colour = result["ramp"], result["flicker"], result["colour"]
     lowest_hz = flick["lowest_component_over_1_percent_hz"]
     sunrise, paced = timing["sunrise"], timing["paced_flicker"]
     checks = {
-        "frame_cost_24_leds_at_most_1x_pulse": (cost24["ratio_ours_to_pulse_p50"], "<= 1.0 (p50 ratio)",
-                                                cost24["ratio_ours_to_pulse_p50"] <= 1.0),
+        "frame_cost_24_leds_at_most_1x_pulse": (whole["ratio_ours_to_pulse_p50"],
+                                                "<= 1.0 (p50 ratio, every frame of the whole sequence)",
+                                                whole["ratio_ours_to_pulse_p50"] <= 1.0),
         "frame_cost_24_leds_under_5_percent_of_wire_time": (
             cost24["share_of_wire_time_p50_percent"], "< 5 % (p50; 5 % is 50 us)",
             cost24["share_of_wire_time_p50_percent"] < 5.0),
@@ -149,6 +151,10 @@ def summary_lines(result: dict) -> list[str]:
     lines = [f"emberwake bench{' (quick)' if result['quick'] else ''} on {m['cpu_model']}, {m['cores']} cores, "
              f"Python {m['python']}, numpy {m['numpy']}; load {m['load_average_1_5_15_min_at_start']}",
              "frame cost (render+limit+dither+pack), p50/p99 us, vs adafruit Pulse:"]
+    whole = result["frame_cost"]["whole_sequence_24_leds"]
+    lines.append(f"  the whole sequence, 24 LEDs ({whole['frames_timed']} frames): {whole['ours_p50_us']:.1f}/"
+                 f"{whole['ours_p99_us']:.0f} us, Pulse {whole['pulse_p50_us']:.1f}, ratio {whole['ratio_ours_to_pulse_p50']:.2f}")
+    lines.append("  in windows of each phase and cross-fade:")
     for leds, c in cost.items():
         lines.append(f"  {leds:>3} LEDs: {c['ours_p50_us']:.0f}/{c['ours_p99_us']:.0f} us, Pulse {c['pulse_p50_us']:.0f}, "
                      f"ratio {c['ratio_ours_to_pulse_p50']:.2f}, {c['share_of_wire_time_p50_percent']:.1f}% of wire "

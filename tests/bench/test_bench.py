@@ -73,6 +73,9 @@ def test_the_figures_asked_for_are_there_with_their_units(quick_result):
         assert entry["pulse_drew_every_call"] is True
         assert entry["share_of_wire_time_p50_percent"] > 0
     assert len(cost["24"]["by_phase_p50_us"]) >= 7  # every phase of storm-to-firelight, and its cross-fades
+    whole = quick_result["frame_cost"]["whole_sequence_24_leds"]
+    assert whole["frames_timed"] > 1800 * 12.5  # every frame of the 30 minutes, at least the lowest rate's
+    assert whole["ratio_ours_to_pulse_p50"] == quick_result["targets"]["frame_cost_24_leds_at_most_1x_pulse"]["value"]
     loop = quick_result["loop"]
     for key in ("lateness_p50_ms", "lateness_p99_ms", "lateness_max_ms", "drift_ms",
                 "playing_cpu_percent", "idle_cpu_percent"):
