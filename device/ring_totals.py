@@ -106,8 +106,11 @@ class RingTotals:
         self._offsets_and_cost = np.hstack([offsets, offset_cost[:, None]])
         self._gradient = np.ones(channels + 1)  # the last 1 takes in the offset's own cost
         self._offset_rows = [tuple(int(v) for v in row) for row in offsets]
-        self._has_offset = [{offset: offsets[:, channel] == offset for offset in OFFSETS}
-                            for channel in range(channels)]
+        # Per channel, for each window of offsets a bound leaves (lowest, highest), infinity for the
+        # candidates outside it and 0 for the rest: added to the costs, it rules them out.
+        self._outside = [{(lowest, highest): np.where((column >= lowest) & (column <= highest), 0.0, np.inf)
+                          for lowest in OFFSETS for highest in OFFSETS if lowest <= highest}
+                         for column in offsets.T]
         self._table = pick_table(tuple(self.luma)) if channels == 3 else None
         self.reset()
 
@@ -227,8 +230,8 @@ class RingTotals:
         floor, ceil, first, last = math.floor, math.ceil, OFFSETS[0], OFFSETS[-1]
         target, base, below, excluded = [], [], [], []
         below_luma = 0.0
-        for weight, a, w, s, lowest_whole, n, before, has_offset in zip(
-                luma, asked, wanted, self.colour_sum, whole, takers, shown, self._has_offset):
+        for weight, a, w, s, lowest_whole, n, before, outside in zip(
+                luma, asked, wanted, self.colour_sum, whole, takers, shown, self._outside):
             t = w + s - a * lead
             upper = before + ceil(a + SWING_CODES)
             lowest = before + max(floor(a - SWING_CODES), 0)  # a frame's total is never below nothing
@@ -238,7 +241,7 @@ class RingTotals:
             highest = lowest if highest < lowest else (upper if highest > upper else highest)
             b = floor(lowest if t < lowest else (highest if t > highest else t))
             if b + first < lowest or b + last > highest:
-                excluded += [has_offset[offset] for offset in OFFSETS if not lowest <= b + offset <= highest]
+                excluded.append(outside[max(int(lowest - b), first), min(int(highest - b), last)])
             target.append(t)
             base.append(b)
             below.append(b - t)
@@ -247,8 +250,8 @@ class RingTotals:
         gradient = self._gradient
         gradient[:-1] = [2.0 * (below_luma * weight + COLOUR_COST * d) for weight, d in zip(luma, below)]
         cost = self._offsets_and_cost.dot(gradient)
-        for rows in excluded:
-            cost[rows] = np.inf
+        for outside in excluded:
+            cost += outside
         pick = self._offset_rows[int(cost.argmin())]
         totals = [b + offset for b, offset in zip(base, pick)]
         self._shape(target, totals, asked, lead, 1.0 / asked_luma)
