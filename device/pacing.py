@@ -71,7 +71,7 @@ LEVEL_PER_STRIDE_CODES = 17.0
 MAX_STEP_CODES = 2.0  # a channel's step between two frames shown at a stride above 1 may be this many codes,
 MAX_STEP_LSTAR = 1.0  # or this much of its own lightness, whichever is more (see the module docstring)
 _LSTAR_PER_CUBE_ROOT = 116.0  # L* = 116 * cbrt(Y) - 16: a difference of cube roots times 116
-KEYFRAME_S = 0.04  # sequence time between keyframes: 25 renders a second (12.5 in dim light), however fast frames go out
+KEYFRAME_S = 0.04  # sequence time between keyframes: 25 renders a second (12.5 in dim light) at any frame rate
 INTERPOLATE_MAX_CODES = 4.0  # keyframes further apart than this are not interpolated between
 # Where the ring's light at both ends of a span of two keyframe steps is below this (codes, as
 # the level rule counts it), frames are interpolated across the span and its middle keyframe is
@@ -218,8 +218,8 @@ class FrameMaker:
     def _interpolated_run(self, t_s: float, before_s: float, max_frames: int) -> np.ndarray | None:
         """The float codes of the frames from t_s on at the stride of its keyframes, through the
         pairs after theirs while they are interpolated too at the same stride: up to RUN_PERIODS
-        periods and `max_frames` (at least one), before `before_s`; None where the first pair is
-        too far apart."""
+        periods, RUN_FRAMES and `max_frames` (at least one), before `before_s`; None where the
+        first pair is too far apart."""
         n = math.floor(t_s / KEYFRAME_S)
         if self._pair_n is None or not self._pair_n <= n < self._pair_end:
             self._load_pair(n)
@@ -258,8 +258,7 @@ class FrameMaker:
         two steps from the even step at or before n, where both are dim (below DIM_SPAN_CODES) and
         not too far apart; else the steps either side of n, rendering the one in the span's middle."""
         start = n - n % 2
-        for passed in [step for step in self._known if step < start]:
-            del self._known[passed]
+        self._forget_before(start)
         a, b = self._keyframe(start), self._keyframe(start + 2)
         if _dim_span(a, b) and self._set_pair(start, start + 2, a, b):
             return
@@ -284,6 +283,11 @@ class FrameMaker:
         self._last, self._last_t_s = b.linear, last * KEYFRAME_S
         return not self._pair_exact
 
+    def _forget_before(self, step: int) -> None:
+        """Keyframes before this step serve no frame to come (passed by, or the light was rendered exactly)."""
+        for passed in [known for known in self._known if known < step]:
+            del self._known[passed]
+
     def _keyframe(self, n: int) -> _Keyframe:
         """Keyframe step n: rendered once, and kept (with its codes, cube root and level) while it may serve."""
         known = self._known.get(n)
@@ -304,8 +308,7 @@ class FrameMaker:
         end_s = min(t_s + RUN_PERIODS * self.period_s, before_s)
         last = math.ceil(end_s / KEYFRAME_S - 1e-9)  # the second keyframe of the pair of the last frame before end_s
         start = first - first % 2
-        for passed in [step for step in self._known if step < start]:
-            del self._known[passed]  # passed by (the light was rendered exactly there)
+        self._forget_before(start)
         for start in range(start, last, 2):  # the spans the run crosses: their ends, then any middle a bright one needs
             for n in (start, start + 2):
                 if n not in self._known:
