@@ -51,8 +51,8 @@ from sequences.colour import LUMA_WEIGHTS
 # (640 ms at 200 fps, the loop's look-ahead; the loop makes them again if the brightness changes
 # first, so the look-ahead delays nothing) and RUN_FRAMES frames (the dither's work arrays: 1.6 MB
 # at 144 LEDs): 64 frames at stride 1 or 2, 32 at stride 4. Each run's own numpy calls are shared
-# by its frames, so longer runs cost less a frame: the bench's frame cost (24 LEDs, x Pulse) was
-# 1.28 at 64 periods and 1.10 at 128, and 1.45 at 32 periods before the dim spans (below). A run
+# by its frames, so longer runs cost less a frame: the bench's frame cost (24 LEDs, every frame of
+# storm-to-firelight, x Pulse) is 1.5 at 32 periods, 1.05-1.13 at 64 and 0.92-0.95 at 128. A run
 # crosses several keyframes; the loop renders them ahead, one in the slack after each frame
 # (FrameMaker.prepare), so making a run is the dither's work.
 RUN_PERIODS = 128
