@@ -81,7 +81,7 @@ INTERPOLATE_MAX_CODES = 4.0  # keyframes further apart than this are not interpo
 # The bench's frame cost (24 LEDs, every frame of storm-to-firelight, x Pulse): 1.40-1.44 with no
 # dim spans, 0.91-0.93 at 50, 0.82-0.85 at 100. Where it shows is the stars' lub-dub (a 240 ms
 # bump): a straight line over 80 ms takes up to 25 % off the top of a bump that falls badly on
-# the grid (15 % of it as the eye sums light over 100 ms: about 0.3 L* at the stars' level),
+# the grid (15 % as the eye sums light over 100 ms: 5 % of a star, 0.4 L* at 2.5 codes),
 # against 7 % (4 %) over 40 ms. Splitting the spans where the light bends (by its second
 # difference over the spans either side) left 0.19 codes and cost the bench 5 %: not kept.
 DIM_SPAN_CODES = 50.0
