@@ -175,6 +175,9 @@ class Ditherer:
         # Where "no spare" (the row of infinity) lies in `ranked`, flat, per frame and channel.
         work.no_spare_at = ((np.arange(frames)[:, None] * (pixels + 1) + pixels) * channels
                             + np.arange(channels)).ravel().astype(float)
+        # _hold's ranked rows (above a row of infinity) and where each frame's begin in them, flat.
+        work.hold_ranked = np.full((frames, pixels + 1, channels), np.inf)
+        work.hold_rows_at = (np.arange(frames) * ((pixels + 1) * channels))[:, None]
         if len(self._work) >= _KEPT_RUN_LENGTHS:  # the oldest kept goes: runs take few lengths, bar the odd one
             del self._work[next(iter(self._work))]
         self._work[frames] = work
@@ -193,32 +196,44 @@ class Ditherer:
         changed (3.5 on average over the dim part of storm-to-firelight, against 12 frames held):
         each frame ends as it would in order, worked out from the frame before it as it ends."""
         shown, whole, priority = work.shown, work.whole, work.priority
-        pixels = self._pixels
+        pixels, channels = self._pixels, self._channels
         first_shown = shown.copy()  # as the run's ranking gave them, before any holding
-        channels = self._channels
         # Where each frame's spare-th largest lies in a frame's ranked rows, flat: pixels - spare rows down.
         cut_at = (np.subtract(pixels, spares.reshape(work.frames, channels)) * channels + np.arange(channels)
                   ).astype(np.intp)
         looked_at = below.nonzero()[0]  # never the first frame: its whole parts are never below nothing
+        first_wave = True
         while looked_at.size:
             before = shown[looked_at - 1]
-            now = first_shown[looked_at]
-            was = shown[looked_at]
-            to_hold = np.less(np.minimum.reduce((now - before).reshape(looked_at.size, -1), axis=1), 0.0)
-            if to_hold.any():
+            if first_wave:  # every frame looked at is below nothing, and changes
+                now, to_hold = shown[looked_at], None
+                frames, before_held = looked_at, before
+            else:
+                now, was = first_shown[looked_at], shown[looked_at]
+                to_hold = np.less(np.minimum.reduce((now - before).reshape(looked_at.size, -1), axis=1), 0.0)
                 frames, before_held = looked_at[to_hold], before[to_hold]
+            if frames.size:
                 # Held: above its whole part already. They rank first; the spare codes left go by priority.
-                ranked = np.full((frames.size, pixels + 1, channels), np.inf)  # above a row of infinity, as in _run
-                np.add(priority[frames], np.multiply(np.greater(before_held, whole[frames]), self._held_first),
+                ranked = work.hold_ranked[:frames.size]  # above a row of infinity, as in _run
+                frames_whole = whole[frames]
+                np.add(priority[frames], np.multiply(np.greater(before_held, frames_whole), self._held_first),
                        out=ranked[:, :pixels])
                 held_ranked = ranked[:, :pixels].copy()
                 ranked.sort(axis=1)
-                cut = ranked.take(cut_at[frames] + np.arange(0, frames.size * ranked[0].size, ranked[0].size)[:, None])
+                cut = ranked.take(cut_at[frames] + work.hold_rows_at[:frames.size])
                 # More held than spare codes: those left out still keep theirs (this frame shows more
                 # than its total, and a later one less).
-                now[to_hold] = np.maximum(whole[frames] + np.greater_equal(held_ranked, cut[:, None, :]), before_held)
+                held = np.maximum(frames_whole + np.greater_equal(held_ranked, cut[:, None, :]), before_held)
+                if to_hold is None:
+                    now = held
+                else:
+                    now[to_hold] = held
             shown[looked_at] = now
             out[looked_at] = now - before
             # The frames after those that changed start from something else: looked at again.
-            changed = looked_at[np.not_equal(now, was).reshape(looked_at.size, -1).any(axis=1)] + 1
+            if first_wave:
+                changed = looked_at + 1
+                first_wave = False
+            else:
+                changed = looked_at[np.not_equal(now, was).reshape(looked_at.size, -1).any(axis=1)] + 1
             looked_at = changed[changed < work.frames]
