@@ -9,11 +9,12 @@ frames were made one by one. A frame made alone (rendered) costs all of its call
 
 Our frames come from storm-to-firelight at 30 minutes. The target's p50 is over every frame of it,
 in one play (whole_sequence: 100 000 frames, about 8 s). For the figures by phase and by ring
-size, and the dearest frames: a window of the loop's frames at up to 200 fps in each phase (two mid-phase) and one across each cross-fade (two effects and an OKLab blend
-at each keyframe: the dearest frames of the sequence), each window played into from a second
-before it, so the dither, the keyframes and the effects' caches are as in play. A window holds
-the frames the loop would make in it: every 5 ms where the light is dim or moves, fewer above;
-its edges cut none of the loop's runs (a run that crosses one costs what it costs in play).
+size: a window of the loop's frames at up to 200 fps in each phase (two mid-phase) and one across
+each cross-fade (two effects and an OKLab blend at each keyframe: the dearest frames of the
+sequence), each window played into from a second before it, so the dither, the keyframes and the
+effects' caches are as in play. A window holds the frames the loop would make in it: every 5 ms
+where the light is dim or moves, fewer above; its edges cut none of the loop's runs (a run that
+crosses one costs what it costs in play).
 """
 
 from __future__ import annotations
@@ -146,8 +147,8 @@ class _TimedPlay:
             c = clock()
             frames = len(run)
             # A call makes a run of frames (device/pacing.py), which share its cost evenly, bar the
-            # keyframes it loaded: each falls on the first frame of its pair, as it would if the
-            # frames were made one by one.
+            # keyframes it loaded: each falls on the first frame at its keyframe step, as it would
+            # if the frames were made one by one.
             keyframes = self.loads.charged(t_s, maker.stride, frames)
             rendered = sum(keyframes)
             times_s = t_s + maker.stride / FPS * np.arange(frames)

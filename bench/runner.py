@@ -153,7 +153,8 @@ def summary_lines(result: dict) -> list[str]:
              "frame cost (render+limit+dither+pack), p50/p99 us, vs adafruit Pulse:"]
     whole = result["frame_cost"]["whole_sequence_24_leds"]
     lines.append(f"  the whole sequence, 24 LEDs ({whole['frames_timed']} frames): {whole['ours_p50_us']:.1f}/"
-                 f"{whole['ours_p99_us']:.0f} us, Pulse {whole['pulse_p50_us']:.1f}, ratio {whole['ratio_ours_to_pulse_p50']:.2f}")
+                 f"{whole['ours_p99_us']:.0f} us, Pulse {whole['pulse_p50_us']:.1f}, "
+                 f"ratio {whole['ratio_ours_to_pulse_p50']:.2f}")
     lines.append("  in windows of each phase and cross-fade:")
     for leds, c in cost.items():
         lines.append(f"  {leds:>3} LEDs: {c['ours_p50_us']:.0f}/{c['ours_p99_us']:.0f} us, Pulse {c['pulse_p50_us']:.0f}, "

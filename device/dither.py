@@ -86,6 +86,7 @@ class Ditherer:
         self._work: dict[int, SimpleNamespace] = {}
         self._held_first = np.full((pixels, channels), 4.0)  # above every priority (all are below 2)
         self._channel_of = np.tile(np.eye(channels), (pixels, 1))
+        self._no_spare_in_frame = pixels * channels + np.arange(channels)  # the row of infinity, flat in a frame's rows
 
     def reset(self) -> None:
         self.error[:] = 0.0
@@ -141,9 +142,11 @@ class Ditherer:
         # (np.add.reduce over the LEDs' axis takes six times as long).
         frame_asked, frame_wanted, frame_whole, takers = np.dot(work.sums_flat, self._channel_of).reshape(
             work.sums_shape).tolist()
-        spares = np.array(self.totals.pick_run(frame_asked, frame_wanted, frame_whole, takers))
-        # The spare-th largest priority of each frame and channel: spare rows below "no spare".
-        cut = ranked.take(np.subtract(work.no_spare_at, spares * self._channels).astype(np.intp))
+        spares = np.reshape(self.totals.pick_run(frame_asked, frame_wanted, frame_whole, takers), (-1, self._channels))
+        # The spare-th largest priority of each frame and channel lies `spare` rows below "no spare"
+        # in its frame's ranked rows: where, flat within the frame (as in _hold's ranked rows).
+        cut_in_frame = np.subtract(self._no_spare_in_frame, spares * self._channels).astype(np.intp)
+        cut = ranked.take(cut_in_frame + work.rows_at)
         np.add(whole, np.greater_equal(priority, cut.reshape(work.cut_shape), out=work.taken), out=shown)  # cumulative
         if work.frames == 1:  # its shown total is its frame, and none is held: whole parts are never below nothing
             np.subtract(wanted[0], shown[0], out=self.error)
@@ -153,7 +156,7 @@ class Ditherer:
         np.subtract(shown[1:], shown[:-1], out=out[1:])
         below = np.less(np.minimum.reduce(out.reshape(work.frames, -1), axis=1), 0.0)  # per frame
         if below.any():
-            self._hold(out, work, below, spares)
+            self._hold(out, work, below, cut_in_frame)
         np.subtract(wanted[-1], shown[-1], out=self.error)
         return out.astype(np.uint8)
 
@@ -172,35 +175,28 @@ class Ditherer:
         work.ranked = np.full((frames, pixels + 1, channels), np.inf)
         work.taken = np.empty((frames, pixels, channels), dtype=bool)
         work.shown = np.empty((frames, pixels, channels))
-        # Where "no spare" (the row of infinity) lies in `ranked`, flat, per frame and channel.
-        work.no_spare_at = ((np.arange(frames)[:, None] * (pixels + 1) + pixels) * channels
-                            + np.arange(channels)).ravel().astype(float)
-        # _hold's ranked rows (above a row of infinity) and where each frame's begin in them, flat.
-        work.hold_ranked = np.full((frames, pixels + 1, channels), np.inf)
-        work.hold_rows_at = (np.arange(frames) * ((pixels + 1) * channels))[:, None]
+        work.rows_at = (np.arange(frames) * ((pixels + 1) * channels))[:, None]  # each frame's ranked rows, flat
+        work.hold_ranked = np.full((frames, pixels + 1, channels), np.inf)  # _hold's, laid out as `ranked`
         if len(self._work) >= _KEPT_RUN_LENGTHS:  # the oldest kept goes: runs take few lengths, bar the odd one
             del self._work[next(iter(self._work))]
         self._work[frames] = work
         return work
 
-    def _hold(self, out: np.ndarray, work: SimpleNamespace, below: np.ndarray, spares: np.ndarray) -> None:
+    def _hold(self, out: np.ndarray, work: SimpleNamespace, below: np.ndarray, cut_in_frame: np.ndarray) -> None:
         """Frames where an LED would show less than nothing (`below`, per frame): it had a spare
         code in the frame before and keeps the same whole part, but the spare codes went to others
         (a smaller total, or its fraction overtaken). It keeps its code (shows nothing), and the
         frame's other spare codes go, by priority, to the rest. A frame so worked out again changes
         the next one's start, which is looked at again from what it was at first (and may need no
-        holding, or more). `spares`: the spare codes of each frame and channel, flat.
+        holding, or more). `cut_in_frame`: where each frame's cut lies in its ranked rows (see _run).
 
         Frame by frame in order this is a chain; here it goes in waves, every frame waiting to be
         looked at worked out at once, as many waves as the longest chain of frames whose start
         changed (3.5 on average over the dim part of storm-to-firelight, against 12 frames held):
         each frame ends as it would in order, worked out from the frame before it as it ends."""
         shown, whole, priority = work.shown, work.whole, work.priority
-        pixels, channels = self._pixels, self._channels
+        pixels = self._pixels
         first_shown = shown.copy()  # as the run's ranking gave them, before any holding
-        # Where each frame's spare-th largest lies in a frame's ranked rows, flat: pixels - spare rows down.
-        cut_at = (np.subtract(pixels, spares.reshape(work.frames, channels)) * channels + np.arange(channels)
-                  ).astype(np.intp)
         looked_at = below.nonzero()[0]  # never the first frame: its whole parts are never below nothing
         first_wave = True
         while looked_at.size:
@@ -220,7 +216,7 @@ class Ditherer:
                        out=ranked[:, :pixels])
                 held_ranked = ranked[:, :pixels].copy()
                 ranked.sort(axis=1)
-                cut = ranked.take(cut_at[frames] + work.hold_rows_at[:frames.size])
+                cut = ranked.take(cut_in_frame[frames] + work.rows_at[:frames.size])
                 # More held than spare codes: those left out still keep theirs (this frame shows more
                 # than its total, and a later one less).
                 held = np.maximum(frames_whole + np.greater_equal(held_ranked, cut[:, None, :]), before_held)

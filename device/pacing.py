@@ -146,7 +146,6 @@ class FrameMaker:
         # in a dim span, two steps apart), the first's codes and the difference to the second's.
         self._pair_n: int | None = None
         self._pair_end = 0
-        self._pair_start_s = self._pair_span_s = KEYFRAME_S
         self._a_codes = self._codes_difference = None
         self._pair_level = self._pair_change = 0.0
         self._pair_exact = False
@@ -236,7 +235,7 @@ class FrameMaker:
         times_s = times_s[:max(1, int(np.searchsorted(times_s, before_s)))]
         steps = np.floor(times_s / KEYFRAME_S).astype(int).tolist()  # the keyframe step of each frame
         # The run's pairs, in turn: how many frames each, its first keyframe's codes, the difference
-        # to its second's, when it starts and how long it spans.
+        # to its second's, when it starts and how long it spans (s).
         counts, firsts, differences, starts_s, spans_s = [], [], [], [], []
         first = 0
         while first < len(steps):
@@ -248,8 +247,8 @@ class FrameMaker:
             counts.append(end - first)
             firsts.append(self._a_codes)
             differences.append(self._codes_difference)
-            starts_s.append(self._pair_start_s)
-            spans_s.append(self._pair_span_s)
+            starts_s.append(self._pair_n * KEYFRAME_S)
+            spans_s.append((self._pair_end - self._pair_n) * KEYFRAME_S)
             first = end
         # Each frame is its pair's first keyframe plus the share of the difference its time has come:
         # for all the run's pairs at once (numpy's cost per call is most of a frame's).
@@ -278,11 +277,10 @@ class FrameMaker:
         """Interpolate between keyframes a (at step `first`) and b (at `last`); False where they are
         too far apart to (every frame between is rendered exactly)."""
         self._pair_n, self._pair_end = first, last
-        self._pair_start_s, self._pair_span_s = first * KEYFRAME_S, (last - first) * KEYFRAME_S
         self._a_codes, self._codes_difference = a.codes, np.subtract(b.codes, a.codes)
         largest, motion = self._motion(b.linear, a.linear, b.cube_root, a.cube_root)
         self._pair_exact = largest > INTERPOLATE_MAX_CODES
-        self._pair_change = motion / self._pair_span_s  # codes (the motion rule's) a second
+        self._pair_change = motion / ((last - first) * KEYFRAME_S)  # codes (the motion rule's) a second
         # The dimmer end rules; one end dark and the other lit is lit, and dim.
         low, high = min(a.level, b.level), max(a.level, b.level)
         self._pair_level = low if low > 0.0 else (_DIM if high > 0.0 else 0.0)
@@ -313,9 +311,10 @@ class FrameMaker:
         first = math.floor(t_s / KEYFRAME_S)
         end_s = min(t_s + RUN_PERIODS * self.period_s, before_s)
         last = math.ceil(end_s / KEYFRAME_S - 1e-9)  # the second keyframe of the pair of the last frame before end_s
-        start = first - first % 2
-        self._forget_before(start)
-        for start in range(start, last, 2):  # the spans the run crosses: their ends, then any middle a bright one needs
+        span_start = first - first % 2
+        self._forget_before(span_start)
+        # The spans the run crosses, in turn: their ends, then any middle a bright one needs.
+        for start in range(span_start, last, 2):
             for n in (start, start + 2):
                 if n not in self._known:
                     self._keyframe(n)

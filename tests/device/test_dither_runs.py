@@ -78,10 +78,9 @@ class HeldInOrder(Ditherer):
 
     held_frames = 0
 
-    def _hold(self, out, work, below, spares):
+    def _hold(self, out, work, below, cut_in_frame):
         shown, whole, priority, pixels = work.shown, work.whole, work.priority, self._pixels
         ranked = np.full((pixels + 1, self._channels), np.inf)
-        spares = spares.reshape(work.frames, self._channels).astype(int)
         below = list(below)
         for frame in range(1, work.frames):
             if not below[frame]:
@@ -91,7 +90,7 @@ class HeldInOrder(Ditherer):
             ranked[:pixels] = priority[frame] + 4.0 * (before > whole[frame])
             ranked_now = ranked[:pixels].copy()
             ranked.sort(axis=0)
-            cut = ranked[pixels - spares[frame], np.arange(self._channels)]
+            cut = ranked.take(cut_in_frame[frame])  # the spare-th largest of each channel
             shown[frame] = np.maximum(whole[frame] + (ranked_now >= cut), before)
             out[frame] = shown[frame] - before
             if frame + 1 < work.frames:
